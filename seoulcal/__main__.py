@@ -1,0 +1,3 @@
+from seoulcal.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,361 @@
+"""Calendar export: a trip as an iCalendar object that every client reads the same way.
+
+This is the only module that imports :mod:`icalendar`, and it never writes content lines by hand:
+icalendar escapes, folds (at 75 octets, on character boundaries) and ends lines (CRLF).
+
+What it guarantees, by the requirement ids of ``shared/research/clients.md``:
+
+* one VCALENDAR with VERSION, PRODID, CALSCALE and ``METHOD:PUBLISH``; NAME and X-WR-CALNAME,
+  DESCRIPTION and X-WR-CALDESC, ``REFRESH-INTERVAL;VALUE=DURATION`` and X-PUBLISHED-TTL (R-CAL-*);
+* no ATTENDEE ever; ORGANIZER only when the trip's organizer has a public address (R-CAL-01);
+* timed events carry ``TZID=<IANA name>`` (or UTC ``Z``), never floating; every TZID has a
+  VTIMEZONE in the yearly-rule form Outlook reads, derived from zoneinfo and checked against it at
+  every instant the calendar uses (R-TZ-01…06);
+* whole days as ``VALUE=DATE`` with an exclusive end (R-AD-01);
+* UIDs from the trip and event ids only, the same in every member's calendar (R-UID-01/02);
+* DTSTAMP and LAST-MODIFIED from the revision, never from the clock, so the same trip gives the
+  same bytes on every run and machine.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PRODID",
+    "REFRESH",
+    "Revision",
+    "event_calendar",
+    "event_uid",
+    "trip_calendar",
+    "trip_ics",
+    "vtimezone",
+]
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import icalendar
+from icalendar import vDuration, vText
+
+from seoulcal import wording, zones
+from seoulcal.errors import ExportError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from seoulcal.model import Event, Language, Member, Timing, Trip
+
+PRODID = "-//seoulcal//seoulcal//{lang}"
+REFRESH = timedelta(hours=1)
+"""How often subscribers are asked to poll (REFRESH-INTERVAL and X-PUBLISHED-TTL)."""
+
+_UID_NAMESPACE = uuid.UUID("5b6c0f2e-3d0a-5c52-9a53-2f1c7c0ad001")
+_STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
+_WEEKDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """An event's revision as subscribers see it: SEQUENCE and LAST-MODIFIED (also DTSTAMP)."""
+
+    sequence: int
+    modified: datetime
+
+    def __post_init__(self) -> None:
+        """Check the revision can be written."""
+        if self.sequence < 0:
+            raise ValueError(f"sequence {self.sequence} must be 0 or more")
+        if self.modified.tzinfo is None:
+            raise ValueError("modified must be an aware datetime")
+
+
+def event_uid(trip: Trip, event: Event) -> str:
+    """Return *event*'s UID: a UUID derived from the trip and event ids, and nothing else."""
+    return str(uuid.uuid5(_UID_NAMESPACE, f"{trip.id}/{event.id}"))
+
+
+def trip_calendar(
+    trip: Trip,
+    *,
+    member: Member | str | None = None,
+    lang: Language = "ko",
+    revisions: Mapping[str, Revision] | None = None,
+    extra_events: Iterable[tuple[Event, Revision]] = (),
+) -> icalendar.Calendar:
+    """Return the calendar of *trip* (or of one *member*) in *lang*.
+
+    *revisions* maps event ids to their :class:`Revision` (the default is sequence 0 at the trip's
+    revision time). *extra_events* adds events that are not in the trip any more, such as
+    cancelled ones a publisher keeps for a while, each with its own revision.
+    """
+    who = trip.member(member) if isinstance(member, str) else member
+    name = trip.name.pick(lang)
+    if who is not None:
+        name = f"{name} · {who.name.pick(lang)}"
+    calendar = _calendar_head(lang)
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    if trip.description is not None:
+        calendar.add("description", vText(trip.description.pick(lang)))
+        calendar.add("x-wr-caldesc", vText(trip.description.pick(lang)))
+    calendar.add("x-wr-timezone", vText(trip.zone))
+    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    default = Revision(0, trip.revised)
+    chosen = [(event, (revisions or {}).get(event.id, default)) for event in trip.events_for(who)]
+    chosen.extend(extra_events)
+    _add_events(calendar, trip, chosen, lang)
+    return calendar
+
+
+def event_calendar(
+    trip: Trip, event: Event, *, lang: Language = "ko", revision: Revision | None = None
+) -> icalendar.Calendar:
+    """Return a calendar holding only *event*, for a one-event download.
+
+    It has no calendar name and no refresh hints: it is a snapshot to import, not a feed.
+    """
+    calendar = _calendar_head(lang)
+    _add_events(calendar, trip, [(event, revision or Revision(0, trip.revised))], lang)
+    return calendar
+
+
+def trip_ics(
+    trip: Trip,
+    *,
+    member: Member | str | None = None,
+    lang: Language = "ko",
+    revisions: Mapping[str, Revision] | None = None,
+) -> bytes:
+    """Return :func:`trip_calendar` as bytes: UTF-8 without BOM, CRLF line ends, folded."""
+    return trip_calendar(trip, member=member, lang=lang, revisions=revisions).to_ical()
+
+
+# --- building blocks ----------------------------------------------------------------------------
+
+
+def _calendar_head(lang: Language) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID.format(lang=lang.upper()))
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    return calendar
+
+
+def _add_events(
+    calendar: icalendar.Calendar,
+    trip: Trip,
+    events: list[tuple[Event, Revision]],
+    lang: Language,
+) -> None:
+    """Add the VTIMEZONEs the events need, then the events in time order."""
+    timed = [(event, revision, trip.timing(event)) for event, revision in events]
+    timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
+    instants: dict[str, list[datetime]] = {}
+    years: set[int] = set()
+    for _, _, timing in timed:
+        for moment in (timing.start, timing.end):
+            years.add(moment.year)
+            if isinstance(moment, datetime):
+                written = _tz(_writable(moment))
+                if not zones.is_utc(written):
+                    instants.setdefault(written.key, []).append(moment)
+    instants.setdefault(trip.zone, [])
+    if not years:
+        years.add(trip.revised.year)
+    first, last = min(years), max(years)
+    for key in sorted(instants):
+        calendar.add_component(vtimezone(key, first, last))
+        _check_instants(key, first, last, instants[key])
+    for event, revision, timing in timed:
+        calendar.add_component(_vevent(trip, event, revision, timing, lang))
+
+
+def _tz(moment: datetime) -> ZoneInfo:
+    tz = moment.tzinfo
+    if isinstance(tz, ZoneInfo):
+        return tz
+    return ZoneInfo("UTC")
+
+
+def _vevent(
+    trip: Trip, event: Event, revision: Revision, timing: Timing, lang: Language
+) -> icalendar.Event:
+    component = icalendar.Event()
+    component.add("uid", event_uid(trip, event))
+    stamp = revision.modified.astimezone(UTC)
+    component.add("dtstamp", stamp)
+    component.add("last-modified", stamp)
+    component.add("sequence", revision.sequence)
+    for prop, value in (("dtstart", timing.start), ("dtend", timing.end)):
+        component.add(prop, _writable(value) if isinstance(value, datetime) else value)
+    if timing.all_day:
+        component.add("transp", "TRANSPARENT")
+        component.add("x-microsoft-cdo-alldayevent", "TRUE")
+    else:
+        component.add("transp", "OPAQUE")
+    language = {"LANGUAGE": lang}
+    component.add("summary", vText(_summary(event, timing, lang)), parameters=language)
+    venue = trip.venue_of(event)
+    if venue is not None:
+        parts = [venue.name.pick(lang)]
+        if venue.address is not None:
+            parts.append(_one_line(venue.address.pick(lang)))
+        location = ", ".join(parts)
+        component.add("location", vText(location), parameters=language)
+        if venue.latitude is not None and venue.longitude is not None:
+            component.add("geo", (round(venue.latitude, 6), round(venue.longitude, 6)))
+            apple = {"VALUE": "URI", "X-APPLE-RADIUS": "100", "X-TITLE": location}
+            if venue.address is not None:
+                apple["X-ADDRESS"] = _one_line(venue.address.pick(lang))
+            component.add(
+                "x-apple-structured-location",
+                icalendar.vUri(f"geo:{venue.latitude:.6f},{venue.longitude:.6f}"),
+                parameters=apple,
+            )
+    component.add("description", vText(_description(trip, event, timing, lang)), parameters=language)
+    if event.categories:
+        component.add("categories", [vText(c.pick(lang)) for c in event.categories])
+    component.add("status", _STATUS[event.status])
+    if trip.organizer.email is not None:
+        organizer = icalendar.vCalAddress(f"mailto:{trip.organizer.email}")
+        organizer.params["CN"] = trip.organizer.name.pick(lang)
+        component.add("organizer", organizer)
+    return component
+
+
+def _one_line(text: str) -> str:
+    return ", ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _summary(event: Event, timing: Timing, lang: Language) -> str:
+    title = event.title.pick(lang)
+    if timing.approximate is not None:
+        title = f"{title} {wording.approximate_marker(timing.approximate, lang)}"
+    if event.status == "cancelled":
+        title = f"[{wording.label('cancelled', lang)}] {title}"
+    return title
+
+
+def _description(trip: Trip, event: Event, timing: Timing, lang: Language) -> str:
+    blocks: list[str] = []
+    if event.description is not None:
+        blocks.append(event.description.pick(lang))
+    if timing.approximate is not None:
+        blocks.append(f"{wording.label('time', lang)}: {wording.approximate_note(timing, lang)}")
+    venue = trip.venue_of(event)
+    if venue is not None:
+        place = venue.name.pick(lang)
+        if venue.address is not None:
+            place = f"{place}\n{venue.address.pick(lang)}"
+        blocks.append(f"{wording.label('place', lang)}: {place}")
+    if event.source is not None:
+        blocks.append(
+            f"{wording.label('source', lang)}: {event.source.document}\n«{event.source.quote}»"
+        )
+    assumed = [*event.assumptions, *(venue.assumptions if venue else ())]
+    if assumed:
+        lines = "\n".join(f"- {note.pick(lang)}" for note in assumed)
+        blocks.append(f"{wording.label('assumed', lang)}:\n{lines}")
+    return "\n\n".join(blocks)
+
+
+# --- time zones ---------------------------------------------------------------------------------
+
+
+def vtimezone(name: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    """Return a VTIMEZONE for zone *name*, correct from *first_year* through *last_year*.
+
+    Its STANDARD and DAYLIGHT parts use yearly RRULEs (no RDATE lists), the form Outlook reads;
+    irregular changes become one-off parts. It is checked against zoneinfo before it is returned.
+    """
+    _zone_reader(name, first_year, last_year)  # verified once per zone and range
+    return _build_vtimezone(name, first_year, last_year)
+
+
+def _build_vtimezone(name: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    component = icalendar.Timezone()
+    component.add("tzid", name)
+    for part in zones.observances(name, first_year, last_year):
+        child = icalendar.TimezoneDaylight() if part.daylight else icalendar.TimezoneStandard()
+        child.add("dtstart", part.start)
+        child.add("tzoffsetfrom", part.offset_from)
+        child.add("tzoffsetto", part.offset_to)
+        if part.name:
+            child.add("tzname", part.name)
+        if part.month is not None and part.week is not None and part.weekday is not None:
+            rule: dict[str, object] = {
+                "FREQ": "YEARLY",
+                "BYMONTH": part.month,
+                "BYDAY": f"{part.week}{_WEEKDAY[part.weekday]}",
+            }
+            if part.until is not None:
+                rule["UNTIL"] = part.until.astimezone(UTC)
+            child.add("rrule", rule)
+        component.add_component(child)
+    return component
+
+
+@lru_cache(maxsize=256)
+def _zone_reader(name: str, first_year: int, last_year: int) -> tzinfo:
+    """Read our VTIMEZONE of *name* back with icalendar's parser, as a client would, and check it.
+
+    Returns the zone as that parser reads it, after comparing it with zoneinfo.
+    """
+    holder = icalendar.Calendar()
+    holder.add_component(_build_vtimezone(name, first_year, last_year))
+    parsed = next(iter(icalendar.Calendar.from_ical(holder.to_ical()).walk("VTIMEZONE")))
+    reader = parsed.to_tz(lookup_tzid=False)
+    _verify(reader, name, first_year, last_year)
+    return reader
+
+
+def _verify(reader: tzinfo, name: str, first_year: int, last_year: int) -> None:
+    """Compare *reader* with zoneinfo every six hours and around every change in range."""
+    truth = zones.zone(name)
+    begin = datetime(first_year, 1, 1, tzinfo=UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+    probes = [begin + timedelta(hours=6 * step) for step in range((end - begin).days * 4)]
+    for part in zones.observances(name, first_year, last_year):
+        onset = (part.start - part.offset_from).replace(tzinfo=UTC)
+        probes.extend(onset + timedelta(seconds=s) for s in (-3600, -1, 0, 1, 3600))
+    for probe in probes:
+        if not begin <= probe < end:
+            continue
+        expected = probe.astimezone(truth).utcoffset()
+        got = probe.astimezone(reader).utcoffset()
+        if expected != got:
+            raise ExportError(
+                f"internal: the VTIMEZONE made for {name} gives offset {got} at "
+                f"{probe:%Y-%m-%d %H:%M:%S}Z where zoneinfo gives {expected}; no calendar was "
+                "written. Please report this with the zone name and tzdata version."
+            )
+
+
+def _check_instants(name: str, first_year: int, last_year: int, moments: list[datetime]) -> None:
+    """Check every wall clock written with TZID=*name* reads back as the intended instant."""
+    reader = _zone_reader(name, first_year, last_year)
+    for moment in moments:
+        written = _writable(moment)
+        if isinstance(written.tzinfo, ZoneInfo) and not zones.is_utc(written.tzinfo):
+            back = written.replace(tzinfo=reader, fold=0)
+            if back != moment:
+                raise ExportError(
+                    f"internal: {moment.isoformat()} would read back as {back.isoformat()} "
+                    f"through the VTIMEZONE of {name}; no calendar was written"
+                )
+
+
+def _writable(moment: datetime) -> datetime:
+    """Return *moment* as it is written: its own zone, or UTC for the second of two readings.
+
+    Clients read a wall clock that happens twice as the first one (RFC 5545 §3.3.5), so the second
+    reading can only be written as a UTC instant.
+    """
+    if moment.utcoffset() != moment.replace(fold=0).utcoffset():
+        return moment.astimezone(UTC)
+    return moment

@@ -1,0 +1,84 @@
+"""Trip files: TOML in, a validated :class:`~seoulcal.model.Trip` out.
+
+A trip file is TOML (read with the standard library's :mod:`tomllib`). Its JSON Schema,
+:func:`trip_schema`, lets editors complete and check it. ``docs/trip-file.md`` is the reference.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ces2024", "load_trip", "parse_trip", "trip_schema"]
+
+import json
+import tomllib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from seoulcal.errors import Problem, TripError
+from seoulcal.model import Trip
+
+SCHEMA_ID = "https://seoulcal.invalid/schema/trip.schema.json"
+
+
+def parse_trip(text: str, *, source: str = "<trip>") -> Trip:
+    """Parse and validate the TOML *text* of a trip; *source* names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise TripError(
+            [Problem("", f"not valid TOML: {error}; fix the syntax at that line")], source=source
+        ) from None
+    try:
+        return Trip.model_validate(data)
+    except TripError as error:
+        raise TripError(list(error.problems), source=source) from None
+
+
+def load_trip(path: str | Path) -> Trip:
+    """Read, parse and validate the trip file at *path*.
+
+    Raises :class:`~seoulcal.errors.TripError` naming the file, and each item and field at fault.
+    """
+    location = Path(path)
+    try:
+        raw = location.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise TripError([Problem("", f"cannot read the file: {reason}")], source=str(location)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TripError(
+            [Problem("", f"not UTF-8 text (byte {error.start}); save the file as UTF-8")],
+            source=str(location),
+        ) from None
+    return parse_trip(text.removeprefix("\ufeff"), source=str(location))
+
+
+@cache
+def ces2024() -> Trip:
+    """Return the built-in trip: the Seoul mayor's CES 2024 visit to Las Vegas.
+
+    It follows the Seoul Metropolitan Government press release of 8 January 2024 (kept in the
+    repository's ``seeds/``); every event quotes its sentence, and whatever the release does not
+    say (end times, addresses, coordinates, the windows of approximate times, the roster beyond the
+    mayor) is marked as assumed or illustrative.
+    """
+    text = resources.files("seoulcal").joinpath("trips", "ces2024.toml").read_text("utf-8")
+    return parse_trip(text, source="seoulcal/trips/ces2024.toml")
+
+
+def trip_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a trip file (draft 2020-12)."""
+    schema = Trip.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **schema,
+    }
+
+
+def trip_schema_text() -> str:
+    """Return :func:`trip_schema` as stable, indented JSON text."""
+    return json.dumps(trip_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
