@@ -5,7 +5,14 @@ Calendars, agendas and pages share them, so a reader sees the same wording every
 
 from __future__ import annotations
 
-__all__ = ["approximate_note", "label", "part_name", "when_text"]
+__all__ = [
+    "approximate_marker",
+    "approximate_note",
+    "day_text",
+    "label",
+    "part_name",
+    "when_text",
+]
 
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -32,7 +39,7 @@ _PARTS: dict[DayPart, tuple[str, str]] = {
     DayPart.LUNCH: ("점심", "lunch"),
     DayPart.AFTERNOON: ("오후", "afternoon"),
     DayPart.EVENING: ("저녁", "evening"),
-    DayPart.ALL_DAY: ("하루 중", "during the day"),
+    DayPart.ALL_DAY: ("하루", "during the day"),
 }
 
 _WEEKDAYS = (("월", "Mon"), ("화", "Tue"), ("수", "Wed"), ("목", "Thu"), ("금", "Fri"),

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 import calendar
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -40,17 +41,9 @@ _NOT_A_PLACE = re.compile(
 
 
 def _suggest(name: str) -> str:
-    """Return a hint naming real zones close to *name*, or an empty string."""
-    tail = name.rsplit("/", 1)[-1].lower()
-    region = name.split("/", 1)[0].lower() if "/" in name else ""
-    close = sorted(
-        key
-        for key in available_timezones()
-        if key.split("/", 1)[0].lower() == region and tail[:3] in key.lower()
-    )
-    if not close and region:
-        close = sorted(k for k in available_timezones() if k.lower().startswith(region + "/"))[:5]
-    return f" (close names: {', '.join(close[:5])})" if close else ""
+    """Return a hint naming real zones spelled like *name*, or an empty string."""
+    close = difflib.get_close_matches(name, sorted(available_timezones()), n=3, cutoff=0.75)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
 
 
 @lru_cache(maxsize=512)
@@ -77,8 +70,8 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone {name!r}{_suggest(name)}; use an IANA name such as "
-            "'America/Los_Angeles' (Las Vegas has no zone of its own)"
+            f"unknown time zone {name!r}{_suggest(name)}; use an IANA name. Zones are named "
+            "after one large city: Las Vegas, for example, is in 'America/Los_Angeles'"
         ) from None
 
 

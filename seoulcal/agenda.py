@@ -1,0 +1,178 @@
+"""Agendas: a trip's events as rows with the time at the place and at home, side by side.
+
+The command line prints them as a table (:func:`render_agenda`); documentation and pages use the
+rows (:func:`agenda_rows`) so that every view shows the same times in the same words.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AgendaRow", "agenda_rows", "render_agenda", "render_table", "span_text"]
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from seoulcal import wording, zones
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from zoneinfo import ZoneInfo
+
+    from seoulcal.model import Event, Language, Member, Timing, Trip
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaRow:
+    """One event as an agenda shows it."""
+
+    event: Event
+    timing: Timing
+    title: str
+    place: str
+    local: str
+    """When, at the place (a flight's end in its own zone)."""
+    home: str
+    """When, in the home zone (or the zone asked for)."""
+
+    @property
+    def approximate(self) -> bool:
+        """Tell whether the time is a window, not a fixed time."""
+        return self.timing.approximate is not None
+
+
+def agenda_rows(
+    trip: Trip,
+    *,
+    member: Member | str | None = None,
+    lang: Language = "ko",
+    zone: str | None = None,
+) -> list[AgendaRow]:
+    """Return *member*'s events (all events for ``None``) as rows, in time order.
+
+    The home column is in *zone*, or the trip's home zone.
+    """
+    home = zones.zone(zone or trip.home_zone)
+    rows = []
+    for event in trip.events_for(member):
+        timing = trip.timing(event)
+        venue = trip.venue_of(event)
+        title = event.title.pick(lang)
+        if timing.approximate is not None:
+            title = f"{title} {wording.approximate_marker(timing.approximate, lang)}"
+        if event.status == "cancelled":
+            title = f"[{wording.label('cancelled', lang)}] {title}"
+        elif event.status == "tentative":
+            title = f"[{wording.label('tentative', lang)}] {title}"
+        rows.append(
+            AgendaRow(
+                event=event,
+                timing=timing,
+                title=title,
+                place=venue.name.pick(lang) if venue else "",
+                local=_local_text(timing, lang),
+                home=_home_text(timing, home, lang),
+            )
+        )
+    return rows
+
+
+def span_text(start: datetime, end: datetime, lang: Language) -> str:
+    """Format a span such as ``2024-01-09 (화) 11:00–12:00 PST``.
+
+    Each end is shown in its own zone; the day is repeated only when it changes.
+    """
+    head = f"{_day(start.date(), lang)} {start:%H:%M}"
+    same_zone = start.utcoffset() == end.utcoffset() and start.tzname() == end.tzname()
+    if same_zone and start.date() == end.date():
+        return f"{head}–{end:%H:%M} {start.tzname()}"
+    return f"{head} {start.tzname()} → {_day(end.date(), lang)} {end:%H:%M} {end.tzname()}"
+
+
+def _day(day: date, lang: Language) -> str:
+    weekday = wording.day_text(day, lang)
+    short = weekday[weekday.index("(") + 1 : weekday.index(")")] if lang == "ko" else weekday[:3]
+    return f"{day.isoformat()} ({short})"
+
+
+def _days_text(timing: Timing, lang: Language) -> str:
+    first = timing.start if isinstance(timing.start, date) else timing.start.date()
+    end = timing.end if isinstance(timing.end, date) else timing.end.date()
+    last = end - timedelta(days=1)
+    whole = "종일" if lang == "ko" else "all day"
+    if last == first:
+        return f"{_day(first, lang)} {whole}"
+    return f"{_day(first, lang)} – {_day(last, lang)} {whole}"
+
+
+def _approximate(text: str, timing: Timing, lang: Language) -> str:
+    if timing.approximate is None:
+        return text
+    return f"≈ {text}"
+
+
+def _local_text(timing: Timing, lang: Language) -> str:
+    if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
+        return _days_text(timing, lang)
+    start = timing.start.astimezone(timing.zone)
+    return _approximate(span_text(start, timing.end, lang), timing, lang)
+
+
+def _home_text(timing: Timing, home: ZoneInfo, lang: Language) -> str:
+    if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
+        return _days_text(timing, lang)
+    text = span_text(timing.start.astimezone(home), timing.end.astimezone(home), lang)
+    return _approximate(text, timing, lang)
+
+
+def _width(text: str) -> int:
+    """The number of terminal columns *text* takes (Hangul and other wide characters take 2)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def render_table(rows: Sequence[Sequence[str]]) -> str:
+    """Render *rows* (the first is the header) as aligned columns, wide characters counted."""
+    if not rows:
+        return ""
+    count = len(rows[0])
+    widths = [max(_width(row[i]) for row in rows) for i in range(count)]
+    lines = []
+    for index, row in enumerate(rows):
+        lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines) + "\n"
+
+
+def render_agenda(
+    trip: Trip,
+    *,
+    member: Member | str | None = None,
+    lang: Language = "ko",
+    zone: str | None = None,
+) -> str:
+    """Render the agenda as a plain-text table for a terminal."""
+    rows = agenda_rows(trip, member=member, lang=lang, zone=zone)
+    home = zones.zone(zone or trip.home_zone).key
+    who = trip.member(member) if isinstance(member, str) else member
+    heading = trip.name.pick(lang) + (f" · {who.name.pick(lang)}" if who else "")
+    if lang == "ko":
+        columns = ("현지 시각 (장소 기준)", f"{home} 시각", "일정", "장소")
+    else:
+        columns = ("Local time (at the place)", f"Time in {home}", "Event", "Place")
+    table = [columns, *((row.local, row.home, row.title, row.place) for row in rows)]
+    lines = [heading, "", render_table(table).rstrip("\n")]
+    if any(row.approximate for row in rows):
+        lines.append("")
+        lines.append(
+            "≈ 시각 미정: 보도자료에 날짜와 때(오전·오후 등)만 있는 일정입니다."
+            if lang == "ko"
+            else "≈ time to be confirmed: the source gives only the day and part of the day."
+        )
+    if not rows:
+        lines.append("(일정 없음)" if lang == "ko" else "(no events)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,196 @@
+"""The ``seoulcal`` command line.
+
+Exit codes: 0 on success, 2 on bad usage or invalid input (one clear message on stderr, nothing
+written), 1 on an unexpected fault.
+"""
+
+from __future__ import annotations
+
+__all__ = ["main"]
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from seoulcal import __version__, zones
+from seoulcal.agenda import render_agenda, render_table
+from seoulcal.errors import SeoulcalError
+from seoulcal.tripfile import ces2024, load_trip, trip_schema_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from seoulcal.model import Trip
+
+EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
+
+
+class _UsageError(SeoulcalError):
+    """Bad arguments that argparse cannot see (an unknown zone, say)."""
+
+
+def _trip(args: argparse.Namespace) -> Trip:
+    return load_trip(args.trip) if args.trip else ces2024()
+
+
+def write_output(data: bytes, target: str | None) -> None:
+    """Write *data* to stdout, or atomically to the file *target*.
+
+    A file is written beside its final name and renamed into place, so an existing file is either
+    left as it was or fully replaced, never half-written.
+    """
+    if target is None or target == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(target)
+    if path.is_dir():
+        raise _UsageError(f"-o {target}: is a folder; give a file name such as trip.ics")
+    directory = path.parent if str(path.parent) else Path()
+    if not directory.is_dir():
+        raise _UsageError(f"-o {target}: folder {directory} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # noqa: PTH101 - the fd is closed; a path call is clearest
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    trip = _trip(args)
+    data = trip.to_ics(member=args.member, lang=args.lang)
+    write_output(data, args.output)
+    return EXIT_OK
+
+
+def _cmd_agenda(args: argparse.Namespace) -> int:
+    if args.tz is not None:
+        try:
+            zones.zone(args.tz)
+        except ValueError as error:
+            raise _UsageError(f"--tz: {error}") from None
+    trip = _trip(args)
+    text = render_agenda(trip, member=args.member, lang=args.lang, zone=args.tz)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_members(args: argparse.Namespace) -> int:
+    trip = _trip(args)
+    rows = [("ID", "NAME", "ROLE", "LANG", "GROUPS", "EVENTS", "ILLUSTRATIVE")]
+    rows.extend(
+        (
+            member.id,
+            member.name.pick(member.language),
+            member.role.pick(member.language),
+            member.language,
+            ",".join(member.groups) or "-",
+            str(len(trip.events_for(member))),
+            "yes" if member.illustrative else "no",
+        )
+        for member in trip.members
+    )
+    sys.stdout.write(render_table(rows))
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    trip = _trip(args)
+    # Export every calendar once, so that a trip that validates but cannot be written is caught.
+    for member in (None, *trip.members):
+        for lang in ("ko", "en"):
+            trip.to_ics(member=member, lang=lang)
+    source = args.trip or "built-in trip ces2024"
+    sys.stdout.write(
+        f"{source}: ok ({len(trip.events)} events, {len(trip.members)} members, "
+        f"{len(trip.venues)} venues)\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    write_output(trip_schema_text().encode("utf-8"), args.output)
+    return EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"seoulcal: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``seoulcal`` command."""
+    parser = _Parser(
+        prog="seoulcal",
+        description="Turn a delegation's itinerary into calendars that are correct in every client.",
+    )
+    parser.add_argument("--version", action="version", version=f"seoulcal {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, text: str, run: Callable[[argparse.Namespace], int]) -> _Parser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(run=run)
+        return sub  # type: ignore[return-value]
+
+    def trip_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--trip", metavar="FILE", help="a trip file (TOML); the built-in CES 2024 trip if absent"
+        )
+
+    def member_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--member", metavar="ID", help="one member's calendar (see 'members')")
+        sub.add_argument("--lang", choices=("ko", "en"), default="ko", help="language (ko)")
+
+    sub = command("export", "Write the trip's .ics calendar (stdout without -o).", _cmd_export)
+    trip_option(sub)
+    member_options(sub)
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    sub = command("agenda", "Print the agenda: local time and home time side by side.", _cmd_agenda)
+    trip_option(sub)
+    member_options(sub)
+    sub.add_argument("--tz", metavar="ZONE", help="zone of the second column (the home zone)")
+
+    sub = command("members", "List the trip's members and their calendars.", _cmd_members)
+    trip_option(sub)
+
+    sub = command("check", "Validate a trip file and every calendar it makes.", _cmd_check)
+    trip_option(sub)
+
+    sub = command("schema", "Print the JSON Schema of trip files.", _cmd_schema)
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except SeoulcalError as error:
+        sys.stderr.write(f"seoulcal: {error}\n")
+        return EXIT_INPUT
+    except BrokenPipeError:
+        # The reader went away (| head); say nothing more and do not write to the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        sys.stderr.write("seoulcal: interrupted\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: report, exit 1
+        sys.stderr.write(f"seoulcal: unexpected error: {type(error).__name__}: {error}\n")
+        return EXIT_FAULT
+    return code
