@@ -8,8 +8,6 @@ Load a trip, then export the whole delegation's calendar or one member's::
     ics = trip.to_ics(member="aide", lang="en")    # bytes, ready to save or serve
 """
 
-from __future__ import annotations
-
 from seoulcal.errors import ExportError, NotFoundError, Problem, SeoulcalError, TripError
 from seoulcal.export import Revision, event_calendar, event_uid, trip_calendar, trip_ics
 from seoulcal.model import (

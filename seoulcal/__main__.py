@@ -1,3 +1,5 @@
+"""Run the command line: ``python -m seoulcal``."""
+
 from seoulcal.cli import main
 
 raise SystemExit(main())

@@ -105,28 +105,26 @@ def _days_text(timing: Timing, lang: Language) -> str:
     return f"{_day(first, lang)} – {_day(last, lang)} {whole}"
 
 
-def _approximate(text: str, timing: Timing, lang: Language) -> str:
-    if timing.approximate is None:
-        return text
-    return f"≈ {text}"
+def _approximate(text: str, timing: Timing) -> str:
+    return text if timing.approximate is None else f"≈ {text}"
 
 
 def _local_text(timing: Timing, lang: Language) -> str:
     if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
         return _days_text(timing, lang)
     start = timing.start.astimezone(timing.zone)
-    return _approximate(span_text(start, timing.end, lang), timing, lang)
+    return _approximate(span_text(start, timing.end, lang), timing)
 
 
 def _home_text(timing: Timing, home: ZoneInfo, lang: Language) -> str:
     if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
         return _days_text(timing, lang)
     text = span_text(timing.start.astimezone(home), timing.end.astimezone(home), lang)
-    return _approximate(text, timing, lang)
+    return _approximate(text, timing)
 
 
 def _width(text: str) -> int:
-    """The number of terminal columns *text* takes (Hangul and other wide characters take 2)."""
+    """Count the terminal columns *text* takes (Hangul and other wide characters take 2)."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 

@@ -32,7 +32,7 @@ __all__ = [
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -131,7 +131,8 @@ def trip_ics(
     revisions: Mapping[str, Revision] | None = None,
 ) -> bytes:
     """Return :func:`trip_calendar` as bytes: UTF-8 without BOM, CRLF line ends, folded."""
-    return trip_calendar(trip, member=member, lang=lang, revisions=revisions).to_ical()
+    data: bytes = trip_calendar(trip, member=member, lang=lang, revisions=revisions).to_ical()
+    return data
 
 
 # --- building blocks ----------------------------------------------------------------------------
@@ -198,7 +199,7 @@ def _vevent(
         component.add("x-microsoft-cdo-alldayevent", "TRUE")
     else:
         component.add("transp", "OPAQUE")
-    language = {"LANGUAGE": lang}
+    language: dict[str, str] = {"LANGUAGE": lang}
     component.add("summary", vText(_summary(event, timing, lang)), parameters=language)
     venue = trip.venue_of(event)
     if venue is not None:
@@ -217,7 +218,8 @@ def _vevent(
                 icalendar.vUri(f"geo:{venue.latitude:.6f},{venue.longitude:.6f}"),
                 parameters=apple,
             )
-    component.add("description", vText(_description(trip, event, timing, lang)), parameters=language)
+    description = _description(trip, event, timing, lang)
+    component.add("description", vText(description), parameters=language)
     if event.categories:
         component.add("categories", [vText(c.pick(lang)) for c in event.categories])
     component.add("status", _STATUS[event.status])
@@ -294,40 +296,111 @@ def _build_vtimezone(name: str, first_year: int, last_year: int) -> icalendar.Ti
                 "BYDAY": f"{part.week}{_WEEKDAY[part.weekday]}",
             }
             if part.until is not None:
-                rule["UNTIL"] = part.until.astimezone(UTC)
+                # A day after the last change: the same occurrences for readers that compare UNTIL
+                # with UTC instants (RFC 5545) and for those that compare it with wall clocks.
+                rule["UNTIL"] = part.until.astimezone(UTC) + timedelta(days=1)
             child.add("rrule", rule)
         component.add_component(child)
     return component
 
 
-@lru_cache(maxsize=256)
-def _zone_reader(name: str, first_year: int, last_year: int) -> tzinfo:
-    """Read our VTIMEZONE of *name* back with icalendar's parser, as a client would, and check it.
+@dataclass(frozen=True, slots=True)
+class _ZoneReading:
+    """A VTIMEZONE as RFC 5545 defines it: onsets (UTC instants) and the offset each begins."""
 
-    Returns the zone as that parser reads it, after comparing it with zoneinfo.
+    onsets: tuple[tuple[datetime, timedelta], ...]
+
+    def offset(self, instant: datetime) -> timedelta | None:
+        """Return the offset in force at *instant*, or ``None`` before the first onset."""
+        found = None
+        for onset, offset in self.onsets:
+            if onset > instant:
+                break
+            found = offset
+        return found
+
+
+@lru_cache(maxsize=256)
+def _zone_reader(name: str, first_year: int, last_year: int) -> _ZoneReading:
+    """Read our VTIMEZONE of *name* back from its text, as RFC 5545 says, and check it.
+
+    The text is parsed with icalendar and expanded here from DTSTART, TZOFFSETFROM, TZOFFSETTO
+    and the yearly RRULE, then compared with zoneinfo (see :func:`_verify`).
     """
     holder = icalendar.Calendar()
     holder.add_component(_build_vtimezone(name, first_year, last_year))
-    parsed = next(iter(icalendar.Calendar.from_ical(holder.to_ical()).walk("VTIMEZONE")))
-    reader = parsed.to_tz(lookup_tzid=False)
-    _verify(reader, name, first_year, last_year)
-    return reader
+    parsed = icalendar.Calendar.from_ical(holder.to_ical())
+    onsets: list[tuple[datetime, timedelta]] = []
+    for part in parsed.walk():
+        if part.name not in {"STANDARD", "DAYLIGHT"}:
+            continue
+        start: datetime = part.decoded("DTSTART")
+        before: timedelta = part.decoded("TZOFFSETFROM")
+        after: timedelta = part.decoded("TZOFFSETTO")
+        onsets.extend(
+            (local.replace(tzinfo=UTC) - before, after)
+            for local in _occurrences(start, part.get("RRULE"), before, last_year)
+        )
+    onsets.sort(key=lambda item: item[0])
+    reading = _ZoneReading(tuple(onsets))
+    _verify(reading, name, first_year, last_year)
+    return reading
 
 
-def _verify(reader: tzinfo, name: str, first_year: int, last_year: int) -> None:
-    """Compare *reader* with zoneinfo every six hours and around every change in range."""
+def _occurrences(
+    start: datetime, rule: icalendar.vRecur | None, before: timedelta, last_year: int
+) -> list[datetime]:
+    """Expand an observance's onsets (local wall clocks) up to the end of *last_year*."""
+    if rule is None:
+        return [start]
+    if rule.get("FREQ") != ["YEARLY"] or set(rule) - {"FREQ", "BYMONTH", "BYDAY", "UNTIL"}:
+        raise ExportError(f"internal: unexpected VTIMEZONE rule {rule.to_ical()!r}")
+    month = int(rule["BYMONTH"][0])
+    byday = str(rule["BYDAY"][0])
+    week, weekday = int(byday[:-2]), _WEEKDAY.index(byday[-2:])
+    until = rule.get("UNTIL", [None])[0]
+    found = []
+    for year in range(start.year, last_year + 2):
+        days = [
+            day
+            for day in range(1, 32)
+            if _valid(year, month, day) and datetime(year, month, day).weekday() == weekday  # noqa: DTZ001
+        ]
+        if not days or (week > 0 and week > len(days)):
+            continue
+        local = datetime.combine(
+            datetime(year, month, days[-1] if week < 0 else days[week - 1]).date(),  # noqa: DTZ001
+            start.time(),
+        )
+        if local < start:
+            continue
+        if until is not None and local.replace(tzinfo=UTC) - before > until:
+            break
+        found.append(local)
+    return found
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        datetime(year, month, day)  # noqa: DTZ001 - a calendar check, no zone involved
+    except ValueError:
+        return False
+    return True
+
+
+def _verify(reading: _ZoneReading, name: str, first_year: int, last_year: int) -> None:
+    """Compare *reading* with zoneinfo every six hours and around every change in range."""
     truth = zones.zone(name)
     begin = datetime(first_year, 1, 1, tzinfo=UTC)
     end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
     probes = [begin + timedelta(hours=6 * step) for step in range((end - begin).days * 4)]
-    for part in zones.observances(name, first_year, last_year):
-        onset = (part.start - part.offset_from).replace(tzinfo=UTC)
+    for onset, _ in reading.onsets:
         probes.extend(onset + timedelta(seconds=s) for s in (-3600, -1, 0, 1, 3600))
     for probe in probes:
         if not begin <= probe < end:
             continue
         expected = probe.astimezone(truth).utcoffset()
-        got = probe.astimezone(reader).utcoffset()
+        got = reading.offset(probe)
         if expected != got:
             raise ExportError(
                 f"internal: the VTIMEZONE made for {name} gives offset {got} at "
@@ -338,16 +411,16 @@ def _verify(reader: tzinfo, name: str, first_year: int, last_year: int) -> None:
 
 def _check_instants(name: str, first_year: int, last_year: int, moments: list[datetime]) -> None:
     """Check every wall clock written with TZID=*name* reads back as the intended instant."""
-    reader = _zone_reader(name, first_year, last_year)
+    reading = _zone_reader(name, first_year, last_year)
     for moment in moments:
         written = _writable(moment)
-        if isinstance(written.tzinfo, ZoneInfo) and not zones.is_utc(written.tzinfo):
-            back = written.replace(tzinfo=reader, fold=0)
-            if back != moment:
-                raise ExportError(
-                    f"internal: {moment.isoformat()} would read back as {back.isoformat()} "
-                    f"through the VTIMEZONE of {name}; no calendar was written"
-                )
+        if zones.is_utc(_tz(written)):
+            continue
+        if reading.offset(moment.astimezone(UTC)) != moment.utcoffset():
+            raise ExportError(
+                f"internal: {moment.isoformat()} would read back at another offset through the "
+                f"VTIMEZONE of {name}; no calendar was written"
+            )
 
 
 def _writable(moment: datetime) -> datetime:

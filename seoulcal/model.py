@@ -492,13 +492,18 @@ class Trip(_Model):
             raise TripError(_problems(error, data)) from None
         if not isinstance(trip, Trip):  # pragma: no cover - pydantic always returns the model
             raise TypeError(type(trip))
-        problems = list(trip._cross_check())
+        problems = list(trip.cross_check())
         if problems:
             raise TripError(problems)
         return trip
 
-    def _cross_check(self) -> Iterator[Problem]:
-        """Find duplicate ids and references to nothing."""
+    def cross_check(self) -> Iterator[Problem]:
+        """Find duplicate ids, clashing group names and references to nothing."""
+        yield from self._duplicate_ids()
+        yield from self._group_clashes()
+        yield from self._dangling_references()
+
+    def _duplicate_ids(self) -> Iterator[Problem]:
         for field in ("venues", "members", "events"):
             items: Sequence[Venue | Member | Event] = getattr(self, field)
             counts = Counter(item.id for item in items)
@@ -509,8 +514,9 @@ class Trip(_Model):
                         f"id {item.id!r} is used by {counts[item.id]} {field}; ids must be "
                         "unique (calendars derive UIDs from them)",
                     )
+
+    def _group_clashes(self) -> Iterator[Problem]:
         member_ids = {member.id for member in self.members}
-        groups = {group for member in self.members for group in member.groups}
         for index, member in enumerate(self.members):
             for group in member.groups:
                 if group in member_ids or group == EVERYONE:
@@ -519,6 +525,10 @@ class Trip(_Model):
                         f"group {group!r} is also a member id or the reserved group "
                         f"{EVERYONE!r}; rename the group",
                     )
+
+    def _dangling_references(self) -> Iterator[Problem]:
+        member_ids = {member.id for member in self.members}
+        groups = {group for member in self.members for group in member.groups}
         venue_ids = {venue.id for venue in self.venues}
         known = member_ids | groups | {EVERYONE}
         for index, event in enumerate(self.events):
@@ -533,8 +543,7 @@ class Trip(_Model):
                 if name not in known:
                     yield Problem(
                         f"{where} → attendees[{position}]",
-                        f"{name!r} names no member or group; known: "
-                        f"{', '.join(sorted(known))}",
+                        f"{name!r} names no member or group; known: {', '.join(sorted(known))}",
                     )
 
     # --- lookups ---

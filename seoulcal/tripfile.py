@@ -45,7 +45,8 @@ def load_trip(path: str | Path) -> Trip:
         raw = location.read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
-        raise TripError([Problem("", f"cannot read the file: {reason}")], source=str(location)) from None
+        problem = Problem("", f"cannot read the file: {reason}")
+        raise TripError([problem], source=str(location)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -11,10 +11,9 @@ __all__ = [
     "day_text",
     "label",
     "part_name",
-    "when_text",
 ]
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from seoulcal.model import DAY_PART_WINDOWS, DayPart, Language
@@ -42,8 +41,15 @@ _PARTS: dict[DayPart, tuple[str, str]] = {
     DayPart.ALL_DAY: ("하루", "during the day"),
 }
 
-_WEEKDAYS = (("월", "Mon"), ("화", "Tue"), ("수", "Wed"), ("목", "Thu"), ("금", "Fri"),
-             ("토", "Sat"), ("일", "Sun"))
+_WEEKDAYS = (
+    ("월", "Mon"),
+    ("화", "Tue"),
+    ("수", "Wed"),
+    ("목", "Thu"),
+    ("금", "Fri"),
+    ("토", "Sat"),
+    ("일", "Sun"),
+)
 
 
 def _pick(pair: tuple[str, str], lang: Language) -> str:
@@ -91,29 +97,3 @@ def day_text(day: date, lang: Language) -> str:
     if lang == "ko":
         return f"{day.year}년 {day.month}월 {day.day}일({weekday[0]})"
     return f"{weekday[1]} {day.day} {day:%b} {day.year}"
-
-
-def when_text(timing: Timing, lang: Language) -> str:
-    """Describe when an event happens, in the zone of its place."""
-    if timing.approximate is not None:
-        return approximate_note(timing, lang)
-    if isinstance(timing.start, datetime) and isinstance(timing.end, datetime):
-        start = timing.start
-        end = timing.end
-        return f"{_moment(start, lang)} – {_moment(end, lang, same_day_as=start)}"
-    first = timing.start if isinstance(timing.start, date) else timing.start.date()
-    end_day = timing.end if isinstance(timing.end, date) else timing.end.date()
-    last = end_day - timedelta(days=1)
-    if last == first:
-        return day_text(first, lang)
-    return f"{day_text(first, lang)} – {day_text(last, lang)}"
-
-
-def _moment(moment: datetime, lang: Language, *, same_day_as: datetime | None = None) -> str:
-    zone = moment.tzname() or ""
-    key = getattr(moment.tzinfo, "key", "UTC")
-    clock = f"{moment:%H:%M} {zone} ({key})"
-    if same_day_as is not None and same_day_as.tzinfo is moment.tzinfo:
-        if same_day_as.date() == moment.date():
-            return clock
-    return f"{day_text(moment.date(), lang)} {clock}"

@@ -64,15 +64,15 @@ def zone(name: str) -> ZoneInfo:
             f"time zone {name!r} is an abbreviation or a fixed offset, not a place; "
             "use an IANA name such as 'America/Los_Angeles' or 'Asia/Seoul'"
         )
-    try:
-        if name not in available_timezones():
-            raise ZoneInfoNotFoundError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r}{_suggest(name)}; use an IANA name. Zones are named "
-            "after one large city: Las Vegas, for example, is in 'America/Los_Angeles'"
-        ) from None
+    if name in available_timezones():
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # listed but unreadable: report it like an unknown name
+    raise ValueError(
+        f"unknown time zone {name!r}{_suggest(name)}; use an IANA name. Zones are named "
+        "after one large city: Las Vegas, for example, is in 'America/Los_Angeles'"
+    )
 
 
 def is_utc(tz: tzinfo) -> bool:
@@ -270,7 +270,7 @@ class _Transition:
         return (self.at + self.offset_from).replace(tzinfo=None)
 
     def rules(self) -> set[tuple[int, int, int]]:
-        """The (month, week, weekday) rules this change fits: nth weekday and maybe the last."""
+        """Return the (month, week, weekday) rules this change fits: nth, and maybe last."""
         local = self.local
         found = {(local.month, (local.day - 1) // 7 + 1, local.weekday())}
         if local.day + 7 > calendar.monthrange(local.year, local.month)[1]:
@@ -281,12 +281,22 @@ class _Transition:
         return (self.offset_from, self.offset_to, self.daylight, self.name, self.local.time())
 
 
-def _state(tz: ZoneInfo, instant: datetime) -> tuple[timedelta, bool, str | None]:
+def _state(tz: ZoneInfo, instant: datetime) -> tuple[timedelta, timedelta, str | None]:
+    """Return the offset, the DST amount and the abbreviation of *tz* at *instant*."""
     local = instant.astimezone(tz)
-    offset = local.utcoffset()
-    dst = local.dst()
+    offset, dst = local.utcoffset(), local.dst()
     assert offset is not None  # noqa: S101 - a ZoneInfo always has an offset
-    return offset, bool(dst), local.tzname()
+    return offset, dst or timedelta(0), local.tzname()
+
+
+def _is_daylight(dst: timedelta, before: timedelta | None = None) -> bool:
+    """Label a period DAYLIGHT the way Outlook and Google do: the higher offset of the pair.
+
+    tzdata gives some zones negative DST (Europe/Dublin's winter, Morocco's Ramadan). Clients
+    expect the summer side to be DAYLIGHT, so the period after a negative one is daylight and the
+    negative one is standard.
+    """
+    return dst > timedelta(0) or (dst == timedelta(0) and before is not None and before < timedelta(0))
 
 
 def _transitions(tz: ZoneInfo, begin: datetime, end: datetime) -> list[_Transition]:
@@ -308,7 +318,8 @@ def _transitions(tz: ZoneInfo, begin: datetime, end: datetime) -> list[_Transiti
                 else:
                     high = mid
             after = _state(tz, high)
-            found.append(_Transition(high, state[0], after[0], after[1], after[2]))
+            daylight = _is_daylight(after[1], state[1])
+            found.append(_Transition(high, state[0], after[0], daylight, after[2]))
             state = after
             here = high
             continue
@@ -316,13 +327,13 @@ def _transitions(tz: ZoneInfo, begin: datetime, end: datetime) -> list[_Transiti
     return found
 
 
-def _next_occurrence(rule: tuple[int, int, int], after_year: int, at: datetime) -> date:
+def _next_occurrence(rule: tuple[int, int, int], after_year: int) -> date:
     month, week, weekday = rule
     year = after_year + 1
     days = calendar.monthrange(year, month)[1]
     candidates = [d for d in range(1, days + 1) if date(year, month, d).weekday() == weekday]
     day = candidates[-1] if week == -1 else candidates[min(week, len(candidates)) - 1]
-    return datetime(year, month, day, at.hour, at.minute, at.second).date()
+    return date(year, month, day)
 
 
 @lru_cache(maxsize=256)
@@ -340,16 +351,16 @@ def observances(name: str, first_year: int, last_year: int) -> tuple[Observance,
     end = datetime(last_year + 1, 12, 31, tzinfo=UTC)
     changes = _transitions(tz, begin, end)
     if not changes:
-        offset, daylight, abbreviation = _state(tz, begin)
+        offset, dst, abbreviation = _state(tz, begin)
         start = datetime(first_year - 1, 1, 1)  # noqa: DTZ001 - VTIMEZONE wall clocks are naive
-        return (Observance(daylight, start, offset, offset, abbreviation),)
+        return (Observance(_is_daylight(dst), start, offset, offset, abbreviation),)
     result: list[Observance] = []
     first = changes[0]
-    offset, daylight, abbreviation = _state(tz, begin)
+    offset, dst, abbreviation = _state(tz, begin)
     if first.at > datetime(first_year, 1, 1, tzinfo=UTC):
         # Nothing changed in the year before the range: say what holds up to the first change.
         start = datetime(first_year - 1, 1, 1)  # noqa: DTZ001 - VTIMEZONE wall clocks are naive
-        result.append(Observance(daylight, start, offset, offset, abbreviation))
+        result.append(Observance(_is_daylight(dst), start, offset, offset, abbreviation))
     by_kind: dict[object, list[list[_Transition]]] = {}
     for change in changes:
         runs = by_kind.setdefault(change.kind(), [])
@@ -362,9 +373,7 @@ def observances(name: str, first_year: int, last_year: int) -> tuple[Observance,
             last_run.append(change)
         else:
             runs.append([change])
-    for runs in by_kind.values():
-        for run in runs:
-            result.append(_observance(run, end))
+    result.extend(_observance(run, end) for runs in by_kind.values() for run in runs)
     result.sort(key=lambda o: (o.start, o.daylight))
     return tuple(result)
 
@@ -384,7 +393,7 @@ def _observance(run: list[_Transition], end: datetime) -> Observance:
     if len(run) == 1 or common is None:
         return Observance(head.daylight, head.local, head.offset_from, head.offset_to, head.name)
     month, week, weekday = common
-    following = _next_occurrence(common, tail.local.year, tail.local)
+    following = _next_occurrence(common, tail.local.year)
     until = None if following > end.date() else tail.at
     return Observance(
         head.daylight,

@@ -1,0 +1,184 @@
+"""The command line: outputs, exit codes, and no partial or damaged files on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import seoulcal
+from seoulcal import cli
+
+BAD_TRIP = """
+id = "bad"
+zone = "America/Las_Vegas"
+home_zone = "Asia/Seoul"
+revised = "2024-01-01T00:00:00Z"
+name = { ko = "가", en = "A" }
+organizer = { name = { ko = "가", en = "A" } }
+[[events]]
+id = "e"
+title = { ko = "가", en = "A" }
+time = { start = "2024-01-09T11:00[America/Los_Angeles]", end = "2024-01-09T10:00[America/Los_Angeles]" }
+"""
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_export_writes_the_calendar_to_stdout(capsysbinary, ces):
+    assert cli.main(["export"]) == 0
+    assert capsysbinary.readouterr().out == ces.to_ics()
+
+
+def test_export_to_a_file_for_a_member_in_english(tmp_path, ces, capsys):
+    target = tmp_path / "aide.ics"
+    code, out, err = run(capsys, "export", "--member", "aide", "--lang", "en", "-o", str(target))
+    assert (code, out, err) == (0, "", "")
+    assert target.read_bytes() == ces.to_ics(member="aide", lang="en")
+    assert [p.name for p in tmp_path.iterdir()] == ["aide.ics"]  # no temporary file left behind
+
+
+def test_an_invalid_trip_exits_2_names_the_problem_and_writes_nothing(tmp_path, capsys):
+    trip = tmp_path / "bad.toml"
+    trip.write_text(BAD_TRIP, encoding="utf-8")
+    target = tmp_path / "out.ics"
+    code, out, err = run(capsys, "export", "--trip", str(trip), "-o", str(target))
+    assert code == 2
+    assert out == ""
+    assert f"{trip}: invalid trip (2 problems)" in err
+    assert "zone: unknown time zone 'America/Las_Vegas'" in err
+    assert 'events[0] "e" → time: end' in err
+    assert not target.exists()
+
+
+def test_an_existing_output_file_is_never_damaged(tmp_path, capsys, monkeypatch):
+    target = tmp_path / "trip.ics"
+    target.write_bytes(b"previous calendar")
+    trip = tmp_path / "bad.toml"
+    trip.write_text(BAD_TRIP, encoding="utf-8")
+    assert run(capsys, "export", "--trip", str(trip), "-o", str(target))[0] == 2
+    assert target.read_bytes() == b"previous calendar"
+
+    # A failure while writing leaves the old file too, and no temporary file.
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "disk full")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    code, _, err = run(capsys, "export", "-o", str(target))
+    assert code == 1
+    assert "disk full" in err
+    assert target.read_bytes() == b"previous calendar"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "trip.ics"]
+
+
+def test_an_output_folder_that_does_not_exist_is_a_usage_error(tmp_path, capsys):
+    code, _, err = run(capsys, "export", "-o", str(tmp_path / "no" / "such" / "x.ics"))
+    assert code == 2
+    assert "does not exist" in err
+
+
+def test_an_unknown_member_exits_2(capsys):
+    code, out, err = run(capsys, "export", "--member", "ghost")
+    assert (code, out) == (2, "")
+    assert "no member 'ghost'" in err
+    assert "aide" in err
+
+
+def test_bad_usage_exits_2(capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["export", "--lang", "fr"])
+    assert caught.value.code == 2
+    assert "invalid choice: 'fr'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["frobnicate"])
+    assert caught.value.code == 2
+
+
+def test_an_unexpected_fault_exits_1(capsys, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(seoulcal.Trip, "to_ics", boom)
+    code, out, err = run(capsys, "export")
+    assert (code, out) == (1, "")
+    assert "unexpected error: RuntimeError: something broke" in err
+
+
+def test_agenda_shows_local_and_seoul_time(capsys):
+    code, out, _ = run(capsys, "agenda", "--lang", "en")
+    assert code == 0
+    line = next(line for line in out.splitlines() if "Opening of the Seoul Pavilion" in line)
+    assert "2024-01-09 (Tue) 11:00–12:00 PST" in line
+    assert "2024-01-10 (Wed) 04:00–05:00 KST" in line
+    assert "≈ time to be confirmed" in out
+
+
+def test_agenda_in_another_zone(capsys):
+    code, out, _ = run(capsys, "agenda", "--tz", "Europe/Berlin", "--member", "aide")
+    assert code == 0
+    assert "Europe/Berlin 시각" in out
+    assert "2024-01-09 (화) 20:00–21:00 CET" in out
+
+
+def test_agenda_with_an_unknown_zone_exits_2(capsys):
+    code, out, err = run(capsys, "agenda", "--tz", "America/Las_Vegas")
+    assert (code, out) == (2, "")
+    assert "--tz: unknown time zone 'America/Las_Vegas'" in err
+
+
+def test_members_lists_the_roster(capsys, ces):
+    code, out, _ = run(capsys, "members")
+    assert code == 0
+    for member in ces.members:
+        assert member.id in out
+    assert "situation-room" in out
+    assert out.splitlines()[0].split() == ["ID", "NAME", "ROLE", "LANG", "GROUPS", "EVENTS", "ILLUSTRATIVE"]
+
+
+def test_check_passes_the_built_in_trip_and_fails_a_bad_one(tmp_path, capsys):
+    code, out, _ = run(capsys, "check")
+    assert code == 0
+    assert "ok (12 events, 7 members, 7 venues)" in out
+    trip = tmp_path / "bad.toml"
+    trip.write_text(BAD_TRIP, encoding="utf-8")
+    code, out, err = run(capsys, "check", "--trip", str(trip))
+    assert (code, out) == (2, "")
+    assert str(trip) in err
+
+
+def test_schema_is_json(capsys):
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    assert json.loads(out)["title"] == "Trip"
+
+
+def test_the_installed_command_and_python_m_work(tmp_path):
+    for command in ([sys.executable, "-m", "seoulcal"], [str(Path(sys.executable).parent / "seoulcal")]):
+        if not Path(command[0]).exists():
+            continue
+        result = subprocess.run([*command, "export", "-o", "trip.ics"], cwd=tmp_path, check=False)
+        assert result.returncode == 0
+        assert (tmp_path / "trip.ics").read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+        result = subprocess.run([*command, "export", "--member", "x"], cwd=tmp_path,
+                                capture_output=True, check=False)
+        assert result.returncode == 2
+        assert result.stdout == b""
+
+
+def test_a_closed_pipe_is_not_an_error():
+    script = "import seoulcal.cli as c; raise SystemExit(c.main(['export']))"
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None
+        process.stdout.close()  # before the child has imported anything, so its write fails
+        _, err = process.communicate()
+    assert process.returncode == 0
+    assert b"Traceback" not in err

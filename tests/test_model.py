@@ -1,0 +1,382 @@
+"""The model refuses what clients would misread, and says where and how to fix it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytz
+
+import seoulcal
+from seoulcal import Trip, TripError
+
+LA = ZoneInfo("America/Los_Angeles")
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def refused(data: dict, *fragments: str) -> TripError:
+    """Validate *data*, expect a TripError whose message holds every fragment."""
+    with pytest.raises(TripError) as caught:
+        Trip.model_validate(data)
+    message = str(caught.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    return caught.value
+
+
+def set_time(data: dict, index: int, **time: object) -> dict:
+    data["events"][index]["time"] = time
+    return data
+
+
+# --- exact times ------------------------------------------------------------------------------
+
+
+def test_small_trip_is_valid(small):
+    trip = Trip.model_validate(small)
+    assert [e.id for e in trip.events_for()] == ["days", "opening", "later"]
+
+
+def test_naive_datetime_from_python_is_refused(small):
+    set_time(small, 0, start=datetime(2024, 1, 9, 11), end=datetime(2024, 1, 9, 12))
+    refused(small, 'events[0] "opening" → time.start', "naive", "tzinfo=ZoneInfo")
+
+
+def test_naive_wall_clock_in_a_file_is_refused(small):
+    set_time(small, 0, start="2024-01-09T11:00", end="2024-01-09T12:00[America/Los_Angeles]")
+    refused(small, 'events[0] "opening" → time.start', "naive", "[America/Los_Angeles]")
+
+
+def test_naive_toml_local_datetime_is_refused():
+    text = """
+id = "t"
+zone = "America/Los_Angeles"
+home_zone = "Asia/Seoul"
+revised = "2024-01-01T00:00:00Z"
+name = { ko = "가", en = "A" }
+organizer = { name = { ko = "가", en = "A" } }
+[[events]]
+id = "e"
+title = { ko = "가", en = "A" }
+time = { start = 2024-01-09T11:00:00, end = 2024-01-09T12:00:00 }
+"""
+    with pytest.raises(TripError) as caught:
+        seoulcal.parse_trip(text, source="t.toml")
+    message = str(caught.value)
+    assert message.startswith("t.toml: ")
+    assert 'events[0] "e" → time.start' in message
+    assert 'events[0] "e" → time.end' in message
+    assert "naive" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("America/Las_Vegas", "America/Los_Angeles"),
+        ("Asia/Seol", "Asia/Seoul"),
+        ("PST", "not a place"),
+        ("KST", "not a place"),
+        ("Etc/GMT+8", "not a place"),
+        ("/America/Los_Angeles", "stray characters"),
+        ("", "required"),
+    ],
+)
+def test_unknown_or_placeless_zone_is_refused(small, name, hint):
+    small["venues"][0]["zone"] = name
+    refused(small, 'venues[0] "hall" → zone', hint)
+
+
+def test_unknown_zone_in_a_time_is_refused(small):
+    set_time(
+        small,
+        0,
+        start="2024-01-09T11:00[America/Las_Vegas]",
+        end="2024-01-09T12:00[America/Los_Angeles]",
+    )
+    refused(small, "time.start", "unknown time zone 'America/Las_Vegas'")
+
+
+def test_wall_clock_in_a_spring_forward_gap_is_refused(small):
+    set_time(
+        small,
+        0,
+        start="2024-03-10T02:30[America/Los_Angeles]",
+        end="2024-03-10T04:00[America/Los_Angeles]",
+    )
+    refused(small, "time.start", "does not exist", "-0800 to -0700")
+
+
+def test_ambiguous_wall_clock_without_a_choice_is_refused(small):
+    set_time(
+        small,
+        0,
+        start="2024-11-03T01:30[America/Los_Angeles]",
+        end="2024-11-03T03:00[America/Los_Angeles]",
+    )
+    refused(small, "time.start", "happens twice", "-07:00[America/Los_Angeles]", "-08:00")
+
+
+@pytest.mark.parametrize(("offset", "utc_hour"), [("-07:00", 8), ("-08:00", 9)])
+def test_an_offset_chooses_between_the_two_readings(small, offset, utc_hour):
+    set_time(
+        small,
+        0,
+        start=f"2024-11-03T01:30{offset}[America/Los_Angeles]",
+        end="2024-11-03T03:00[America/Los_Angeles]",
+    )
+    trip = Trip.model_validate(small)
+    start = trip.events[0].time.start
+    assert start.astimezone(UTC) == datetime(2024, 11, 3, utc_hour, 30, tzinfo=UTC)
+    assert start.tzinfo == LA
+
+
+def test_an_offset_the_zone_never_has_is_refused(small):
+    set_time(
+        small,
+        0,
+        start="2024-01-09T11:00-05:00[America/Los_Angeles]",
+        end="2024-01-09T12:00[America/Los_Angeles]",
+    )
+    refused(small, "time.start", "offset -05:00 does not match", "-08:00")
+
+
+def test_offset_without_zone_is_refused(small):
+    set_time(small, 0, start="2024-01-09T11:00-08:00", end="2024-01-09T12:00-08:00")
+    refused(small, "time.start", "an offset is not a place")
+
+
+def test_fixed_offset_tzinfo_is_refused(small):
+    fixed = timezone(timedelta(hours=-8))
+    set_time(
+        small, 0, start=datetime(2024, 1, 9, 11, tzinfo=fixed), end=datetime(2024, 1, 9, 12, tzinfo=LA)
+    )
+    refused(small, "time.start", "fixed offset", "ZoneInfo('America/Los_Angeles')")
+
+
+def test_utc_instants_are_accepted(small):
+    set_time(small, 0, start="2024-01-09T19:00Z", end=datetime(2024, 1, 9, 20, tzinfo=timezone.utc))
+    trip = Trip.model_validate(small)
+    assert trip.events[0].time.start == datetime(2024, 1, 9, 19, tzinfo=UTC)
+
+
+def test_end_before_start_is_refused(small):
+    set_time(
+        small,
+        0,
+        start="2024-01-09T11:00[America/Los_Angeles]",
+        end="2024-01-09T10:00[America/Los_Angeles]",
+    )
+    refused(small, 'events[0] "opening" → time', "is not after start", "give an end after")
+
+
+def test_end_equal_to_start_is_refused(small):
+    moment = "2024-01-09T11:00[America/Los_Angeles]"
+    set_time(small, 0, start=moment, end=moment)
+    refused(small, "is not after start")
+
+
+def test_a_flight_ends_at_an_earlier_wall_clock_but_a_later_instant(small):
+    # Seoul 10:00 → Las Vegas 05:00 the same day: 12 hours in the air.
+    set_time(
+        small, 0, start="2024-01-09T10:00[Asia/Seoul]", end="2024-01-09T05:00[America/Los_Angeles]"
+    )
+    trip = Trip.model_validate(small)
+    timing = trip.timing(trip.events[0])
+    assert timing.end - timing.start == timedelta(hours=12)
+    assert timing.zone == SEOUL
+
+
+def test_days_with_last_before_first_are_refused(small):
+    set_time(small, 1, first="2024-01-10", last="2024-01-09")
+    refused(small, 'events[1] "days" → time', "inclusive")
+
+
+def test_a_time_of_no_known_shape_is_refused(small):
+    set_time(small, 1, when="2024-01-10")
+    refused(small, 'events[1] "days" → time', "'start' and 'end' (exact)")
+
+
+def test_unknown_day_part_is_refused(small):
+    set_time(small, 2, day="2024-01-11", part="siesta")
+    refused(small, 'events[2] "later" → time.part', "morning")
+
+
+# --- pytz and zoneinfo from Python callers --------------------------------------------------------
+
+
+def exact(start: datetime, end: datetime) -> seoulcal.ExactTime:
+    return seoulcal.ExactTime(start=start, end=end)
+
+
+def test_pytz_localized_datetime_is_accepted_as_zoneinfo():
+    zone = pytz.timezone("America/Los_Angeles")
+    when = exact(zone.localize(datetime(2024, 1, 9, 11)), zone.localize(datetime(2024, 1, 9, 12)))
+    assert when.start == datetime(2024, 1, 9, 11, tzinfo=LA)
+    assert when.start.utcoffset() == timedelta(hours=-8)
+    assert isinstance(when.start.tzinfo, ZoneInfo)
+
+
+def test_pytz_zone_passed_as_tzinfo_does_not_leak_local_mean_time():
+    zone = pytz.timezone("America/Los_Angeles")
+    raw = datetime(2024, 1, 9, 11, tzinfo=zone)
+    assert raw.utcoffset() == timedelta(hours=-7, minutes=-53)  # what pytz does on its own
+    when = exact(raw, datetime(2024, 1, 9, 12, tzinfo=zone))
+    assert when.start.utcoffset() == timedelta(hours=-8)
+    assert when.start.astimezone(SEOUL) == datetime(2024, 1, 10, 4, tzinfo=SEOUL)
+
+
+def test_pytz_tzinfo_in_an_exported_calendar_has_no_lmt(small):
+    zone = pytz.timezone("America/Los_Angeles")
+    set_time(
+        small, 0, start=datetime(2024, 1, 9, 11, tzinfo=zone), end=datetime(2024, 1, 9, 12, tzinfo=zone)
+    )
+    data = Trip.model_validate(small).to_ics()
+    assert b"DTSTART;TZID=America/Los_Angeles:20240109T110000\r\n" in data
+    assert b"-0753" not in data
+    assert b"LMT" not in data
+
+
+def test_pytz_localize_with_is_dst_chooses_the_reading():
+    zone = pytz.timezone("America/Los_Angeles")
+    second = zone.localize(datetime(2024, 11, 3, 1, 30), is_dst=False)
+    when = exact(second, zone.localize(datetime(2024, 11, 3, 3)))
+    assert when.start.astimezone(UTC) == datetime(2024, 11, 3, 9, 30, tzinfo=UTC)
+
+
+def test_pytz_tzinfo_at_an_ambiguous_time_is_refused():
+    zone = pytz.timezone("America/Los_Angeles")
+    with pytest.raises(ValueError, match="happens twice"):
+        exact(datetime(2024, 11, 3, 1, 30, tzinfo=zone), datetime(2024, 11, 3, 3, tzinfo=zone))
+
+
+def test_zoneinfo_fold_one_chooses_the_second_reading():
+    when = exact(datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=LA), datetime(2024, 11, 3, 3, tzinfo=LA))
+    assert when.start.astimezone(UTC) == datetime(2024, 11, 3, 9, 30, tzinfo=UTC)
+
+
+def test_zoneinfo_fold_zero_at_an_ambiguous_time_is_refused():
+    with pytest.raises(ValueError, match="happens twice"):
+        exact(datetime(2024, 11, 3, 1, 30, tzinfo=LA), datetime(2024, 11, 3, 3, tzinfo=LA))
+
+
+# --- ids and references ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["events", "members", "venues"])
+def test_duplicate_ids_are_refused(small, field):
+    small[field].append(dict(small[field][0]))
+    ident = small[field][0]["id"]
+    refused(small, f'{field}[0] "{ident}" → id', f'{field}[{len(small[field]) - 1}] "{ident}"', "unique")
+
+
+def test_attendee_naming_nobody_is_refused(small):
+    small["events"][0]["attendees"] = ["team", "ghost"]
+    refused(small, 'events[0] "opening" → attendees[1]', "'ghost' names no member or group")
+
+
+def test_unknown_venue_is_refused(small):
+    small["events"][0]["venue"] = "nowhere"
+    refused(small, 'events[0] "opening" → venue', "'nowhere' is not a venue", "hall")
+
+
+def test_group_named_like_a_member_is_refused(small):
+    small["members"][1]["groups"] = ["lead"]
+    refused(small, 'members[1] "home" → groups', "rename the group")
+
+
+def test_bad_id_is_refused(small):
+    small["events"][0]["id"] = "Opening Ceremony"
+    refused(small, "events[0]", "lower-case letters")
+
+
+def test_unknown_field_is_refused(small):
+    small["events"][0]["titel"] = {"ko": "가", "en": "A"}
+    refused(small, 'events[0] "opening" → titel', "unknown field 'titel'")
+
+
+def test_missing_field_is_refused(small):
+    del small["events"][0]["title"]
+    refused(small, 'events[0] "opening" → title', "required")
+
+
+def test_every_problem_is_listed_at_once(small):
+    small["events"][0]["venue"] = "nowhere"
+    small["events"][1]["attendees"] = ["ghost"]
+    error = Trip.model_validate  # keep the call visible below
+    with pytest.raises(TripError) as caught:
+        error(small)
+    assert len(caught.value.problems) == 2
+    assert "2 problems" in str(caught.value)
+
+
+# --- texts and other fields -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x0b"])
+def test_control_characters_are_refused(small, char):
+    small["events"][0]["title"]["en"] = f"Open{char}ing"
+    refused(small, 'events[0] "opening" → title.en', f"U+{ord(char):04X}", "remove it")
+
+
+def test_a_line_break_in_a_title_is_refused(small):
+    small["events"][0]["title"]["ko"] = "개막\n식"
+    refused(small, 'events[0] "opening" → title.ko', "single line")
+
+
+def test_an_empty_title_is_refused(small):
+    small["events"][0]["title"]["ko"] = "   "
+    refused(small, "title.ko", "must not be empty")
+
+
+def test_line_breaks_in_descriptions_are_normalised(small):
+    small["events"][0]["description"] = {"ko": "첫 줄\r\n둘째 줄\r셋째", "en": "a\tb"}
+    trip = Trip.model_validate(small)
+    assert trip.events[0].description.ko == "첫 줄\n둘째 줄\n셋째"
+    assert trip.events[0].description.en == "a\tb"
+
+
+def test_bad_email_is_refused(small):
+    small["members"][0]["email"] = "not an address"
+    refused(small, 'members[0] "lead"', "not an address like")
+
+
+def test_latitude_without_longitude_is_refused(small):
+    del small["venues"][0]["longitude"]
+    refused(small, 'venues[0] "hall"', "both latitude and longitude")
+
+
+def test_latitude_out_of_range_is_refused(small):
+    small["venues"][0]["latitude"] = 123
+    refused(small, 'venues[0] "hall" → latitude', "less than or equal to 90")
+
+
+def test_models_are_frozen(ces):
+    with pytest.raises(Exception, match="frozen"):
+        ces.events[0].id = "other"  # type: ignore[misc]
+
+
+def test_json_round_trip_keeps_the_trip(ces):
+    again = Trip.model_validate(ces.model_dump(mode="json"))
+    assert again == ces
+    assert again.to_ics() == ces.to_ics()
+
+
+def test_approximate_times_use_the_venue_zone_then_the_trip_zone(small):
+    small["venues"][0]["zone"] = "Asia/Seoul"
+    trip = Trip.model_validate(small)
+    later = trip.timing(trip.events[2])
+    assert later.approximate is seoulcal.DayPart.AFTERNOON
+    assert later.start == datetime(2024, 1, 11, 14, tzinfo=SEOUL)
+    assert later.end == datetime(2024, 1, 11, 18, tzinfo=SEOUL)
+    del small["events"][2]["venue"]
+    trip = Trip.model_validate(small)
+    assert trip.timing(trip.events[2]).start == datetime(2024, 1, 11, 14, tzinfo=LA)
+
+
+def test_membership_follows_ids_groups_and_everyone(small):
+    trip = Trip.model_validate(small)
+    assert [e.id for e in trip.events_for("lead")] == ["days", "opening", "later"]
+    assert [e.id for e in trip.events_for("home")] == ["days", "later"]
+    with pytest.raises(seoulcal.NotFoundError, match="no member 'ghost'"):
+        trip.events_for("ghost")

@@ -1,0 +1,99 @@
+"""Trip files: errors name the file, item and field; the schema fits the files."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import seoulcal
+from seoulcal import TripError, load_trip
+from seoulcal.tripfile import trip_schema_text
+
+DOCS = Path(__file__).parent.parent / "docs"
+BUILT_IN = resources.files("seoulcal").joinpath("trips", "ces2024.toml")
+
+
+def test_the_built_in_trip_loads_from_its_file(tmp_path):
+    path = tmp_path / "trip.toml"
+    path.write_text(BUILT_IN.read_text("utf-8"), encoding="utf-8")
+    assert load_trip(path) == seoulcal.ces2024()
+
+
+def test_the_built_in_trip_follows_the_press_release():
+    trip = seoulcal.ces2024()
+    release = (Path(__file__).parent.parent / "seeds" / "000_e89f5d920099174e.txt").read_text("utf-8")
+    assert len(trip.events) == 12
+    for event in trip.events:
+        assert event.source is not None, event.id
+        assert event.source.quote in release, event.id  # quoted verbatim
+    assert [m.id for m in trip.members if not m.illustrative] == ["mayor"]
+    assert all(m.email is None for m in trip.members)
+    opening = next(e for e in trip.events if e.id == "seoul-pavilion-opening")
+    assert trip.timing(opening).start.isoformat() == "2024-01-09T11:00:00-08:00"
+
+
+def test_errors_name_the_file_the_item_and_the_field(tmp_path):
+    text = BUILT_IN.read_text("utf-8").replace(
+        'end = "2024-01-09T19:00[America/Los_Angeles]"', 'end = "2024-01-09T17:00[America/Los_Angeles]"'
+    )
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TripError) as caught:
+        load_trip(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: invalid trip: ")
+    assert 'events[6] "seoul-innovation-forum" → time: end 2024-01-09T17:00:00-08:00' in message
+
+
+def test_a_toml_syntax_error_names_the_line(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text('id = "x"\nname = {ko = "가"\n', encoding="utf-8")
+    with pytest.raises(TripError, match=r"broken.toml: invalid trip: not valid TOML: .*line 2"):
+        load_trip(path)
+
+
+def test_a_missing_file_is_reported(tmp_path):
+    with pytest.raises(TripError, match=r"nope.toml: invalid trip: cannot read the file"):
+        load_trip(tmp_path / "nope.toml")
+
+
+def test_a_file_that_is_not_utf8_is_reported(tmp_path):
+    path = tmp_path / "euc-kr.toml"
+    path.write_bytes('id = "서울"\n'.encode("euc-kr"))
+    with pytest.raises(TripError, match=r"not UTF-8 text \(byte 6\); save the file as UTF-8"):
+        load_trip(path)
+
+
+def test_a_byte_order_mark_is_tolerated(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + BUILT_IN.read_bytes())
+    assert load_trip(path).id == "ces2024"
+
+
+def test_the_schema_accepts_the_built_in_trip():
+    schema = json.loads(trip_schema_text())
+    data = tomllib.loads(BUILT_IN.read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(
+        json.loads(json.dumps(data, default=str))
+    )
+
+
+def test_the_schema_rejects_what_the_model_rejects():
+    schema = json.loads(trip_schema_text())
+    data = json.loads(json.dumps(tomllib.loads(BUILT_IN.read_text("utf-8")), default=str))
+    del data["events"][0]["title"]
+    data["events"][1]["titel"] = "x"
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    assert len(errors) >= 2
+
+
+def test_the_published_schema_is_current():
+    assert (DOCS / "trip.schema.json").read_text("utf-8") == trip_schema_text(), (
+        "run: seoulcal schema -o docs/trip.schema.json"
+    )

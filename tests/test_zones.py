@@ -1,0 +1,65 @@
+"""Zones: names, wall clocks, RFC 9557 strings and the yearly rules behind VTIMEZONE."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from seoulcal import zones
+
+
+def test_utc_names_are_utc():
+    for name in ("UTC", "Etc/UTC"):
+        assert zones.zone(name).key == "UTC"
+    assert zones.is_utc(UTC)
+    assert not zones.is_utc(ZoneInfo("Europe/London"))
+
+
+def test_parse_zoned_forms():
+    assert zones.parse_zoned("2024-01-09T11:00[America/Los_Angeles]") == datetime(
+        2024, 1, 9, 11, tzinfo=ZoneInfo("America/Los_Angeles")
+    )
+    assert zones.parse_zoned("2024-01-09 19:00:30Z") == datetime(2024, 1, 9, 19, 0, 30, tzinfo=UTC)
+    assert zones.parse_zoned("2024-01-09T19:00[UTC]").tzinfo is UTC
+    with pytest.raises(ValueError, match="is not a date and time"):
+        zones.parse_zoned("next tuesday")
+
+
+def test_rules_of_los_angeles():
+    parts = zones.observances("America/Los_Angeles", 2024, 2024)
+    rules = {(p.daylight, p.month, p.week, p.weekday, p.until) for p in parts}
+    assert rules == {(True, 3, 2, 6, None), (False, 11, 1, 6, None)}
+
+
+def test_a_rule_that_stopped_gets_an_end():
+    # Brazil dropped DST in 2019: the rule must stop, not run on for ever.
+    parts = zones.observances("America/Sao_Paulo", 2016, 2020)
+    ruled = [p for p in parts if p.month is not None]
+    assert ruled
+    assert all(p.until is not None and p.until.year <= 2019 for p in ruled)
+
+
+def test_negative_dst_is_labelled_the_way_clients_expect():
+    parts = zones.observances("Europe/Dublin", 2024, 2024)
+    summer = next(p for p in parts if p.month == 3)
+    assert summer.daylight
+    assert summer.offset_to == timedelta(hours=1)
+    assert not next(p for p in parts if p.month == 10).daylight
+
+
+def test_a_zone_without_changes_is_one_standard_period():
+    [part] = zones.observances("Asia/Seoul", 2024, 2024)
+    assert not part.daylight
+    assert part.offset_from == part.offset_to == timedelta(hours=9)
+    assert part.name == "KST"
+
+
+def test_resolve_wall_time_refuses_gaps_and_offsets_the_zone_lacks():
+    la = ZoneInfo("America/Los_Angeles")
+    with pytest.raises(ValueError, match="does not exist"):
+        zones.resolve_wall_time(datetime(2024, 3, 10, 2, 30), la)
+    with pytest.raises(ValueError, match="does not match"):
+        zones.resolve_wall_time(datetime(2024, 1, 9, 11), la, offset=timedelta(hours=-5))
+    assert zones.resolve_wall_time(datetime(2024, 1, 9, 11), la).utcoffset() == timedelta(hours=-8)
