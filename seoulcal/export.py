@@ -354,7 +354,7 @@ def _occurrences(
     if rule is None:
         return [start]
     if rule.get("FREQ") != ["YEARLY"] or set(rule) - {"FREQ", "BYMONTH", "BYDAY", "UNTIL"}:
-        raise ExportError(f"internal: unexpected VTIMEZONE rule {rule.to_ical()!r}")
+        raise ExportError(f"internal: unexpected VTIMEZONE rule {dict(rule)!r}")
     month = int(rule["BYMONTH"][0])
     byday = str(rule["BYDAY"][0])
     week, weekday = int(byday[:-2]), _WEEKDAY.index(byday[-2:])

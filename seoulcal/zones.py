@@ -41,9 +41,20 @@ _NOT_A_PLACE = re.compile(
 
 
 def _suggest(name: str) -> str:
-    """Return a hint naming real zones spelled like *name*, or an empty string."""
-    close = difflib.get_close_matches(name, sorted(available_timezones()), n=3, cutoff=0.75)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    """Return a hint naming real zones spelled like *name*, or an empty string.
+
+    Only the city part is compared, within the same region, so that a shared "America/" does not
+    make an unrelated city look close.
+    """
+    region, _, city = name.rpartition("/")
+    tails: dict[str, list[str]] = {}
+    for key in available_timezones():
+        key_region, _, key_city = key.rpartition("/")
+        if key_region.lower() == region.lower():
+            tails.setdefault(key_city.lower(), []).append(key)
+    close = difflib.get_close_matches(city.lower(), sorted(tails), n=3, cutoff=0.75)
+    found = sorted(key for tail in close for key in tails[tail])
+    return f" (did you mean {', '.join(repr(k) for k in found)}?)" if found else ""
 
 
 @lru_cache(maxsize=512)
@@ -296,7 +307,9 @@ def _is_daylight(dst: timedelta, before: timedelta | None = None) -> bool:
     expect the summer side to be DAYLIGHT, so the period after a negative one is daylight and the
     negative one is standard.
     """
-    return dst > timedelta(0) or (dst == timedelta(0) and before is not None and before < timedelta(0))
+    return dst > timedelta(0) or (
+        dst == timedelta(0) and before is not None and before < timedelta(0)
+    )
 
 
 def _transitions(tz: ZoneInfo, begin: datetime, end: datetime) -> list[_Transition]:

@@ -27,17 +27,27 @@ SMALL_TRIP: dict[str, Any] = {
         }
     ],
     "members": [
-        {"id": "lead", "name": {"ko": "단장", "en": "Lead"}, "role": {"ko": "단장", "en": "Lead"},
-         "groups": ["team"]},
-        {"id": "home", "name": {"ko": "본청", "en": "Home"}, "role": {"ko": "본청", "en": "Home"},
-         "email": "home@example.org"},
+        {
+            "id": "lead",
+            "name": {"ko": "단장", "en": "Lead"},
+            "role": {"ko": "단장", "en": "Lead"},
+            "groups": ["team"],
+        },
+        {
+            "id": "home",
+            "name": {"ko": "본청", "en": "Home"},
+            "role": {"ko": "본청", "en": "Home"},
+            "email": "home@example.org",
+        },
     ],
     "events": [
         {
             "id": "opening",
             "title": {"ko": "개막", "en": "Opening"},
-            "time": {"start": "2024-01-09T11:00[America/Los_Angeles]",
-                     "end": "2024-01-09T12:00[America/Los_Angeles]"},
+            "time": {
+                "start": "2024-01-09T11:00[America/Los_Angeles]",
+                "end": "2024-01-09T12:00[America/Los_Angeles]",
+            },
             "venue": "hall",
             "attendees": ["team"],
         },

@@ -11,8 +11,16 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import available_timezones
 
-TEXT_PROPERTIES = {"SUMMARY", "DESCRIPTION", "LOCATION", "NAME", "X-WR-CALNAME", "X-WR-CALDESC",
-                   "CATEGORIES", "COMMENT"}
+TEXT_PROPERTIES = {
+    "SUMMARY",
+    "DESCRIPTION",
+    "LOCATION",
+    "NAME",
+    "X-WR-CALNAME",
+    "X-WR-CALDESC",
+    "CATEGORIES",
+    "COMMENT",
+}
 _TEXT_VALUE = re.compile(r"^(?:[^\\;,\r\n]|\\[\\;,nN])*$")
 _CATEGORIES_VALUE = re.compile(r"^(?:[^\\;\r\n]|\\[\\;,nN])*$")  # unescaped commas separate items
 _NAME = re.compile(r"^[A-Za-z0-9-]+")
@@ -68,14 +76,14 @@ def parse_line(text: str) -> Line:
     match = _NAME.match(text)
     assert match, f"bad name in {text!r}"
     name = match.group(0).upper()
-    rest = text[match.end():]
+    rest = text[match.end() :]
     params: dict[str, list[str]] = {}
     quoted: dict[str, list[bool]] = {}
     while rest.startswith(";"):
         key_match = _NAME.match(rest[1:])
         assert key_match, f"bad parameter in {text!r}"
         key = key_match.group(0).upper()
-        rest = rest[1 + key_match.end():]
+        rest = rest[1 + key_match.end() :]
         assert rest.startswith("="), f"parameter without '=' in {text!r}"
         rest = rest[1:]
         values: list[str] = []
@@ -85,13 +93,13 @@ def parse_line(text: str) -> Line:
                 end = rest.index('"', 1)
                 values.append(rest[1:end])
                 flags.append(True)
-                rest = rest[end + 1:]
+                rest = rest[end + 1 :]
             else:
                 stop = re.search(r"[;:,]", rest)
                 assert stop, f"unterminated parameter in {text!r}"
                 values.append(rest[: stop.start()])
                 flags.append(False)
-                rest = rest[stop.start():]
+                rest = rest[stop.start() :]
             if rest.startswith(","):
                 rest = rest[1:]
                 continue
@@ -117,12 +125,14 @@ def parse(data: bytes) -> Component:
                 root = component
             stack.append(component)
         elif line.name == "END":
-            assert stack and stack[-1].name == line.value.upper(), f"unbalanced END:{line.value}"
+            assert stack, f"END:{line.value} without BEGIN"
+            assert stack[-1].name == line.value.upper(), f"unbalanced END:{line.value}"
             stack.pop()
         else:
             assert stack, f"content outside a component: {text!r}"
             stack[-1].lines.append(line)
-    assert root is not None and not stack, "unbalanced BEGIN/END"
+    assert root is not None, "no component"
+    assert not stack, "unbalanced BEGIN/END"
     return root
 
 
@@ -193,16 +203,24 @@ def violations(data: bytes, *, feed: bool = True) -> list[str]:  # noqa: C901, P
     if feed:
         names = [unescape(line.value) for line in root.all("X-WR-CALNAME")]
         need(len(names) == 1, "R-CAL-02: X-WR-CALNAME count")
-        need(names and [unescape(line.value) for line in root.all("NAME")] == names,
-             "R-CAL-02: NAME differs from X-WR-CALNAME")
-        need(names and len(names[0].encode("utf-16-le")) // 2 <= 255 and "\n" not in names[0],
-             "R-CAL-02: calendar name too long or multi-line")
+        need(
+            names and [unescape(line.value) for line in root.all("NAME")] == names,
+            "R-CAL-02: NAME differs from X-WR-CALNAME",
+        )
+        need(
+            names and len(names[0].encode("utf-16-le")) // 2 <= 255 and "\n" not in names[0],
+            "R-CAL-02: calendar name too long or multi-line",
+        )
         refresh = root.all("REFRESH-INTERVAL")
         ttl = root.all("X-PUBLISHED-TTL")
-        need(len(refresh) == 1 and refresh[0].params.get("VALUE") == ["DURATION"],
-             "R-CAL-03: REFRESH-INTERVAL;VALUE=DURATION")
-        need(len(ttl) == 1 and refresh and ttl[0].value == refresh[0].value,
-             "R-CAL-03: X-PUBLISHED-TTL differs")
+        need(
+            len(refresh) == 1 and refresh[0].params.get("VALUE") == ["DURATION"],
+            "R-CAL-03: REFRESH-INTERVAL;VALUE=DURATION",
+        )
+        need(
+            len(ttl) == 1 and refresh and ttl[0].value == refresh[0].value,
+            "R-CAL-03: X-PUBLISHED-TTL differs",
+        )
         zone = [line.value for line in root.all("X-WR-TIMEZONE")]
         need(len(zone) == 1 and zone[0] in vtimezones, "R-CAL-04: X-WR-TIMEZONE has no VTIMEZONE")
     else:
@@ -212,8 +230,12 @@ def violations(data: bytes, *, feed: bool = True) -> list[str]:  # noqa: C901, P
     # R-TZ-02/03/04: zones.
     need(tzids_used <= vtimezones, f"R-TZ-02: TZIDs without VTIMEZONE: {tzids_used - vtimezones}")
     for tzid in tzids_used | vtimezones:
-        need(tzid in available_timezones() and tzid not in _DENIED_TZIDS
-             and not tzid.startswith(("Etc/", "/")), f"R-TZ-03: TZID {tzid!r}")
+        need(
+            tzid in available_timezones()
+            and tzid not in _DENIED_TZIDS
+            and not tzid.startswith(("Etc/", "/")),
+            f"R-TZ-03: TZID {tzid!r}",
+        )
     for zone_component in root.walk("VTIMEZONE"):
         need(zone_component.children, "R-TZ-04: empty VTIMEZONE")
         for part in zone_component.children:
@@ -232,8 +254,10 @@ def violations(data: bytes, *, feed: bool = True) -> list[str]:  # noqa: C901, P
             need(len(event.all(name)) <= 1, f"R-FMT-07: {name} repeated")
         uid = event.one("UID").value
         uids.append(uid)
-        need(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", uid),
-             f"R-UID-02: UID {uid!r} is not a UUID")
+        need(
+            re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", uid),
+            f"R-UID-02: UID {uid!r} is not a UUID",
+        )
         for name in ("DTSTAMP", "LAST-MODIFIED", "CREATED"):
             for line in event.all(name):
                 need(re.fullmatch(r"\d{8}T\d{6}Z", line.value), f"R-TZ-01: {name} not UTC")
@@ -241,34 +265,53 @@ def violations(data: bytes, *, feed: bool = True) -> list[str]:  # noqa: C901, P
         date_valued = start.params.get("VALUE") == ["DATE"]
         for line in [start, *end]:
             if date_valued:
-                need(line.params.get("VALUE") == ["DATE"] and "TZID" not in line.params
-                     and re.fullmatch(r"\d{8}", line.value), "R-AD-01: all-day value")
+                need(
+                    line.params.get("VALUE") == ["DATE"]
+                    and "TZID" not in line.params
+                    and re.fullmatch(r"\d{8}", line.value),
+                    "R-AD-01: all-day value",
+                )
             else:
-                need(re.fullmatch(r"\d{8}T\d{6}Z", line.value)
-                     or ("TZID" in line.params and re.fullmatch(r"\d{8}T\d{6}", line.value)),
-                     f"R-TZ-01: floating {line.name} {line.value}")
+                need(
+                    re.fullmatch(r"\d{8}T\d{6}Z", line.value)
+                    or ("TZID" in line.params and re.fullmatch(r"\d{8}T\d{6}", line.value)),
+                    f"R-TZ-01: floating {line.name} {line.value}",
+                )
         if date_valued:
             need(end and end[0].value > start.value, "R-AD-01: all-day DTEND not after DTSTART")
             flag = event.all("X-MICROSOFT-CDO-ALLDAYEVENT")
             need(all(line.value == "TRUE" for line in flag), "R-AD-02: flag disagrees")
         else:
-            need(all(line.value != "TRUE" for line in event.all("X-MICROSOFT-CDO-ALLDAYEVENT")),
-                 "R-AD-02: all-day flag on a timed event")
+            need(
+                all(line.value != "TRUE" for line in event.all("X-MICROSOFT-CDO-ALLDAYEVENT")),
+                "R-AD-02: all-day flag on a timed event",
+            )
         summary = event.all("SUMMARY")
         need(len(summary) == 1, "R-TXT-01: SUMMARY count")
         if summary:
             text = unescape(summary[0].value)
-            need("\n" not in text and len(text.encode("utf-16-le")) // 2 <= 255,
-                 "R-TXT-01: SUMMARY multi-line or too long")
-        languages = {tuple(line.params.get("LANGUAGE", [])) for name in
-                     ("SUMMARY", "DESCRIPTION", "LOCATION") for line in event.all(name)}
+            need(
+                "\n" not in text and len(text.encode("utf-16-le")) // 2 <= 255,
+                "R-TXT-01: SUMMARY multi-line or too long",
+            )
+        languages = {
+            tuple(line.params.get("LANGUAGE", []))
+            for name in ("SUMMARY", "DESCRIPTION", "LOCATION")
+            for line in event.all(name)
+        }
         need(len(languages) <= 1, f"R-TXT-02: LANGUAGE differs: {languages}")
         for line in event.all("GEO"):
-            need(re.fullmatch(r"-?\d{1,2}(\.\d+)?;-?\d{1,3}(\.\d+)?", line.value),
-                 f"R-TXT-04: GEO {line.value}")
+            need(
+                re.fullmatch(r"-?\d{1,2}(\.\d+)?;-?\d{1,3}(\.\d+)?", line.value),
+                f"R-TXT-04: GEO {line.value}",
+            )
         for line in event.all("X-APPLE-STRUCTURED-LOCATION"):
-            need(line.value.startswith("geo:") and "\\" not in line.value
-                 and line.params.get("VALUE") == ["URI"], "R-TXT-04: structured location")
+            need(
+                line.value.startswith("geo:")
+                and "\\" not in line.value
+                and line.params.get("VALUE") == ["URI"],
+                "R-TXT-04: structured location",
+            )
             title = param_text(line.params.get("X-TITLE", [""])[0])
             location = [unescape(loc.value) for loc in event.all("LOCATION")]
             need(location == [title], "R-TXT-04: X-TITLE differs from LOCATION")

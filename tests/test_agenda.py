@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from seoulcal import Trip
 from seoulcal.agenda import agenda_rows, render_agenda, render_table
 
 
@@ -29,10 +30,15 @@ def test_wide_characters_are_aligned():
 
 
 def test_a_member_without_events_gets_an_empty_agenda(small):
-    from seoulcal import Trip
-
     small["members"].append(
-        {"id": "idle", "name": {"ko": "가", "en": "A"}, "role": {"ko": "가", "en": "A"}, "groups": ["x"]}
+        {
+            "id": "idle",
+            "name": {"ko": "가", "en": "A"},
+            "role": {"ko": "가", "en": "A"},
+            "groups": ["x"],
+        }
     )
     small["events"][1]["attendees"] = ["team"]
-    assert render_agenda(Trip.model_validate(small), member="idle", lang="en").endswith("(no events)\n")
+    assert render_agenda(Trip.model_validate(small), member="idle", lang="en").endswith(
+        "(no events)\n"
+    )

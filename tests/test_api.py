@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import types
+from importlib import resources
+from pathlib import Path
 
 import seoulcal
 
@@ -40,15 +43,10 @@ def test_errors_share_one_root():
 
 
 def test_the_package_is_typed():
-    from importlib import resources
-
     assert resources.files("seoulcal").joinpath("py.typed").is_file()
 
 
 def test_models_do_not_import_icalendar():
-    import ast
-    from pathlib import Path
-
     package = Path(seoulcal.__file__).parent
     for path in package.glob("*.py"):
         if path.name == "export.py":
@@ -63,4 +61,4 @@ def test_models_do_not_import_icalendar():
                 continue
             # TYPE_CHECKING-only imports are fine; they are inside an `if` block.
             if any(n.split(".")[0] == "icalendar" for n in names):
-                assert path.name in {"model.py"}, f"{path.name} imports icalendar"
+                assert path.name == "model.py", f"{path.name} imports icalendar"

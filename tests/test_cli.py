@@ -140,7 +140,15 @@ def test_members_lists_the_roster(capsys, ces):
     for member in ces.members:
         assert member.id in out
     assert "situation-room" in out
-    assert out.splitlines()[0].split() == ["ID", "NAME", "ROLE", "LANG", "GROUPS", "EVENTS", "ILLUSTRATIVE"]
+    assert out.splitlines()[0].split() == [
+        "ID",
+        "NAME",
+        "ROLE",
+        "LANG",
+        "GROUPS",
+        "EVENTS",
+        "ILLUSTRATIVE",
+    ]
 
 
 def test_check_passes_the_built_in_trip_and_fails_a_bad_one(tmp_path, capsys):
@@ -161,22 +169,27 @@ def test_schema_is_json(capsys):
 
 
 def test_the_installed_command_and_python_m_work(tmp_path):
-    for command in ([sys.executable, "-m", "seoulcal"], [str(Path(sys.executable).parent / "seoulcal")]):
+    for command in (
+        [sys.executable, "-m", "seoulcal"],
+        [str(Path(sys.executable).parent / "seoulcal")],
+    ):
         if not Path(command[0]).exists():
             continue
         result = subprocess.run([*command, "export", "-o", "trip.ics"], cwd=tmp_path, check=False)
         assert result.returncode == 0
         assert (tmp_path / "trip.ics").read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
-        result = subprocess.run([*command, "export", "--member", "x"], cwd=tmp_path,
-                                capture_output=True, check=False)
+        result = subprocess.run(
+            [*command, "export", "--member", "x"], cwd=tmp_path, capture_output=True, check=False
+        )
         assert result.returncode == 2
         assert result.stdout == b""
 
 
 def test_a_closed_pipe_is_not_an_error():
     script = "import seoulcal.cli as c; raise SystemExit(c.main(['export']))"
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as process:
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
         assert process.stdout is not None
         process.stdout.close()  # before the child has imported anything, so its write fails
         _, err = process.communicate()

@@ -28,7 +28,7 @@ CASES = [
 ]
 
 
-# --- golden files ---------------------------------------------------------------------------------
+# --- golden files --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("name", "member", "lang"), CASES)
@@ -62,7 +62,7 @@ def test_input_order_does_not_change_the_bytes(ces):
     assert other.to_ics() == ces.to_ics()
 
 
-# --- client rules (shared/research/clients.md) ------------------------------------------------------
+# --- client rules (shared/research/clients.md) ---------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
@@ -91,14 +91,15 @@ def test_calendar_properties(ces):
     assert unescape(member.one("X-WR-CALNAME").value).endswith("· 수행비서 (예시)")
 
 
-# --- members and identity -------------------------------------------------------------------------
+# --- members and identity ------------------------------------------------------------------------
 
 
 def uids(data: bytes) -> dict[str, str]:
     """Map SUMMARY → UID."""
     root = parse(data)
     return {
-        unescape(event.one("SUMMARY").value): event.one("UID").value for event in root.walk("VEVENT")
+        unescape(event.one("SUMMARY").value): event.one("UID").value
+        for event in root.walk("VEVENT")
     }
 
 
@@ -124,7 +125,9 @@ def test_uids_survive_edits_of_title_and_time(small):
     small["events"][0]["title"] = {"ko": "바뀐 제목", "en": "New title"}
     small["events"][0]["time"]["start"] = "2024-01-09T10:00[America/Los_Angeles]"
     after = Trip.model_validate(small)
-    assert seoulcal.event_uid(before, before.events[0]) == seoulcal.event_uid(after, after.events[0])
+    assert seoulcal.event_uid(before, before.events[0]) == seoulcal.event_uid(
+        after, after.events[0]
+    )
 
 
 def test_uids_carry_no_personal_data(ces):
@@ -142,7 +145,7 @@ def test_member_emails_never_reach_a_calendar(small):
             assert b"home@example.org" not in trip.to_ics(member=member, lang=lang)
 
 
-# --- the METHOD / ORGANIZER policy ------------------------------------------------------------------
+# --- the METHOD / ORGANIZER policy ---------------------------------------------------------------
 
 
 def test_without_a_public_address_there_is_no_organizer(small):
@@ -164,7 +167,7 @@ def test_with_a_public_address_every_event_names_the_organizer(small):
     assert violations(data) == []
 
 
-# --- time -------------------------------------------------------------------------------------------
+# --- time ----------------------------------------------------------------------------------------
 
 
 def event_lines(data: bytes, summary_start: str):
@@ -264,7 +267,12 @@ def test_revisions_set_sequence_and_stamps(small):
 
 def test_a_member_with_no_events_still_gets_a_valid_calendar(small):
     small["members"].append(
-        {"id": "idle", "name": {"ko": "가", "en": "A"}, "role": {"ko": "가", "en": "A"}, "groups": ["x"]}
+        {
+            "id": "idle",
+            "name": {"ko": "가", "en": "A"},
+            "role": {"ko": "가", "en": "A"},
+            "groups": ["x"],
+        }
     )
     small["events"][1]["attendees"] = ["team"]
     trip = Trip.model_validate(small)
@@ -274,7 +282,7 @@ def test_a_member_with_no_events_still_gets_a_valid_calendar(small):
     assert violations(data) == []
 
 
-# --- VTIMEZONE ----------------------------------------------------------------------------------------
+# --- VTIMEZONE -----------------------------------------------------------------------------------
 
 
 def test_los_angeles_has_one_standard_and_one_daylight_rule(ces):
@@ -283,7 +291,10 @@ def test_los_angeles_has_one_standard_and_one_daylight_rule(ces):
     parts = {part.name: part for part in zone.children}
     assert sorted(parts) == ["DAYLIGHT", "STANDARD"]
     assert parts["DAYLIGHT"].one("RRULE").value == "FREQ=YEARLY;BYDAY=2SU;BYMONTH=3"
-    assert (parts["DAYLIGHT"].one("TZOFFSETFROM").value, parts["DAYLIGHT"].one("TZOFFSETTO").value) == (
+    assert (
+        parts["DAYLIGHT"].one("TZOFFSETFROM").value,
+        parts["DAYLIGHT"].one("TZOFFSETTO").value,
+    ) == (
         "-0800",
         "-0700",
     )
@@ -358,8 +369,15 @@ def test_a_wrong_vtimezone_stops_the_export(small, monkeypatch):
     def shifted(name, first, last):
         return tuple(
             part.__class__(
-                part.daylight, part.start, part.offset_from, part.offset_to + timedelta(hours=1),
-                part.name, part.month, part.week, part.weekday, part.until,
+                part.daylight,
+                part.start,
+                part.offset_from,
+                part.offset_to + timedelta(hours=1),
+                part.name,
+                part.month,
+                part.week,
+                part.weekday,
+                part.until,
             )
             for part in real(name, first, last)
         )

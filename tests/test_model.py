@@ -149,13 +149,16 @@ def test_offset_without_zone_is_refused(small):
 def test_fixed_offset_tzinfo_is_refused(small):
     fixed = timezone(timedelta(hours=-8))
     set_time(
-        small, 0, start=datetime(2024, 1, 9, 11, tzinfo=fixed), end=datetime(2024, 1, 9, 12, tzinfo=LA)
+        small,
+        0,
+        start=datetime(2024, 1, 9, 11, tzinfo=fixed),
+        end=datetime(2024, 1, 9, 12, tzinfo=LA),
     )
     refused(small, "time.start", "fixed offset", "ZoneInfo('America/Los_Angeles')")
 
 
 def test_utc_instants_are_accepted(small):
-    set_time(small, 0, start="2024-01-09T19:00Z", end=datetime(2024, 1, 9, 20, tzinfo=timezone.utc))
+    set_time(small, 0, start="2024-01-09T19:00Z", end=datetime(2024, 1, 9, 20, tzinfo=UTC))
     trip = Trip.model_validate(small)
     assert trip.events[0].time.start == datetime(2024, 1, 9, 19, tzinfo=UTC)
 
@@ -229,7 +232,10 @@ def test_pytz_zone_passed_as_tzinfo_does_not_leak_local_mean_time():
 def test_pytz_tzinfo_in_an_exported_calendar_has_no_lmt(small):
     zone = pytz.timezone("America/Los_Angeles")
     set_time(
-        small, 0, start=datetime(2024, 1, 9, 11, tzinfo=zone), end=datetime(2024, 1, 9, 12, tzinfo=zone)
+        small,
+        0,
+        start=datetime(2024, 1, 9, 11, tzinfo=zone),
+        end=datetime(2024, 1, 9, 12, tzinfo=zone),
     )
     data = Trip.model_validate(small).to_ics()
     assert b"DTSTART;TZID=America/Los_Angeles:20240109T110000\r\n" in data
@@ -251,7 +257,9 @@ def test_pytz_tzinfo_at_an_ambiguous_time_is_refused():
 
 
 def test_zoneinfo_fold_one_chooses_the_second_reading():
-    when = exact(datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=LA), datetime(2024, 11, 3, 3, tzinfo=LA))
+    when = exact(
+        datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=LA), datetime(2024, 11, 3, 3, tzinfo=LA)
+    )
     assert when.start.astimezone(UTC) == datetime(2024, 11, 3, 9, 30, tzinfo=UTC)
 
 
@@ -267,7 +275,9 @@ def test_zoneinfo_fold_zero_at_an_ambiguous_time_is_refused():
 def test_duplicate_ids_are_refused(small, field):
     small[field].append(dict(small[field][0]))
     ident = small[field][0]["id"]
-    refused(small, f'{field}[0] "{ident}" → id', f'{field}[{len(small[field]) - 1}] "{ident}"', "unique")
+    refused(
+        small, f'{field}[0] "{ident}" → id', f'{field}[{len(small[field]) - 1}] "{ident}"', "unique"
+    )
 
 
 def test_attendee_naming_nobody_is_refused(small):

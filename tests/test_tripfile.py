@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -26,7 +28,9 @@ def test_the_built_in_trip_loads_from_its_file(tmp_path):
 
 def test_the_built_in_trip_follows_the_press_release():
     trip = seoulcal.ces2024()
-    release = (Path(__file__).parent.parent / "seeds" / "000_e89f5d920099174e.txt").read_text("utf-8")
+    release = (Path(__file__).parent.parent / "seeds" / "000_e89f5d920099174e.txt").read_text(
+        "utf-8"
+    )
     assert len(trip.events) == 12
     for event in trip.events:
         assert event.source is not None, event.id
@@ -39,7 +43,8 @@ def test_the_built_in_trip_follows_the_press_release():
 
 def test_errors_name_the_file_the_item_and_the_field(tmp_path):
     text = BUILT_IN.read_text("utf-8").replace(
-        'end = "2024-01-09T19:00[America/Los_Angeles]"', 'end = "2024-01-09T17:00[America/Los_Angeles]"'
+        'end = "2024-01-09T19:00[America/Los_Angeles]"',
+        'end = "2024-01-09T17:00[America/Los_Angeles]"',
     )
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
@@ -95,5 +100,15 @@ def test_the_schema_rejects_what_the_model_rejects():
 
 def test_the_published_schema_is_current():
     assert (DOCS / "trip.schema.json").read_text("utf-8") == trip_schema_text(), (
-        "run: seoulcal schema -o docs/trip.schema.json"
+        "run: python docs/generate.py"
     )
+
+
+def test_the_generated_docs_are_current():
+    result = subprocess.run(
+        [sys.executable, str(DOCS / "generate.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
