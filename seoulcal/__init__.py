@@ -9,7 +9,14 @@ Load a trip, then export the whole delegation's calendar or one member's::
 """
 
 from seoulcal.errors import ExportError, NotFoundError, Problem, SeoulcalError, TripError
-from seoulcal.export import Revision, event_calendar, event_uid, trip_calendar, trip_ics
+from seoulcal.export import (
+    CalendarWriter,
+    Revision,
+    event_calendar,
+    event_uid,
+    trip_calendar,
+    trip_ics,
+)
 from seoulcal.model import (
     DAY_PART_WINDOWS,
     EVERYONE,
@@ -35,6 +42,7 @@ __all__ = [
     "DAY_PART_WINDOWS",
     "EVERYONE",
     "ApproximateTime",
+    "CalendarWriter",
     "DayPart",
     "DaysTime",
     "Event",

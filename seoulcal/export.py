@@ -22,6 +22,7 @@ from __future__ import annotations
 __all__ = [
     "PRODID",
     "REFRESH",
+    "CalendarWriter",
     "Revision",
     "event_calendar",
     "event_uid",
@@ -92,22 +93,15 @@ def trip_calendar(
     cancelled ones a publisher keeps for a while, each with its own revision.
     """
     who = trip.member(member) if isinstance(member, str) else member
-    name = trip.name.pick(lang)
-    if who is not None:
-        name = f"{name} · {who.name.pick(lang)}"
-    calendar = _calendar_head(lang)
-    calendar.add("name", vText(name))
-    calendar.add("x-wr-calname", vText(name))
-    if trip.description is not None:
-        calendar.add("description", vText(trip.description.pick(lang)))
-        calendar.add("x-wr-caldesc", vText(trip.description.pick(lang)))
-    calendar.add("x-wr-timezone", vText(trip.zone))
-    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(REFRESH))
-    default = Revision(0, trip.revised)
-    chosen = [(event, (revisions or {}).get(event.id, default)) for event in trip.events_for(who)]
-    chosen.extend(extra_events)
-    _add_events(calendar, trip, chosen, lang)
+    calendar = _feed_head(trip, who, lang)
+    chosen = _chosen(trip, trip.events_for(who), revisions, extra_events)
+    timed = _timed(trip, chosen)
+    first, last = _years(trip, timed)
+    for key, moments in _zones_used(trip, timed).items():
+        calendar.add_component(vtimezone(key, first, last))
+        _check_instants(key, first, last, moments)
+    for event, revision, timing in timed:
+        calendar.add_component(_vevent(trip, event, revision, timing, lang))
     return calendar
 
 
@@ -119,7 +113,12 @@ def event_calendar(
     It has no calendar name and no refresh hints: it is a snapshot to import, not a feed.
     """
     calendar = _calendar_head(lang)
-    _add_events(calendar, trip, [(event, revision or Revision(0, trip.revised))], lang)
+    timed = _timed(trip, [(event, revision or Revision(0, trip.revised))])
+    first, last = _years(trip, timed)
+    for key, moments in _zones_used(trip, timed).items():
+        calendar.add_component(vtimezone(key, first, last))
+        _check_instants(key, first, last, moments)
+    calendar.add_component(_vevent(trip, *timed[0], lang))
     return calendar
 
 
@@ -131,8 +130,77 @@ def trip_ics(
     revisions: Mapping[str, Revision] | None = None,
 ) -> bytes:
     """Return :func:`trip_calendar` as bytes: UTF-8 without BOM, CRLF line ends, folded."""
-    data: bytes = trip_calendar(trip, member=member, lang=lang, revisions=revisions).to_ical()
-    return data
+    return CalendarWriter(trip, revisions=revisions).calendar(member, lang)
+
+
+class CalendarWriter:
+    """Write many calendars of one trip, rendering each event and zone only once.
+
+    Member calendars share most of their events. The writer renders each VEVENT and VTIMEZONE
+    with icalendar once, then joins icalendar's own bytes, so each calendar is byte-identical to
+    ``trip_calendar(...).to_ical()`` (the tests hold it to that) at a fraction of the cost.
+    """
+
+    _END = b"END:VCALENDAR\r\n"
+
+    def __init__(self, trip: Trip, *, revisions: Mapping[str, Revision] | None = None) -> None:
+        """Prepare to write *trip*'s calendars; *revisions* as for :func:`trip_calendar`."""
+        self.trip = trip
+        self._revisions = dict(revisions or {})
+        self._ordered = trip.events_for()
+        self._timings = {id(event): trip.timing(event) for event in self._ordered}
+        self._events: dict[tuple[int, Language, Revision], bytes] = {}
+        self._zones: dict[tuple[str, int, int], bytes] = {}
+        self._keep: list[Event] = []  # keeps id()-keyed events alive while cached
+
+    def calendar(
+        self,
+        member: Member | str | None = None,
+        lang: Language = "ko",
+        *,
+        extra_events: Iterable[tuple[Event, Revision]] = (),
+    ) -> bytes:
+        """Return the bytes of ``trip_calendar(trip, member=..., lang=..., ...)``."""
+        trip = self.trip
+        who = trip.member(member) if isinstance(member, str) else member
+        events = (
+            self._ordered if who is None else [e for e in self._ordered if trip.attends(who, e)]
+        )
+        chosen = _chosen(trip, events, self._revisions, extra_events)
+        timed = [(event, revision, self._timing(event)) for event, revision in chosen]
+        timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
+        first, last = _years(trip, timed)
+        head = _feed_head(trip, who, lang).to_ical()
+        if not head.endswith(self._END):  # pragma: no cover - icalendar's contract
+            raise ExportError("internal: icalendar did not end the calendar as expected")
+        parts = [head[: -len(self._END)]]
+        for key, moments in _zones_used(trip, timed).items():
+            parts.append(self._zone(key, first, last))
+            _check_instants(key, first, last, moments)
+        parts.extend(
+            self._event(event, revision, timing, lang) for event, revision, timing in timed
+        )
+        parts.append(self._END)
+        return b"".join(parts)
+
+    def _timing(self, event: Event) -> Timing:
+        timing = self._timings.get(id(event))  # the trip's own events; extra ones are resolved
+        return self.trip.timing(event) if timing is None else timing
+
+    def _zone(self, key: str, first: int, last: int) -> bytes:
+        found = self._zones.get((key, first, last))
+        if found is None:
+            found = self._zones[key, first, last] = vtimezone(key, first, last).to_ical()
+        return found
+
+    def _event(self, event: Event, revision: Revision, timing: Timing, lang: Language) -> bytes:
+        cache_key = (id(event), lang, revision)
+        found = self._events.get(cache_key)
+        if found is None:
+            self._keep.append(event)
+            component = _vevent(self.trip, event, revision, timing, lang)
+            found = self._events[cache_key] = component.to_ical()
+        return found
 
 
 # --- building blocks ----------------------------------------------------------------------------
@@ -147,33 +215,64 @@ def _calendar_head(lang: Language) -> icalendar.Calendar:
     return calendar
 
 
-def _add_events(
-    calendar: icalendar.Calendar,
+def _feed_head(trip: Trip, who: Member | None, lang: Language) -> icalendar.Calendar:
+    """Return a feed calendar with its properties and no components yet."""
+    name = trip.name.pick(lang)
+    if who is not None:
+        name = f"{name} · {who.name.pick(lang)}"
+    calendar = _calendar_head(lang)
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    if trip.description is not None:
+        calendar.add("description", vText(trip.description.pick(lang)))
+        calendar.add("x-wr-caldesc", vText(trip.description.pick(lang)))
+    calendar.add("x-wr-timezone", vText(trip.zone))
+    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH))
+    return calendar
+
+
+def _chosen(
     trip: Trip,
-    events: list[tuple[Event, Revision]],
-    lang: Language,
-) -> None:
-    """Add the VTIMEZONEs the events need, then the events in time order."""
-    timed = [(event, revision, trip.timing(event)) for event, revision in events]
+    events: Iterable[Event],
+    revisions: Mapping[str, Revision] | None,
+    extra_events: Iterable[tuple[Event, Revision]],
+) -> list[tuple[Event, Revision]]:
+    default = Revision(0, trip.revised)
+    chosen = [(event, (revisions or {}).get(event.id, default)) for event in events]
+    chosen.extend(extra_events)
+    return chosen
+
+
+def _timed(
+    trip: Trip, chosen: list[tuple[Event, Revision]]
+) -> list[tuple[Event, Revision, Timing]]:
+    """Resolve each event's timing and put the events in time order."""
+    timed = [(event, revision, trip.timing(event)) for event, revision in chosen]
     timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
-    instants: dict[str, list[datetime]] = {}
-    years: set[int] = set()
+    return timed
+
+
+def _years(trip: Trip, timed: list[tuple[Event, Revision, Timing]]) -> tuple[int, int]:
+    """Return the first and last year the events touch (the revision's year if none)."""
+    years = {moment.year for _, _, t in timed for moment in (t.start, t.end)}
+    if not years:
+        years.add(trip.revised.year)
+    return min(years), max(years)
+
+
+def _zones_used(
+    trip: Trip, timed: list[tuple[Event, Revision, Timing]]
+) -> dict[str, list[datetime]]:
+    """Map each zone written as a TZID (and the trip's zone) to its instants, sorted by name."""
+    instants: dict[str, list[datetime]] = {trip.zone: []}
     for _, _, timing in timed:
         for moment in (timing.start, timing.end):
-            years.add(moment.year)
             if isinstance(moment, datetime):
                 written = _tz(_writable(moment))
                 if not zones.is_utc(written):
                     instants.setdefault(written.key, []).append(moment)
-    instants.setdefault(trip.zone, [])
-    if not years:
-        years.add(trip.revised.year)
-    first, last = min(years), max(years)
-    for key in sorted(instants):
-        calendar.add_component(vtimezone(key, first, last))
-        _check_instants(key, first, last, instants[key])
-    for event, revision, timing in timed:
-        calendar.add_component(_vevent(trip, event, revision, timing, lang))
+    return dict(sorted(instants.items()))
 
 
 def _tz(moment: datetime) -> ZoneInfo:

@@ -54,6 +54,22 @@ def test_output_does_not_depend_on_the_machine_zone_or_clock(tmp_path):
     assert outputs == {(GOLDEN / "ces2024-ko.ics").read_bytes()}
 
 
+def test_the_writer_joins_exactly_what_icalendar_writes(ces):
+    writer = seoulcal.CalendarWriter(ces, revisions={"sphere-visit": Revision(2, ces.revised)})
+    gone = ces.events[3].model_copy(update={"id": "gone", "status": "cancelled"})
+    extra = [(gone, Revision(1, datetime(2024, 1, 9, tzinfo=UTC)))]
+    for member in (None, *ces.members):
+        for lang in ("ko", "en"):
+            expected = seoulcal.trip_calendar(
+                ces,
+                member=member,
+                lang=lang,
+                revisions={"sphere-visit": Revision(2, ces.revised)},
+                extra_events=extra,
+            ).to_ical()
+            assert writer.calendar(member, lang, extra_events=extra) == expected
+
+
 def test_input_order_does_not_change_the_bytes(ces):
     shuffled = list(ces.events)
     random.Random(7).shuffle(shuffled)
