@@ -34,9 +34,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "Universal"})
 
 # Names that are valid zoneinfo keys but are not places: abbreviations and POSIX-style or
-# fixed-offset zones. Google and Outlook reinterpret or reject them (clients.md R-TZ-03).
+# fixed-offset zones (Google and Outlook reinterpret or reject them, clients.md R-TZ-03), and the
+# system database's extra trees and files that are not IANA names.
 _NOT_A_PLACE = re.compile(
-    r"^(?:Etc/.*|GMT.*|UCT|UTC|Universal|Zulu|Greenwich|[A-Z]{3,5}|[A-Z]{3}\d[A-Z]{3}|Factory)$"
+    r"^(?:Etc/.*|GMT.*|UCT|UTC|Universal|Zulu|Greenwich|[A-Z]{3,5}|[A-Z]{3}\d[A-Z]{3}|Factory"
+    r"|posix/.*|right/.*|posixrules|localtime)$"
 )
 
 
@@ -75,11 +77,12 @@ def zone(name: str) -> ZoneInfo:
             f"time zone {name!r} is an abbreviation or a fixed offset, not a place; "
             "use an IANA name such as 'America/Los_Angeles' or 'Asia/Seoul'"
         )
-    if name in available_timezones():
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass  # listed but unreadable: report it like an unknown name
+    try:
+        # ZoneInfo refuses paths and reads only the zoneinfo database; listing the database
+        # (available_timezones) costs tens of milliseconds, so it is left to the error hint.
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
     raise ValueError(
         f"unknown time zone {name!r}{_suggest(name)}; use an IANA name. Zones are named "
         "after one large city: Las Vegas, for example, is in 'America/Los_Angeles'"
