@@ -529,11 +529,12 @@ def _check_instants(name: str, first_year: int, last_year: int, moments: list[da
 
 
 def _writable(moment: datetime) -> datetime:
-    """Return *moment* as it is written: its own zone, or UTC for the second of two readings.
+    """Return *moment* as it is written: in its own zone, or in UTC if its wall clock repeats.
 
-    Clients read a wall clock that happens twice as the first one (RFC 5545 §3.3.5), so the second
-    reading can only be written as a UTC instant.
+    RFC 5545 §3.3.5 reads a wall clock that happens twice (clocks falling back) as the first
+    occurrence, but clients disagree: ical.js (Thunderbird) takes the second. A UTC instant is
+    read the same way by all of them, so both readings of a repeated hour are written in UTC.
     """
-    if moment.utcoffset() != moment.replace(fold=0).utcoffset():
+    if moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset():
         return moment.astimezone(UTC)
     return moment

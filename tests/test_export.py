@@ -242,7 +242,7 @@ def test_every_event_quotes_its_source_and_its_assumptions(ces):
     assert "Assumed (not in the source):\n- The end time is not in the release" in opening
 
 
-def test_the_second_reading_of_an_ambiguous_time_is_written_in_utc(small):
+def test_both_readings_of_a_repeated_wall_clock_are_written_in_utc(small):
     small["events"][0]["time"] = {
         "start": "2024-11-03T01:30-08:00[America/Los_Angeles]",
         "end": "2024-11-03T02:30[America/Los_Angeles]",
@@ -255,8 +255,8 @@ def test_the_second_reading_of_an_ambiguous_time_is_written_in_utc(small):
     second = event_lines(data, "Opening")
     assert second.one("DTSTART").value == "20241103T093000Z"  # 01:30 PST
     first = event_lines(data, "Show")
-    assert first.one("DTSTART").params["TZID"] == ["America/Los_Angeles"]
-    assert first.one("DTSTART").value == "20241103T011500"  # 01:15 PDT, the first reading
+    assert first.one("DTSTART").value == "20241103T081500Z"  # 01:15 PDT, the first reading
+    assert first.one("DTEND").value == "20241103T084500Z"
     assert violations(data) == []
 
 
