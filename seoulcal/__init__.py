@@ -8,7 +8,14 @@ Load a trip, then export the whole delegation's calendar or one member's::
     ics = trip.to_ics(member="aide", lang="en")    # bytes, ready to save or serve
 """
 
-from seoulcal.errors import ExportError, NotFoundError, Problem, SeoulcalError, TripError
+from seoulcal.errors import (
+    ExportError,
+    NotFoundError,
+    Problem,
+    PublishError,
+    SeoulcalError,
+    TripError,
+)
 from seoulcal.export import (
     CalendarWriter,
     Revision,
@@ -34,6 +41,7 @@ from seoulcal.model import (
     Trip,
     Venue,
 )
+from seoulcal.publish import BuildReport, build_site
 from seoulcal.tripfile import ces2024, load_trip, parse_trip, trip_schema
 
 __version__ = "0.1.0"
@@ -42,6 +50,7 @@ __all__ = [
     "DAY_PART_WINDOWS",
     "EVERYONE",
     "ApproximateTime",
+    "BuildReport",
     "CalendarWriter",
     "DayPart",
     "DaysTime",
@@ -53,6 +62,7 @@ __all__ = [
     "NotFoundError",
     "Organizer",
     "Problem",
+    "PublishError",
     "Revision",
     "SeoulcalError",
     "Source",
@@ -62,6 +72,7 @@ __all__ = [
     "TripError",
     "Venue",
     "__version__",
+    "build_site",
     "ces2024",
     "event_calendar",
     "event_uid",

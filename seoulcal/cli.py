@@ -10,14 +10,17 @@ __all__ = ["main"]
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from seoulcal import __version__, zones
 from seoulcal.agenda import render_agenda, render_table
 from seoulcal.errors import SeoulcalError
+from seoulcal.publish import DEFAULT_RETENTION, BuildReport, build_site, read_secret
 from seoulcal.tripfile import ces2024, load_trip, trip_schema_text
 
 if TYPE_CHECKING:
@@ -122,6 +125,130 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report_build(report: BuildReport) -> None:
+    """Print a build's warnings (stderr) and what it published (stdout)."""
+    for warning in report.warnings:
+        sys.stderr.write(f"seoulcal: warning: {warning}\n")
+    if report.changed:
+        head = (
+            f"{report.outdir}: {len(report.written)} files written, {len(report.kept)} unchanged, "
+            f"{len(report.removed)} removed"
+        )
+    else:
+        head = f"{report.outdir}: up to date, no file touched"
+    lines = [head]
+    for label, ids in (
+        ("revised", report.revised),
+        ("cancelled", report.cancelled),
+        ("dropped", report.dropped),
+    ):
+        if ids:
+            lines.append(f"  {label}: {', '.join(ids)}")
+    lines.append(f"public page: {report.base_url}")
+    if report.members:
+        lines.append("member pages (private: send each member only their own address):")
+        table = [("MEMBER", "PAGE")]
+        table.extend((site.member_id, site.page_url) for site in report.members)
+        lines.append(render_table(table).rstrip("\n"))
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def _retention(days: float) -> timedelta:
+    if days < 0:
+        raise _UsageError(f"--keep-cancelled {days:g}: give a number of days, 0 or more")
+    return timedelta(days=days)
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    trip = _trip(args)
+    secret = read_secret(args.secret_file)
+    report = build_site(
+        trip,
+        args.outdir,
+        base_url=args.base_url,
+        secret=secret,
+        retention=_retention(args.keep_cancelled),
+    )
+    _report_build(report)
+    return EXIT_OK
+
+
+def _serve_root(args: argparse.Namespace, *, building: bool) -> tuple[Path, Path | None]:
+    """Return the folder to serve, and the temporary folder holding it (to remove), if any."""
+    if not building:
+        root = Path(args.outdir)
+        if not (root / "index.html").is_file():
+            raise _UsageError(
+                f"{root}: not a built site (no index.html); build it with 'seoulcal build {root}' "
+                "or give --trip FILE to build and serve"
+            )
+        return root, None
+    if args.outdir is not None:
+        return Path(args.outdir), None
+    temporary = Path(tempfile.mkdtemp(prefix="seoulcal-site-"))
+    return temporary / "site", temporary
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from seoulcal.server import SiteApp, TripWatcher, make_server  # noqa: PLC0415 - serve only
+
+    building = args.trip is not None or args.outdir is None
+    root, temporary = _serve_root(args, building=building)
+    try:
+        server = make_server(SiteApp(root), args.host, args.port, quiet=args.quiet)
+    except OSError as error:
+        raise _UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+    host = "127.0.0.1" if args.host in {"", "0.0.0.0"} else args.host  # noqa: S104 - a name only
+    host = f"[{host}]" if ":" in host else host
+    address = f"http://{host}:{server.server_address[1]}/"
+    watcher: TripWatcher | None = None
+    try:
+        if building:
+            secret = read_secret(args.secret_file)
+            base = args.base_url or address
+
+            def rebuild() -> str:
+                trip = _trip(args)
+                report = build_site(
+                    trip,
+                    root,
+                    base_url=base,
+                    secret=secret,
+                    retention=_retention(args.keep_cancelled),
+                )
+                changed = ", ".join(report.revised) or "no event"
+                return f"seoulcal: rebuilt {root} (revised: {changed})"
+
+            if args.trip is not None:  # looks at the file first: no edit slips between
+                watcher = TripWatcher(args.trip, rebuild, interval=args.interval)
+            _report_build(
+                build_site(
+                    _trip(args),
+                    root,
+                    base_url=base,
+                    secret=secret,
+                    retention=_retention(args.keep_cancelled),
+                )
+            )
+            if watcher is not None:
+                watcher.start()
+        sys.stderr.write(
+            f"seoulcal: serving {root} at {address}"
+            + (f" (rebuilding when {args.trip} changes)" if watcher else "")
+            + "; press Ctrl-C to stop\n"
+        )
+        sys.stderr.flush()
+        server.serve_forever()
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        server.server_close()
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+    return EXIT_OK  # pragma: no cover - serve_forever returns only through an exception
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -132,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``seoulcal`` command."""
     parser = _Parser(
         prog="seoulcal",
-        description="Turn a delegation's itinerary into calendars that are correct in every client.",
+        description="Turn a delegation's itinerary into calendars correct in every client.",
     )
     parser.add_argument("--version", action="version", version=f"seoulcal {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -140,11 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, text: str, run: Callable[[argparse.Namespace], int]) -> _Parser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(run=run)
-        return sub  # type: ignore[return-value]
+        return sub
 
     def trip_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
-            "--trip", metavar="FILE", help="a trip file (TOML); the built-in CES 2024 trip if absent"
+            "--trip", metavar="FILE", help="a trip file (TOML); without it, the built-in trip"
         )
 
     def member_options(sub: argparse.ArgumentParser) -> None:
@@ -169,6 +296,57 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("schema", "Print the JSON Schema of trip files.", _cmd_schema)
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    def publish_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--secret-file",
+            metavar="FILE",
+            help="the secret that keys member addresses (else $SEOULCAL_SECRET; without one, "
+            "member addresses are predictable: local use only)",
+        )
+        sub.add_argument(
+            "--keep-cancelled",
+            metavar="DAYS",
+            type=float,
+            default=DEFAULT_RETENTION.days,
+            help="keep removed events as cancelled for DAYS of the trip's 'revised' clock "
+            f"({DEFAULT_RETENTION.days})",
+        )
+
+    sub = command(
+        "build",
+        "Build the site: public and member calendars and pages, in a folder for any web host.",
+        _cmd_build,
+    )
+    sub.add_argument("outdir", metavar="OUTDIR", help="the site's folder (replaced atomically)")
+    trip_option(sub)
+    sub.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the address OUTDIR will have, such as https://example.org/trip/ (subscribe links "
+        "need it; http://127.0.0.1:8000/ if absent, for 'seoulcal serve')",
+    )
+    publish_options(sub)
+
+    sub = command(
+        "serve",
+        "Serve a built site; with --trip, build it and rebuild when the trip file changes.",
+        _cmd_serve,
+    )
+    sub.add_argument(
+        "outdir", metavar="OUTDIR", nargs="?", help="the site's folder (a temporary one if absent)"
+    )
+    trip_option(sub)
+    sub.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sub.add_argument("--port", type=int, default=8000, help="port to listen on (8000; 0: any)")
+    sub.add_argument(
+        "--base-url", metavar="URL", help="the address in subscribe links (the server's own)"
+    )
+    sub.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between looks at the trip file (1)"
+    )
+    sub.add_argument("--quiet", action="store_true", help="do not log each request")
+    publish_options(sub)
 
     return parser
 

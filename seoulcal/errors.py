@@ -7,7 +7,14 @@ reading code.
 
 from __future__ import annotations
 
-__all__ = ["ExportError", "NotFoundError", "Problem", "SeoulcalError", "TripError"]
+__all__ = [
+    "ExportError",
+    "NotFoundError",
+    "Problem",
+    "PublishError",
+    "SeoulcalError",
+    "TripError",
+]
 
 from dataclasses import dataclass
 
@@ -60,3 +67,7 @@ class NotFoundError(SeoulcalError, LookupError):
 
 class ExportError(SeoulcalError):
     """A calendar could not be produced correctly, so none was produced."""
+
+
+class PublishError(SeoulcalError):
+    """A site could not be built or published; the previous site is left as it was."""

@@ -1,0 +1,216 @@
+"""Links that open a calendar client: subscribe to a feed, or add one event.
+
+Pure functions from URLs, texts and times to URLs; nothing here reads a trip or the clock. Each
+builder follows a requirement of ``shared/research/clients.md`` §8:
+
+* :func:`google_subscribe_url`: ``calendar.google.com/calendar/r?cid=…`` with the whole feed URL
+  percent-encoded (R-LINK-01); :data:`GOOGLE_ADD_BY_URL` is the fallback page;
+* :func:`outlook_subscribe_url`: ``…/calendar/0/addfromweb?url=…&name=…`` on Outlook.com or
+  Microsoft 365 (R-LINK-02);
+* :func:`webcal_url`: the same address with the ``webcal`` scheme, for Apple and Thunderbird
+  (R-LINK-03);
+* :func:`google_event_url`: the ``action=TEMPLATE`` link, UTC ``Z`` times, ``ctz`` only on timed
+  events, an exclusive end for whole days (R-LINK-04);
+* :func:`outlook_event_url`: the ``deeplink/compose`` link, UTC ``Z`` times, ``allday=true`` with
+  plain dates and an exclusive end for whole days (R-LINK-05).
+
+Every value is percent-encoded as UTF-8 with nothing left unencoded (``/`` and ``:`` included), and
+no link is longer than :data:`MAX_LINK_LENGTH`: long details are shortened, never the title.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GOOGLE_ADD_BY_URL",
+    "MAX_LINK_LENGTH",
+    "OUTLOOK_HOSTS",
+    "OutlookHost",
+    "google_event_url",
+    "google_subscribe_url",
+    "outlook_event_url",
+    "outlook_subscribe_url",
+    "webcal_url",
+]
+
+from datetime import UTC, date, datetime
+from typing import Literal
+from urllib.parse import quote, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+MAX_LINK_LENGTH = 2000
+"""The longest link built; older browsers and some clients cut links beyond about 2,000 chars."""
+
+GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/r"
+GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render"
+GOOGLE_ADD_BY_URL = "https://calendar.google.com/calendar/u/0/r/settings/addbyurl"
+"""Google's "From URL" settings page: the fallback when the ``cid`` link is refused."""
+
+OutlookHost = Literal["outlook.com", "microsoft365"]
+OUTLOOK_HOSTS: dict[OutlookHost, str] = {
+    "outlook.com": "https://outlook.live.com",
+    "microsoft365": "https://outlook.office.com",
+}
+"""Outlook on the web: personal accounts, and work or school accounts."""
+
+_ELLIPSIS = "…"
+
+
+def _query(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(f"{key}={quote(value, safe='')}" for key, value in pairs)
+
+
+def _check_feed_url(feed_url: str) -> None:
+    parts = urlsplit(feed_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"feed URL {feed_url!r} must be an absolute http(s) URL")
+    if parts.username or parts.password or parts.fragment:
+        raise ValueError(
+            f"feed URL {feed_url!r} must carry no user name, password or #fragment "
+            "(clients cannot send them; R-HTTP-03)"
+        )
+
+
+def webcal_url(feed_url: str) -> str:
+    """Return *feed_url* with the ``webcal`` scheme: the subscribe link Apple and Thunderbird open.
+
+    Only the scheme changes (R-LINK-03).
+    """
+    _check_feed_url(feed_url)
+    return urlunsplit(("webcal", *urlsplit(feed_url)[1:]))
+
+
+def google_subscribe_url(feed_url: str, *, scheme: Literal["https", "webcal"] = "https") -> str:
+    """Return Google Calendar's subscribe link for *feed_url* (R-LINK-01).
+
+    The ``cid`` value is the whole feed URL, percent-encoded; *scheme* ``webcal`` sends the webcal
+    form instead (reports disagree on which Google accepts; ``https`` is the default).
+    """
+    _check_feed_url(feed_url)
+    target = webcal_url(feed_url) if scheme == "webcal" else feed_url
+    return f"{GOOGLE_SUBSCRIBE}?{_query([('cid', target)])}"
+
+
+def outlook_subscribe_url(feed_url: str, name: str, *, host: OutlookHost = "outlook.com") -> str:
+    """Return the Outlook on the web subscribe link for *feed_url*, named *name* (R-LINK-02)."""
+    _check_feed_url(feed_url)
+    base = OUTLOOK_HOSTS[host]
+    return f"{base}/calendar/0/addfromweb?{_query([('url', feed_url), ('name', name)])}"
+
+
+def _span(
+    start: datetime | date, end: datetime | date
+) -> tuple[bool, datetime | date, datetime | date]:
+    """Check a span and tell whether it is whole days (dates, exclusive end) or timed (aware)."""
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("timed events need aware start and end times")
+        if end <= start:
+            raise ValueError(f"end {end.isoformat()} is not after start {start.isoformat()}")
+        return False, start, end
+    if isinstance(start, datetime) or isinstance(end, datetime):
+        raise TypeError("give both start and end as datetimes, or both as dates")
+    if end <= start:
+        raise ValueError(f"end {end} must be after start {start}: whole days use an exclusive end")
+    return True, start, end
+
+
+def _fit(build: _Builder, details: str) -> str:
+    """Build the link, shortening *details* until the link fits :data:`MAX_LINK_LENGTH`."""
+    link = build(details)
+    if len(link) <= MAX_LINK_LENGTH:
+        return link
+    low, high = 0, len(details)
+    while low < high:  # the longest prefix that fits
+        middle = (low + high + 1) // 2
+        if len(build(details[:middle].rstrip() + _ELLIPSIS)) <= MAX_LINK_LENGTH:
+            low = middle
+        else:
+            high = middle - 1
+    link = build(details[:low].rstrip() + _ELLIPSIS if low else "")
+    if len(link) > MAX_LINK_LENGTH:
+        raise ValueError(
+            f"the link is {len(link)} characters even without details; shorten the title"
+        )
+    return link
+
+
+class _Builder:
+    """A link with everything fixed but the details, for :func:`_fit`."""
+
+    def __init__(
+        self, base: str, head: list[tuple[str, str]], key: str, tail: list[tuple[str, str]]
+    ) -> None:
+        self.base, self.head, self.key, self.tail = base, head, key, tail
+
+    def __call__(self, details: str) -> str:
+        pairs = list(self.head)
+        if details:
+            pairs.append((self.key, details))
+        pairs.extend(self.tail)
+        return f"{self.base}?{_query(pairs)}"
+
+
+def google_event_url(  # noqa: PLR0913 - the template's own parameters
+    title: str,
+    start: datetime | date,
+    end: datetime | date,
+    *,
+    details: str = "",
+    location: str = "",
+    zone: str | None = None,
+) -> str:
+    """Return Google Calendar's "add event" link (R-LINK-04).
+
+    Timed events (aware datetimes) are written as UTC ``…Z`` instants, with ``ctz`` set to the IANA
+    *zone* the event is shown in, if given. Whole days are dates with an exclusive *end* and never
+    carry ``ctz`` (it breaks Google Calendar on Android).
+    """
+    all_day, start, end = _span(start, end)
+    if all_day:
+        dates = f"{start:%Y%m%d}/{end:%Y%m%d}"
+    else:
+        assert isinstance(start, datetime)  # noqa: S101 - _span checked the kinds
+        assert isinstance(end, datetime)  # noqa: S101 - same as above
+        dates = f"{start.astimezone(UTC):%Y%m%dT%H%M%SZ}/{end.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    head = [("action", "TEMPLATE"), ("text", title), ("dates", dates)]
+    tail = [("location", location)] if location else []
+    if zone is not None and not all_day:
+        tail.append(("ctz", ZoneInfo(zone).key))
+    return _fit(_Builder(GOOGLE_TEMPLATE, head, "details", tail), details)
+
+
+def outlook_event_url(  # noqa: PLR0913 - the template's own parameters
+    title: str,
+    start: datetime | date,
+    end: datetime | date,
+    *,
+    details: str = "",
+    location: str = "",
+    host: OutlookHost = "outlook.com",
+) -> str:
+    """Return Outlook on the web's "add event" link (R-LINK-05).
+
+    Timed events are written ``YYYY-MM-DDTHH:MM:SSZ`` in UTC (Outlook refuses offsets and reads
+    times without ``Z`` as the viewer's). Whole days are ``YYYY-MM-DD`` with ``allday=true`` and an
+    exclusive *end*, as in the calendars.
+    """
+    all_day, start, end = _span(start, end)
+    if all_day:
+        first, last = f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"
+    else:
+        assert isinstance(start, datetime)  # noqa: S101 - _span checked the kinds
+        assert isinstance(end, datetime)  # noqa: S101 - same as above
+        first = f"{start.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+        last = f"{end.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    head = [
+        ("path", "/calendar/action/compose"),
+        ("rru", "addevent"),
+        ("startdt", first),
+        ("enddt", last),
+    ]
+    if all_day:
+        head.append(("allday", "true"))
+    head.append(("subject", title))
+    tail = [("location", location)] if location else []
+    base = f"{OUTLOOK_HOSTS[host]}/calendar/0/deeplink/compose"
+    return _fit(_Builder(base, head, "body", tail), details)

@@ -1,0 +1,818 @@
+"""Publishing: a trip as a folder of calendars and pages, and rebuilds that update subscribers.
+
+:func:`build_site` writes a folder to copy to any static web host (or to serve with
+:mod:`seoulcal.server`)::
+
+    OUTDIR/
+      index.html, index.en.html            the public page, in Korean and in English
+      <trip>.ko.ics, <trip>.en.ics         the public calendars (every event, no member named)
+      events/<event>.<lang>.ics            one-event files, to import a single event
+      m/<token>/index.html                 a member's private page, in the member's language
+      m/<token>/<trip>.ko.ics, .en.ics     the member's own calendars
+      m/<token>/.seoulcal-state.json       the member calendars' revision state
+      .seoulcal-state.json                 the public calendars' revision state
+
+**Tokens.** A member's folder is named by :func:`member_token`: an HMAC-SHA256 of the trip and
+member ids under a secret, 160 bits in URL-safe base64. Without a secret, a fixed public key is
+used and the build warns that member addresses are predictable.
+
+**Revisions (R-UPD-01).** Each state file maps every event UID to a fingerprint of what clients
+see (the event's bytes in both languages, rendered with a fixed revision), its SEQUENCE and its
+LAST-MODIFIED. A rebuild keeps the revision of an event whose fingerprint is unchanged, so its
+bytes stay identical; a changed event gets SEQUENCE + 1 and LAST-MODIFIED
+``max(trip.revised, previous + 1 s)``; a new one gets SEQUENCE 0 at ``trip.revised``. Nothing
+comes from the clock.
+
+**Removed events (R-UPD-02).** An event that leaves a calendar (removed from the trip, or the member
+no longer attends it) stays in that calendar as ``STATUS:CANCELLED`` with a raised SEQUENCE, until
+the itinerary's ``revised`` time is *retention* (30 days by default) past the moment it was
+withdrawn; then it is dropped, and a tombstone keeps its last SEQUENCE in case it comes back.
+
+**Privacy.** The public state holds UIDs, fingerprints, revisions and each event's public data (with
+its attendee list blanked); which members had an event is only in each member's own folder. No
+state file holds a secret, a token, a member id, name or email.
+
+**Atomic builds.** The new site is written to a sibling folder, files whose bytes did not change are
+hard-linked from the old site (keeping their inode and modification time), and the two folders are
+exchanged in one ``renameat2(RENAME_EXCHANGE)`` call (two renames where that call is missing). A
+build that fails leaves the old site as it was; builds of one folder take turns through an
+``fcntl.flock`` on the sibling file ``.OUTDIR.lock``. A build that changes no byte touches nothing.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DEFAULT_RETENTION",
+    "LOCAL_BASE_URL",
+    "SECRET_ENV",
+    "STATE_FILE",
+    "BuildReport",
+    "MemberSite",
+    "PublishError",
+    "build_site",
+    "member_token",
+    "normalize_base_url",
+    "read_secret",
+]
+
+import base64
+import contextlib
+import ctypes
+import errno
+import fcntl
+import hashlib
+import hmac
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from seoulcal.errors import PublishError, TripError
+from seoulcal.export import CalendarWriter, Revision, event_calendar, event_uid, trip_calendar
+from seoulcal.model import EVERYONE, Event, Member, Venue
+from seoulcal.site import Feed, member_page, public_page
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from seoulcal.model import Language, Trip
+
+STATE_FILE = ".seoulcal-state.json"
+"""The revision state, in the site's root (public calendars) and in each member's folder."""
+STATE_FORMAT = "seoulcal-state/1"
+MEMBER_DIR = "m"
+EVENTS_DIR = "events"
+LOCAL_BASE_URL = "http://127.0.0.1:8000/"
+"""The base URL when none is given: ``seoulcal serve``'s default address."""
+SECRET_ENV = "SEOULCAL_SECRET"  # noqa: S105 - the name of a variable, not a secret
+"""The environment variable that holds the token secret when no secret file is given."""
+DEFAULT_RETENTION = timedelta(days=30)
+"""How long (on the itinerary's ``revised`` clock) a withdrawn event stays as cancelled."""
+MIN_SECRET_BYTES = 16
+LANGUAGES: tuple[Language, ...] = ("ko", "en")
+
+_INSECURE_KEY = b"seoulcal: no secret given, member addresses are predictable"
+_FINGERPRINT_REVISION = Revision(0, datetime(2000, 1, 1, tzinfo=UTC))
+_ONE_SECOND = timedelta(seconds=1)
+_TOKEN_BYTES = 20  # 160 bits
+
+EntryState = Literal["live", "withdrawn", "dropped"]
+
+
+
+# --- tokens, secrets, addresses -----------------------------------------------------------------
+
+
+def member_token(secret: bytes | None, trip: Trip, member: Member | str) -> str:
+    """Return the unguessable folder name of *member*'s page and calendars.
+
+    It is HMAC-SHA256 of the trip and member ids under *secret* (160 bits, URL-safe base64). With
+    ``None`` the key is public, so anyone can compute the token: for local use only.
+    """
+    member_id = member if isinstance(member, str) else member.id
+    key = _INSECURE_KEY if secret is None else secret
+    message = f"seoulcal/member/v1/{trip.id}/{member_id}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:_TOKEN_BYTES]
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def read_secret(
+    secret_file: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> bytes | None:
+    """Return the token secret from *secret_file*, else from :data:`SECRET_ENV`, else ``None``.
+
+    Surrounding white space is ignored. A secret shorter than 16 bytes is refused.
+    """
+    env = os.environ if environ is None else environ
+    if secret_file is not None:
+        try:
+            raw = Path(secret_file).read_bytes().strip()
+        except OSError as error:
+            raise PublishError(
+                f"--secret-file {secret_file}: cannot read it: {error.strerror or error}"
+            ) from None
+        where = f"--secret-file {secret_file}"
+    elif env.get(SECRET_ENV, "").strip():
+        raw = env[SECRET_ENV].strip().encode("utf-8")
+        where = f"${SECRET_ENV}"
+    else:
+        return None
+    if len(raw) < MIN_SECRET_BYTES:
+        raise PublishError(
+            f"{where}: the secret has {len(raw)} bytes; use at least {MIN_SECRET_BYTES}, for "
+            "example from: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return raw
+
+
+def normalize_base_url(url: str) -> str:
+    """Check that *url* is an absolute http(s) address with no query or fragment; end it in /."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise PublishError(
+            f"--base-url {url!r}: give the absolute address the site will have, "
+            "such as https://trips.example.org/ces2024/"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise PublishError(
+            f"--base-url {url!r}: must have no ?query, #fragment, user name or password"
+        )
+    return url if url.endswith("/") else f"{url}/"
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSite:
+    """Where a member's private page and calendars are published."""
+
+    member_id: str
+    page_url: str
+    feeds: tuple[Feed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What a build did."""
+
+    outdir: Path
+    base_url: str
+    changed: bool
+    """False when no byte changed, so nothing was touched."""
+    written: tuple[str, ...]
+    """Files (relative paths) with new bytes."""
+    kept: tuple[str, ...]
+    """Files whose bytes did not change (hard-linked, same inode and modification time)."""
+    removed: tuple[str, ...]
+    """Files of the previous site that are gone."""
+    revised: tuple[str, ...]
+    """Ids of events whose revision rose in the public calendars."""
+    cancelled: tuple[str, ...]
+    """Ids of removed events published as cancelled in the public calendars."""
+    dropped: tuple[str, ...]
+    """Ids of cancelled events dropped from the public calendars after the retention period."""
+    members: tuple[MemberSite, ...]
+    warnings: tuple[str, ...]
+
+
+# --- state ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One UID's published revision in one scope (the public calendars or a member's)."""
+
+    event_id: str
+    fingerprint: str
+    sequence: int
+    modified: datetime
+    state: EntryState
+    withdrawn: datetime | None = None
+    event: dict[str, Any] | None = None
+    venue: dict[str, Any] | None = None
+
+    @property
+    def revision(self) -> Revision:
+        return Revision(self.sequence, self.modified)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.event_id,
+            "fingerprint": self.fingerprint,
+            "sequence": self.sequence,
+            "modified": _stamp(self.modified),
+            "state": self.state,
+        }
+        if self.withdrawn is not None:
+            data["withdrawn"] = _stamp(self.withdrawn)
+        if self.event is not None:
+            data["event"] = self.event
+            data["venue"] = self.venue
+        return data
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_stamp(text: object) -> datetime:
+    if not isinstance(text, str):
+        raise TypeError(text)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _read_state(path: Path, trip: Trip) -> dict[str, _Entry]:
+    """Read a state file of *trip*'s site; a missing file is an empty state."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise PublishError(f"{path}: cannot read the state: {error.strerror or error}") from None
+    try:
+        data = json.loads(raw)
+        entries = _parse_state(data)
+        built_for = str(data["trip"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise PublishError(
+            f"{path}: the revision state is damaged ({type(error).__name__}: {error}). Restore it "
+            "from a backup; deleting the site instead makes subscribers see every event anew."
+        ) from None
+    if built_for != trip.id:
+        raise PublishError(
+            f"{path.parent}: holds the site of trip {built_for!r}, not {trip.id!r}; build each "
+            "trip into its own folder (UIDs derive from the trip id)"
+        )
+    return entries
+
+
+def _parse_state(data: Any) -> dict[str, _Entry]:  # noqa: ANN401 - JSON of any shape
+    if data.get("format") != STATE_FORMAT:
+        raise ValueError(f"format {data.get('format')!r} is not {STATE_FORMAT!r}")
+    entries = {}
+    for uid, item in data["events"].items():
+        state = item["state"]
+        if state not in {"live", "withdrawn", "dropped"}:
+            raise ValueError(f"state {state!r}")
+        entries[uid] = _Entry(
+            event_id=str(item["id"]),
+            fingerprint=str(item["fingerprint"]),
+            sequence=int(item["sequence"]),
+            modified=_parse_stamp(item["modified"]),
+            state=state,
+            withdrawn=_parse_stamp(item["withdrawn"]) if "withdrawn" in item else None,
+            event=item.get("event"),
+            venue=item.get("venue"),
+        )
+    return entries
+
+
+def _state_bytes(trip: Trip, entries: Mapping[str, _Entry]) -> bytes:
+    data = {
+        "format": STATE_FORMAT,
+        "trip": trip.id,
+        "events": {uid: entries[uid].to_json() for uid in sorted(entries)},
+    }
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+def _public_event_data(event: Event) -> dict[str, Any]:
+    """Return *event*'s data for the public state: its attendees blanked (they name members)."""
+    data = event.model_dump(mode="json")
+    data["attendees"] = [EVERYONE]
+    return data
+
+
+# --- revisions ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scope:
+    """The calendars of one audience (the public, or one member) and their revisions."""
+
+    trip: Trip
+    """The trip to render with: the real one, plus the venues only withdrawn events still name."""
+    member: str | None
+    writers: dict[tuple[tuple[str, Revision], ...], CalendarWriter] = field(default_factory=dict)
+    """Calendar writers shared by the scopes of a build, by the revisions they write."""
+    live: dict[str, Event] = field(default_factory=dict)
+    withdrawn: dict[str, Event] = field(default_factory=dict)
+    revisions: dict[str, Revision] = field(default_factory=dict)
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    revised: list[str] = field(default_factory=list)
+    newly_withdrawn: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+    def calendar(self, lang: Language) -> bytes:
+        """Return this scope's calendar in *lang* (bytes as :func:`trip_calendar` gives them)."""
+        revisions = {event.id: self.revisions[uid] for uid, event in self.live.items()}
+        extra = [(event, self.revisions[uid]) for uid, event in self.withdrawn.items()]
+        writer = next(
+            (
+                found
+                for key, found in self.writers.items()
+                if revisions.items() <= dict(key).items()
+            ),
+            None,
+        )
+        if writer is None:
+            key = tuple(sorted(revisions.items(), key=lambda item: item[0]))
+            writer = self.writers[key] = CalendarWriter(self.trip, revisions=revisions)
+        return writer.calendar(self.member, lang, extra_events=extra)
+
+
+def _vevents(data: bytes) -> dict[str, bytes]:
+    """Split calendar bytes into VEVENT blocks by UID."""
+    found: dict[str, bytes] = {}
+    begin, end = b"BEGIN:VEVENT\r\n", b"END:VEVENT\r\n"
+    position = data.find(begin)
+    while position >= 0:
+        stop = data.index(end, position) + len(end)
+        block = data[position:stop]
+        unfolded = block.replace(b"\r\n ", b"").replace(b"\r\n\t", b"")
+        for line in unfolded.split(b"\r\n"):
+            if line.startswith(b"UID:"):
+                found[line[4:].decode("utf-8")] = block
+                break
+        position = data.find(begin, stop)
+    return found
+
+
+class _Fingerprints:
+    """What clients see of each event: a hash of its VEVENT in both languages, fixed revision.
+
+    A VEVENT is the same in every calendar that holds it (export adds nothing per member), so an
+    event's fingerprint is worked out once per build, from one calendar of all the events asked.
+    """
+
+    def __init__(self, trip: Trip) -> None:
+        self._trip = trip
+        self._known: dict[tuple[str, str], str] = {}
+
+    def _key(self, event: Event) -> tuple[str, str]:
+        return (event_uid(self._trip, event), event.status)
+
+    def learn(self, trip: Trip, events: list[Event]) -> None:
+        """Work out the fingerprints of *events* not known yet, rendered with *trip*'s venues."""
+        missing = {
+            self._key(event): event for event in events if self._key(event) not in self._known
+        }
+        if not missing:
+            return
+        holder = trip.model_copy(update={"events": ()})
+        extra = [(event, _FINGERPRINT_REVISION) for event in missing.values()]
+        blocks = [
+            _vevents(bytes(trip_calendar(holder, lang=lang, extra_events=extra).to_ical()))
+            for lang in LANGUAGES
+        ]
+        for key in missing:
+            digest = hashlib.sha256()
+            for found in blocks:
+                digest.update(found[key[0]])
+                digest.update(b"\0")
+            self._known[key] = digest.hexdigest()
+
+    def get(self, event: Event) -> str:
+        """Return the fingerprint of *event* (learnt before)."""
+        return self._known[self._key(event)]
+
+
+def _bump(previous: _Entry, trip: Trip) -> Revision:
+    return Revision(previous.sequence + 1, max(trip.revised, previous.modified + _ONE_SECOND))
+
+
+def _scope(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-01/02
+    trip: Trip,
+    member: Member | None,
+    previous: Mapping[str, _Entry],
+    archive: Mapping[str, tuple[Event, Venue | None]],
+    *,
+    fingerprints: _Fingerprints,
+    writers: dict[tuple[tuple[str, Revision], ...], CalendarWriter],
+    seed: Mapping[str, _Entry] | None,
+    retention: timedelta,
+    keep_data: bool,
+) -> _Scope:
+    """Work out one scope's events and revisions from its previous state.
+
+    *archive* gives the last known data of every UID (the trip's events, then the previous public
+    state's). *seed* gives revisions to start from for UIDs this scope has never published (a
+    member's calendars start from the public revision). *keep_data* stores each event's public
+    data in the entries (the public state only).
+    """
+    scope = _Scope(trip=trip, member=member.id if member else None, writers=writers)
+    scope.live = {event_uid(trip, event): event for event in trip.events_for(member)}
+    tombstones: dict[str, _Entry] = {}
+    for uid, prior in previous.items():
+        if uid in scope.live:
+            continue
+        source = archive.get(uid)
+        expired = (
+            prior.state == "withdrawn"
+            and prior.withdrawn is not None
+            and trip.revised >= prior.withdrawn + retention
+        )
+        if prior.state == "dropped" or source is None or expired:
+            if prior.state != "dropped":
+                scope.dropped.append(prior.event_id)
+            tombstones[uid] = _Entry(
+                prior.event_id, prior.fingerprint, prior.sequence, prior.modified, "dropped"
+            )
+            continue
+        scope.withdrawn[uid] = source[0].model_copy(update={"status": "cancelled"})
+
+    fingerprints.learn(scope.trip, [*scope.live.values(), *scope.withdrawn.values()])
+    for uid in (*scope.live, *scope.withdrawn):
+        fingerprint = fingerprints.get(scope.live.get(uid) or scope.withdrawn[uid])
+        before = previous.get(uid)
+        start = seed.get(uid) if seed is not None else None
+        if before is not None and before.state != "dropped" and before.fingerprint == fingerprint:
+            revision = before.revision
+        elif before is not None:
+            revision = _bump(before, trip)
+            scope.revised.append(before.event_id)
+        elif start is not None and start.fingerprint == fingerprint:
+            revision = start.revision
+        else:
+            revision = Revision(0, trip.revised)
+        scope.revisions[uid] = revision
+        withdrawn_at: datetime | None = None
+        state: EntryState = "live"
+        data: tuple[Event, Venue | None] | None = None
+        if uid in scope.withdrawn:
+            state = "withdrawn"
+            if before is not None and before.state == "withdrawn" and before.withdrawn:
+                withdrawn_at = before.withdrawn
+            else:
+                withdrawn_at = trip.revised
+                scope.newly_withdrawn.append(scope.withdrawn[uid].id)
+            data = archive.get(uid)
+        else:
+            event = scope.live[uid]
+            data = (event, trip.venue_of(event))
+        stored_event = stored_venue = None
+        if keep_data and data is not None:
+            stored_event = _public_event_data(data[0])
+            stored_venue = None if data[1] is None else data[1].model_dump(mode="json")
+        event_id = scope.live[uid].id if uid in scope.live else scope.withdrawn[uid].id
+        scope.entries[uid] = _Entry(
+            event_id,
+            fingerprint,
+            revision.sequence,
+            revision.modified,
+            state,
+            withdrawn_at,
+            stored_event,
+            stored_venue,
+        )
+    for uid, tombstone in tombstones.items():
+        scope.entries.setdefault(uid, tombstone)
+    return scope
+
+
+def _archive(trip: Trip, previous: Mapping[str, _Entry]) -> dict[str, tuple[Event, Venue | None]]:
+    """Return the last known data of every UID: the trip's own, then the previous state's."""
+    found: dict[str, tuple[Event, Venue | None]] = {}
+    for uid, entry in previous.items():
+        if entry.event is None:
+            continue
+        try:
+            event = Event.model_validate(entry.event)
+            venue = None if entry.venue is None else Venue.model_validate(entry.venue)
+        except (ValidationError, TripError):
+            continue  # written by another version: the event is dropped, not re-rendered
+        found[uid] = (event, venue)
+    for event in trip.events:
+        found[event_uid(trip, event)] = (event, trip.venue_of(event))
+    return found
+
+
+# --- the site's files -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Plan:
+    files: dict[str, bytes]
+    public: _Scope
+    members: list[MemberSite]
+
+
+def _feed_name(trip: Trip, lang: Language, member: Member | None) -> str:
+    name = trip.name.pick(lang)
+    return name if member is None else f"{name} · {member.name.pick(lang)}"
+
+
+def _plan(
+    trip: Trip,
+    outdir: Path,
+    *,
+    base_url: str,
+    secret: bytes | None,
+    retention: timedelta,
+) -> _Plan:
+    files: dict[str, bytes] = {}
+    previous = _read_state(outdir / STATE_FILE, trip)
+    archive = _archive(trip, previous)
+    known = {venue.id for venue in trip.venues}
+    missing = {v.id: v for _, v in archive.values() if v is not None and v.id not in known}
+    if missing:  # venues only removed events still name: render them as they were
+        trip = trip.model_copy(update={"venues": (*trip.venues, *missing.values())})
+    writers: dict[tuple[tuple[str, Revision], ...], CalendarWriter] = {}
+    fingerprints = _Fingerprints(trip)
+    fingerprints.learn(trip, list(trip.events))
+    public = _scope(
+        trip,
+        None,
+        previous,
+        archive,
+        fingerprints=fingerprints,
+        writers=writers,
+        seed=None,
+        retention=retention,
+        keep_data=True,
+    )
+    feeds = []
+    for lang in LANGUAGES:
+        path = f"{trip.id}.{lang}.ics"
+        files[path] = public.calendar(lang)
+        feeds.append(Feed(lang, _feed_name(trip, lang, None), path, base_url + path))
+    for uid, event in public.live.items():
+        for lang in LANGUAGES:
+            calendar = event_calendar(trip, event, lang=lang, revision=public.revisions[uid])
+            files[f"{EVENTS_DIR}/{event.id}.{lang}.ics"] = bytes(calendar.to_ical())
+    files["index.html"] = public_page(trip, "ko", feeds, other_language_href="index.en.html")
+    files["index.en.html"] = public_page(trip, "en", feeds, other_language_href="index.html")
+    files[STATE_FILE] = _state_bytes(trip, public.entries)
+
+    members = []
+    for member in trip.members:
+        folder = f"{MEMBER_DIR}/{member_token(secret, trip, member)}/"
+        before = _read_state(outdir / folder / STATE_FILE, trip)
+        scope = _scope(
+            trip,
+            member,
+            before,
+            archive,
+            fingerprints=fingerprints,
+            writers=writers,
+            seed=public.entries,
+            retention=retention,
+            keep_data=False,
+        )
+        own = []
+        for lang in LANGUAGES:
+            name = f"{trip.id}.{lang}.ics"
+            files[folder + name] = scope.calendar(lang)
+            own.append(Feed(lang, _feed_name(trip, lang, member), name, base_url + folder + name))
+        files[folder + "index.html"] = member_page(trip, member, own, root_href="../../")
+        files[folder + STATE_FILE] = _state_bytes(trip, scope.entries)
+        members.append(MemberSite(member.id, base_url + folder, tuple(own)))
+    return _Plan(files, public, members)
+
+
+# --- writing: lock, staging folder, exchange ------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(outdir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on *outdir*'s sibling lock file (builds of one folder take turns)."""
+    lock = outdir.parent / f".{outdir.name}.lock"
+    handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _recover(outdir: Path) -> None:
+    """Undo what a killed build left: a half-swapped site, staging and old folders."""
+    parent, name = outdir.parent, outdir.name
+    olds = sorted(parent.glob(f".{name}.old-*"))
+    if not outdir.exists() and olds:
+        olds[-1].rename(outdir)  # killed between the two renames of the fallback swap
+        olds = olds[:-1]
+    for leftover in (*parent.glob(f".{name}.staging-*"), *olds):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _scan(root: Path) -> dict[str, Path]:
+    """Return the regular files under *root* by relative POSIX path (symlinks are not followed)."""
+    found: dict[str, Path] = {}
+    if not root.is_dir():
+        return found
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = Path(directory, name)
+            if path.is_file() and not path.is_symlink():
+                found[path.relative_to(root).as_posix()] = path
+    return found
+
+
+def _write_file(path: Path, data: bytes, *, after: float | None) -> None:
+    """Write *data* to the new file *path*; its modification time is later than *after*.
+
+    Last-Modified comes from the modification time, and must rise whenever the bytes change
+    (R-HTTP-06), even for two builds within one second.
+    """
+    with path.open("xb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+    path.chmod(0o644)
+    if after is not None:
+        moment = max(time.time(), math.floor(after) + 1.0)
+        os.utime(path, (moment, moment))
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _fsync_dir(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically with Linux's renameat2; False where it is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP}:
+        return False
+    raise OSError(code, os.strerror(code), str(first))
+
+
+def _swap(staging: Path, outdir: Path) -> None:
+    """Put *staging* in *outdir*'s place; afterwards *staging* holds the old site (if any)."""
+    if not outdir.exists():
+        staging.rename(outdir)
+        staging.mkdir()
+        return
+    if _exchange(staging, outdir):
+        return
+    old = outdir.parent / f".{outdir.name}.old-{os.getpid()}"
+    outdir.rename(old)
+    staging.rename(outdir)  # a crash just before this is undone by _recover
+    old.rename(staging)
+
+
+def _check_outdir(outdir: Path) -> None:
+    if outdir.is_symlink():
+        raise PublishError(f"{outdir}: is a symbolic link; give the real folder")
+    if outdir.exists() and not outdir.is_dir():
+        raise PublishError(f"{outdir}: exists and is not a folder")
+    if outdir.is_dir() and any(outdir.iterdir()) and not (outdir / STATE_FILE).is_file():
+        raise PublishError(
+            f"{outdir}: is a folder that seoulcal did not build (it has no {STATE_FILE}); a build "
+            "replaces the whole folder, so give an empty or new folder"
+        )
+    if not outdir.parent.is_dir():
+        raise PublishError(f"{outdir}: its parent folder {outdir.parent} does not exist")
+
+
+def _publish(outdir: Path, files: Mapping[str, bytes]) -> tuple[list[str], list[str], list[str]]:
+    """Write *files* as the new content of *outdir*; return (written, kept, removed)."""
+    existing = _scan(outdir)
+    same = {rel for rel, data in files.items() if rel in existing and _same(existing[rel], data)}
+    written = sorted(set(files) - same)
+    removed = sorted(set(existing) - set(files))
+    if not written and not removed:
+        return [], sorted(same), []
+    staging = outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
+    staging.mkdir(mode=0o755)
+    try:
+        directories = {staging}
+        for rel in sorted(files):
+            target = staging / rel
+            if target.parent not in directories:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                directories.add(target.parent)
+            if rel in same:
+                _link_or_copy(existing[rel], target)
+            else:
+                before = existing[rel].stat().st_mtime if rel in existing else None
+                _write_file(target, files[rel], after=before)
+        for directory in sorted(directories, key=lambda p: len(p.parts), reverse=True):
+            directory.chmod(0o755)
+            _fsync_dir(directory)
+        _swap(staging, outdir)
+        _fsync_dir(outdir.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written, sorted(same), removed
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+# --- the build ------------------------------------------------------------------------------------
+
+
+def build_site(
+    trip: Trip,
+    outdir: str | Path,
+    *,
+    base_url: str | None = None,
+    secret: bytes | None = None,
+    retention: timedelta = DEFAULT_RETENTION,
+) -> BuildReport:
+    """Build (or rebuild) *trip*'s site in *outdir* and return what changed.
+
+    *base_url* is the address the folder will have on the web (subscribe links need it); without
+    it, links point to :data:`LOCAL_BASE_URL`. *secret* keys the member tokens (see
+    :func:`member_token`). Events removed since the last build stay as cancelled for *retention*.
+    """
+    warnings: list[str] = []
+    if base_url is None:
+        base = LOCAL_BASE_URL
+        warnings.append(
+            f"no --base-url: subscribe links point to {LOCAL_BASE_URL}, which works only with "
+            "'seoulcal serve' on this computer; give --base-url https://… before publishing"
+        )
+    else:
+        base = normalize_base_url(base_url)
+        host = urlsplit(base).hostname or ""
+        if base.startswith("http://") and host not in {"127.0.0.1", "localhost", "::1"}:
+            warnings.append(
+                f"--base-url {base} is not https: Google Calendar and many hosts need https"
+            )
+    if secret is None:
+        warnings.append(
+            "NO SECRET (--secret-file or $SEOULCAL_SECRET): member addresses are derived from a "
+            "public key and anyone who knows a member id can compute them. Use this site only "
+            "locally, never publish it."
+        )
+    if retention < timedelta(0):
+        raise PublishError(f"retention {retention} must not be negative")
+    target = Path(outdir).absolute()
+    with _locked(target):
+        _recover(target)
+        _check_outdir(target)
+        plan = _plan(trip, target, base_url=base, secret=secret, retention=retention)
+        written, kept, removed = _publish(target, plan.files)
+    return BuildReport(
+        outdir=target,
+        base_url=base,
+        changed=bool(written or removed),
+        written=tuple(written),
+        kept=tuple(kept),
+        removed=tuple(removed),
+        revised=tuple(plan.public.revised),
+        cancelled=tuple(plan.public.newly_withdrawn),
+        dropped=tuple(plan.public.dropped),
+        members=tuple(plan.members),
+        warnings=tuple(warnings),
+    )

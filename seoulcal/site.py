@@ -1,0 +1,494 @@
+"""The published site's pages: the public page of a trip and each member's private page.
+
+Pages are plain HTML5 built with :func:`html.escape`: one inline style sheet, system fonts, no
+script, no external request of any kind, readable from a phone's width up. Every page lists the
+calendars to subscribe to (with a button per client, see :mod:`seoulcal.links`) and then the agenda,
+with each event's time at its place and at home (the same rows as :mod:`seoulcal.agenda`).
+
+Pages carry ``<meta name="referrer" content="no-referrer">``, so that following a link from a
+member's page never sends the page's secret address to another site.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Feed", "member_page", "public_page"]
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from typing import TYPE_CHECKING
+
+from seoulcal import links, wording, zones
+from seoulcal.agenda import AgendaRow, agenda_rows
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from seoulcal.model import Language, Member, Trip
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A calendar of the site, as its page offers it."""
+
+    lang: Language
+    name: str
+    """The calendar's name (its X-WR-CALNAME), given to Outlook's subscribe link."""
+    href: str
+    """Its address relative to the page that shows it."""
+    url: str
+    """Its absolute address, the one clients subscribe to."""
+
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "subscribe": ("일정 구독하기", "Subscribe to the calendar"),
+    "subscribe-intro": (
+        (
+            "구독하면 일정이 바뀔 때 내 달력에도 자동으로 반영됩니다. 사용하는 달력 앱의 단추를 "
+            "누르세요."
+        ),
+        (
+            "Subscribe and your calendar follows every change to the itinerary. Choose the button "
+            "for the calendar app you use."
+        ),
+    ),
+    "calendar-ko": ("한국어 달력", "Calendar in Korean"),
+    "calendar-en": ("영어 달력", "Calendar in English"),
+    "apple": ("Apple 캘린더 · iPhone · Thunderbird", "Apple Calendar · iPhone · Thunderbird"),
+    "google": ("Google 캘린더", "Google Calendar"),
+    "outlook": ("Outlook.com", "Outlook.com"),
+    "m365": ("Microsoft 365 (업무용 Outlook)", "Microsoft 365 (work Outlook)"),
+    "download": (".ics 파일 내려받기", "Download the .ics file"),
+    "copy": ("주소 복사 (다른 앱에 붙여넣기)", "Address to copy into other apps"),
+    "google-fallback": (
+        "Google 단추가 안 되면 주소를 복사해 ‘URL로 추가’ 화면에 붙여넣으세요",
+        "If the Google button fails, paste the address into Google’s ‘From URL’ page",
+    ),
+    "refresh-note": (
+        (
+            "달력 앱은 구독한 달력을 스스로 새로 고칩니다. Apple 캘린더는 설정한 주기(5분~1주), "
+            "Outlook은 몇 시간마다, Google 캘린더는 12~24시간마다 가져오므로 바로 전날의 변경은 "
+            "늦게 보일 수 있습니다. ‘.ics 파일 내려받기’로 가져온 일정은 나중에 바뀌지 않습니다."
+        ),
+        (
+            "Calendar apps refresh subscriptions on their own: Apple Calendar as often as you set "
+            "(5 minutes to a week), Outlook every few hours, Google Calendar every 12 to 24 "
+            "hours, so a change the day before may arrive late. Events imported from a "
+            "downloaded .ics file never change afterwards."
+        ),
+    ),
+    "agenda": ("일정표", "Itinerary"),
+    "agenda-intro": (
+        "시각은 일정이 열리는 곳의 현지 시각과 {home} 시각으로 함께 적었습니다.",
+        "Each time is given at the place where the event happens and in {home}.",
+    ),
+    "approx-note": (
+        (
+            "≈ 표시는 보도자료에 날짜와 때(오전·오후 등)만 있어 시각이 정해지지 않은 일정입니다. "
+            "달력에는 그 때의 시간대로 표시합니다."
+        ),
+        (
+            "≈ marks events the source dates but does not time: calendars show them in the "
+            "window of that part of the day."
+        ),
+    ),
+    "local": ("현지", "Local"),
+    "add-google": ("Google에 추가", "Add to Google"),
+    "add-outlook": ("Outlook.com에 추가", "Add to Outlook.com"),
+    "add-m365": ("Microsoft 365에 추가", "Add to Microsoft 365"),
+    "add-ics": (".ics", ".ics"),
+    "add-label": ("이 일정만 내 달력에 추가:", "Add this event only:"),
+    "other-language": ("English", "한국어"),
+    "revised": ("일정 기준일", "Itinerary as of"),
+    "published-by": ("펴낸 곳", "Published by"),
+    "private": (
+        "이 페이지와 달력 주소는 {name} 님 전용입니다. 다른 사람과 나누지 마세요.",
+        "This page and its calendar addresses are for {name} only. Please do not share them.",
+    ),
+    "your-calendars": ("내 달력 구독하기", "Subscribe to your calendar"),
+    "your-agenda": ("내 일정", "Your itinerary"),
+    "no-events": ("일정이 없습니다.", "No events."),
+    "tbc": ("시각 미정", "time to be confirmed"),
+    "generator": ("seoulcal로 만들었습니다.", "Made with seoulcal."),
+}
+
+_ADD = "addlink"
+_HOME_NAMES = {"Asia/Seoul": ("서울", "Seoul")}
+
+_STYLE = """
+:root{--ink:#1b1f24;--muted:#57606a;--line:#d8dee4;--paper:#fff;--wash:#f4f6f8;
+--brand:#0b3d91;--brand-ink:#fff;--accent:#c8102e;--focus:#ffb000}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;background:var(--wash);color:var(--ink);line-height:1.55;
+font-family:system-ui,-apple-system,"Segoe UI","Apple SD Gothic Neo","Malgun Gothic",
+"Noto Sans KR","Noto Sans CJK KR","NanumGothic",Roboto,"Helvetica Neue",Arial,sans-serif;
+word-break:keep-all;overflow-wrap:anywhere}
+a{color:var(--brand)}
+a:focus-visible,summary:focus-visible,input:focus-visible{outline:3px solid var(--focus);
+outline-offset:2px}
+.wrap{max-width:62rem;margin:0 auto;padding:0 1rem}
+.top{background:var(--brand);color:var(--brand-ink);padding:1.25rem 0 1.5rem;
+border-bottom:4px solid var(--accent)}
+.top a{color:var(--brand-ink)}
+.bar{display:flex;justify-content:space-between;gap:1rem;align-items:baseline;flex-wrap:wrap}
+.org{margin:0;font-size:.9rem;opacity:.9}
+.lang{font-size:.95rem;font-weight:600}
+h1{font-size:clamp(1.45rem,4.5vw,2.2rem);line-height:1.25;margin:.6rem 0 .4rem}
+.lede{margin:0;max-width:48rem;opacity:.95}
+main.wrap{padding-top:1.25rem;padding-bottom:2rem}
+section{background:var(--paper);border:1px solid var(--line);border-radius:.75rem;
+padding:1rem 1rem 1.25rem;margin:0 0 1.25rem}
+h2{font-size:1.3rem;margin:.2rem 0 .5rem}
+h3{font-size:1.05rem;margin:1.1rem 0 .5rem}
+.note{color:var(--muted);font-size:.92rem;margin:.4rem 0}
+.private{background:#fff7e6;border:1px solid #f0c36d;border-radius:.5rem;padding:.6rem .8rem}
+.feeds{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr))}
+.feed{border:1px solid var(--line);border-radius:.6rem;padding:.8rem;background:var(--wash)}
+.feed h3{margin:0 0 .6rem}
+.buttons{list-style:none;margin:0;padding:0;display:grid;gap:.45rem}
+.button{display:block;padding:.6rem .8rem;border-radius:.45rem;background:var(--paper);
+border:1px solid #9fb3d1;text-decoration:none;font-weight:600;min-height:2.75rem}
+.button:hover{background:#e8effa}
+.button.primary{background:var(--brand);color:var(--brand-ink);border-color:var(--brand)}
+label{display:block;font-size:.85rem;color:var(--muted);margin:.7rem 0 .2rem}
+input.url{width:100%;font:inherit;font-size:.85rem;padding:.45rem;border:1px solid var(--line);
+border-radius:.35rem;background:var(--paper);color:var(--ink)}
+details{margin-top:.8rem}
+summary{cursor:pointer;color:var(--brand);font-weight:600}
+.day{font-size:1.05rem;border-bottom:2px solid var(--brand);padding-bottom:.2rem;
+margin-top:1.4rem}
+ol.events{list-style:none;margin:0;padding:0}
+.event{display:grid;gap:.3rem 1rem;padding:.8rem 0;border-bottom:1px solid var(--line)}
+@media (min-width:44rem){.event{grid-template-columns:19rem 1fr}}
+.times p{margin:0;display:flex;gap:.5rem;font-variant-numeric:tabular-nums}
+.times .tag{flex:0 0 2.6rem;font-size:.78rem;font-weight:700;padding-top:.15rem;
+color:var(--muted);letter-spacing:.02em}
+.times .home{color:var(--muted)}
+.event h4{margin:0;font-size:1.02rem;line-height:1.4}
+.event .place{margin:.1rem 0 0;color:var(--muted);font-size:.93rem}
+.approx{display:inline-block;margin-top:.2rem;font-size:.8rem;font-weight:700;color:#8a4b00;
+background:#fff1d6;border-radius:.3rem;padding:0 .35rem}
+.cancelled h4{text-decoration:line-through;color:var(--muted)}
+.add{display:flex;flex-wrap:wrap;gap:.35rem .6rem;margin:.45rem 0 0;padding:0;list-style:none;
+font-size:.88rem}
+.add .lead{color:var(--muted)}
+footer{color:var(--muted);font-size:.88rem;padding:0 0 2rem}
+@media print{.top{background:none;color:var(--ink)}.top a{color:var(--ink)}
+#subscribe{display:none}section{border:none}}
+"""
+
+
+def _w(key: str, lang: Language, **values: str) -> str:
+    ko, en = _WORDS[key]
+    text = ko if lang == "ko" else en
+    return text.format(**values) if values else text
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def _home_name(trip: Trip, lang: Language) -> str:
+    names = _HOME_NAMES.get(trip.home_zone)
+    if names is None:
+        return trip.home_zone
+    return names[0] if lang == "ko" else names[1]
+
+
+def _page(  # noqa: PLR0913 - keyword-only parts of one page
+    *,
+    lang: Language,
+    title: str,
+    head_extra: str,
+    top: str,
+    body: Iterable[str],
+    footer: str,
+) -> bytes:
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{lang}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="referrer" content="no-referrer">',
+        '<meta name="color-scheme" content="light">',
+        head_extra,
+        f"<title>{_e(title)}</title>",
+        f"<style>{_STYLE.strip()}</style>",
+        "</head>",
+        "<body>",
+        f'<header class="top"><div class="wrap">{top}</div></header>',
+        '<main class="wrap">',
+        *body,
+        "</main>",
+        f'<footer class="wrap">{footer}</footer>',
+        "</body>",
+        "</html>",
+        "",
+    ]
+    return "\n".join(part for part in parts if part).encode("utf-8")
+
+
+def _external(href: str, text: str, *, kind: str, css: str = "button") -> str:
+    return (
+        f'<a class="{css}" href="{_e(href)}" data-link="{kind}" rel="noopener noreferrer" '
+        f'target="_blank">{_e(text)}</a>'
+    )
+
+
+def _feed_card(feed: Feed, lang: Language, heading: str) -> str:
+    buttons = [
+        (
+            f'<a class="button primary" href="{_e(links.webcal_url(feed.url))}" '
+            f'data-link="webcal">{_e(_w("apple", lang))}</a>'
+        ),
+        _external(
+            links.google_subscribe_url(feed.url), _w("google", lang), kind="google-subscribe"
+        ),
+        _external(
+            links.outlook_subscribe_url(feed.url, feed.name, host="outlook.com"),
+            _w("outlook", lang),
+            kind="outlook-subscribe",
+        ),
+        _external(
+            links.outlook_subscribe_url(feed.url, feed.name, host="microsoft365"),
+            _w("m365", lang),
+            kind="m365-subscribe",
+        ),
+        (
+            f'<a class="button" href="{_e(feed.href)}" download data-link="download">'
+            f"{_e(_w('download', lang))}</a>"
+        ),
+    ]
+    field = f"url-{feed.lang}"
+    items = "".join(f"<li>{button}</li>" for button in buttons)
+    return (
+        f'<div class="feed" data-feed="{feed.lang}" data-url="{_e(feed.url)}" lang="{feed.lang}">'
+        f"<h3>{_e(heading)}</h3>"
+        f'<ul class="buttons">{items}</ul>'
+        f'<label for="{field}">{_e(_w("copy", lang))}</label>'
+        f'<input class="url" id="{field}" type="text" readonly value="{_e(feed.url)}" '
+        f'data-link="raw">'
+        f'<p class="note">{_external(links.GOOGLE_ADD_BY_URL, _w("google-fallback", lang), kind="google-addbyurl", css="fallback")}</p>'  # noqa: E501 - one element
+        "</div>"
+    )
+
+
+def _subscribe(feeds: Sequence[Feed], lang: Language, *, heading: str) -> str:
+    cards = "".join(_feed_card(feed, lang, _w(f"calendar-{feed.lang}", lang)) for feed in feeds)
+    return (
+        '<section id="subscribe">'
+        f"<h2>{_e(heading)}</h2>"
+        f'<p class="note">{_e(_w("subscribe-intro", lang))}</p>'
+        f'<div class="feeds">{cards}</div>'
+        f'<p class="note">{_e(_w("refresh-note", lang))}</p>'
+        "</section>"
+    )
+
+
+def _instant(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    return value.isoformat()
+
+
+def _local_day(row: AgendaRow) -> date:
+    start = row.timing.start
+    if isinstance(start, datetime):
+        return start.astimezone(row.timing.zone).date()
+    return start
+
+
+def _details(trip: Trip, row: AgendaRow, lang: Language) -> str:
+    event = row.event
+    blocks = []
+    if event.description is not None:
+        blocks.append(event.description.pick(lang))
+    if row.timing.approximate is not None:
+        blocks.append(wording.approximate_note(row.timing, lang))
+    if event.source is not None:
+        blocks.append(f"{wording.label('source', lang)}: {event.source.document}")
+    blocks.append(trip.name.pick(lang))
+    return "\n\n".join(blocks)
+
+
+def _location(trip: Trip, row: AgendaRow, lang: Language) -> str:
+    venue = trip.venue_of(row.event)
+    if venue is None:
+        return ""
+    parts = [venue.name.pick(lang)]
+    if venue.address is not None:
+        parts.extend(line.strip() for line in venue.address.pick(lang).splitlines() if line.strip())
+    return ", ".join(parts)
+
+
+def _event_item(trip: Trip, row: AgendaRow, lang: Language, events_href: str) -> str:
+    event = row.event
+    timing = row.timing
+    home = _home_name(trip, lang)
+    classes = "event cancelled" if event.status == "cancelled" else "event"
+    approx = ""
+    if row.approximate:
+        assert timing.approximate is not None  # noqa: S101 - row.approximate says so
+        approx = (
+            f'<span class="approx" data-approximate="{timing.approximate.value}">≈ '
+            f"{_e(wording.part_name(timing.approximate, lang))} · {_e(_w('tbc', lang))}</span>"
+        )
+    adds = ""
+    if event.status != "cancelled":
+        details = _details(trip, row, lang)
+        location = _location(trip, row, lang)
+        zone = timing.zone.key if not timing.all_day else None
+        google = links.google_event_url(
+            row.title, timing.start, timing.end, details=details, location=location, zone=zone
+        )
+        outlook = links.outlook_event_url(
+            row.title, timing.start, timing.end, details=details, location=location
+        )
+        m365 = links.outlook_event_url(
+            row.title,
+            timing.start,
+            timing.end,
+            details=details,
+            location=location,
+            host="microsoft365",
+        )
+        ics = f"{events_href}{event.id}.{lang}.ics"
+        adds = (
+            '<ul class="add">'
+            f'<li class="lead">{_e(_w("add-label", lang))}</li>'
+            f"<li>{_external(google, _w('add-google', lang), kind='google-add', css=_ADD)}</li>"
+            f"<li>{_external(outlook, _w('add-outlook', lang), kind='outlook-add', css=_ADD)}</li>"
+            f"<li>{_external(m365, _w('add-m365', lang), kind='m365-add', css=_ADD)}</li>"
+            f'<li><a class="addlink" href="{_e(ics)}" download data-link="event-ics">'
+            f"{_e(_w('add-ics', lang))}</a></li>"
+            "</ul>"
+        )
+    place = f'<p class="place">{_e(row.place)}</p>' if row.place else ""
+    return (
+        f'<li class="{classes}" id="event-{event.id}" data-event="{event.id}" '
+        f'data-start="{_instant(timing.start)}" data-end="{_instant(timing.end)}" '
+        f'data-zone="{timing.zone.key}">'
+        '<div class="times">'
+        f'<p class="local"><span class="tag">{_e(_w("local", lang))}</span> '
+        f'<span data-time="local">{_e(row.local)}</span></p>'
+        f'<p class="home"><span class="tag">{_e(home)}</span> '
+        f'<span data-time="home">{_e(row.home)}</span></p>'
+        "</div>"
+        f'<div class="what"><h4>{_e(row.title)}</h4>{place}{approx}{adds}</div>'
+        "</li>"
+    )
+
+
+def _agenda(
+    trip: Trip,
+    rows: Sequence[AgendaRow],
+    lang: Language,
+    *,
+    heading: str,
+    events_href: str,
+) -> str:
+    home = _home_name(trip, lang)
+    parts = [
+        '<section id="agenda">',
+        f"<h2>{_e(heading)}</h2>",
+        f'<p class="note">{_e(_w("agenda-intro", lang, home=home))}</p>',
+    ]
+    if any(row.approximate for row in rows):
+        parts.append(f'<p class="note">{_e(_w("approx-note", lang))}</p>')
+    if not rows:
+        parts.append(f"<p>{_e(_w('no-events', lang))}</p>")
+    day: date | None = None
+    for row in rows:
+        this_day = _local_day(row)
+        if this_day != day:
+            if day is not None:
+                parts.append("</ol>")
+            parts.append(f'<h3 class="day">{_e(wording.day_text(this_day, lang))}</h3>')
+            parts.append('<ol class="events">')
+            day = this_day
+        parts.append(_event_item(trip, row, lang, events_href))
+    if day is not None:
+        parts.append("</ol>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _footer(trip: Trip, lang: Language) -> str:
+    revised = trip.revised.astimezone(zones.zone(trip.home_zone))
+    return (
+        f"<p>{_e(_w('published-by', lang))}: {_e(trip.organizer.name.pick(lang))}"
+        + (
+            f' · <a href="mailto:{_e(trip.organizer.email)}">{_e(trip.organizer.email)}</a>'
+            if trip.organizer.email
+            else ""
+        )
+        + "</p>"
+        f"<p>{_e(_w('revised', lang))}: {_e(wording.day_text(revised.date(), lang))} "
+        f"{revised:%H:%M} {_e(revised.tzname() or '')} · {_e(_w('generator', lang))}</p>"
+    )
+
+
+def public_page(
+    trip: Trip, lang: Language, feeds: Sequence[Feed], *, other_language_href: str
+) -> bytes:
+    """Return the public page of *trip* in *lang*: the public calendars, then the agenda.
+
+    It names no member and links to no member page.
+    """
+    other = "en" if lang == "ko" else "ko"
+    top = (
+        '<div class="bar">'
+        f'<p class="org">{_e(trip.organizer.name.pick(lang))}</p>'
+        f'<a class="lang" href="{_e(other_language_href)}" hreflang="{other}" lang="{other}">'
+        f"{_e(_w('other-language', lang))}</a>"
+        "</div>"
+        f"<h1>{_e(trip.name.pick(lang))}</h1>"
+        + (f'<p class="lede">{_e(trip.description.pick(lang))}</p>' if trip.description else "")
+    )
+    rows = agenda_rows(trip, lang=lang)
+    body = [
+        _subscribe(feeds, lang, heading=_w("subscribe", lang)),
+        _agenda(trip, rows, lang, heading=_w("agenda", lang), events_href="events/"),
+    ]
+    return _page(
+        lang=lang,
+        title=trip.name.pick(lang),
+        head_extra=f'<link rel="alternate" hreflang="{other}" href="{_e(other_language_href)}">',
+        top=top,
+        body=body,
+        footer=_footer(trip, lang),
+    )
+
+
+def member_page(trip: Trip, member: Member, feeds: Sequence[Feed], *, root_href: str) -> bytes:
+    """Return *member*'s private page, in the member's language: their calendars and agenda.
+
+    *root_href* is the site's root relative to the page (``../../``), for the one-event files.
+    """
+    lang = member.language
+    name = member.name.pick(lang)
+    top = (
+        '<div class="bar">'
+        f'<p class="org">{_e(trip.organizer.name.pick(lang))}</p>'
+        "</div>"
+        f"<h1>{_e(name)}</h1>"
+        f'<p class="lede">{_e(trip.name.pick(lang))} · {_e(member.role.pick(lang))}</p>'
+    )
+    rows = agenda_rows(trip, member=member, lang=lang)
+    body = [
+        f'<p class="private">{_e(_w("private", lang, name=name))}</p>',
+        _subscribe(feeds, lang, heading=_w("your-calendars", lang)),
+        _agenda(
+            trip, rows, lang, heading=_w("your-agenda", lang), events_href=f"{root_href}events/"
+        ),
+    ]
+    return _page(
+        lang=lang,
+        title=f"{name} · {trip.name.pick(lang)}",
+        head_extra='<meta name="robots" content="noindex, nofollow, noarchive">',
+        top=top,
+        body=body,
+        footer=_footer(trip, lang),
+    )

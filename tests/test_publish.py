@@ -1,0 +1,730 @@
+"""Publishing: the built site, member tokens, privacy, updates (R-UPD-01/02) and crash safety."""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import icalendar
+import pytest
+
+import seoulcal
+from seoulcal import cli, publish
+from seoulcal.export import event_uid
+from seoulcal.model import ExactTime
+from seoulcal.publish import (
+    STATE_FILE,
+    PublishError,
+    build_site,
+    member_token,
+    read_secret,
+)
+
+SECRET = b"test-secret-for-member-tokens-0123"
+BASE = "https://trips.example.org/ces2024/"
+TRIP_FILE = Path(seoulcal.__file__).parent / "trips" / "ces2024.toml"
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def trip():
+    """The CES trip, with an email for every member (emails must never be published)."""
+    base = seoulcal.ces2024()
+    members = tuple(
+        member.model_copy(update={"email": f"{member.id}.private@example.org"})
+        for member in base.members
+    )
+    return base.model_copy(update={"members": members})
+
+
+def build(trip, root, **options):
+    options.setdefault("base_url", BASE)
+    options.setdefault("secret", SECRET)
+    return build_site(trip, root, **options)
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file under *root*: bytes, inode and modification time."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            info = path.stat()
+            found[path.relative_to(root).as_posix()] = (
+                path.read_bytes(),
+                info.st_ino,
+                info.st_mtime_ns,
+            )
+    return found
+
+
+def vevents(data: bytes) -> dict[str, bytes]:
+    """VEVENT blocks of calendar bytes, by UID."""
+    found = {}
+    for block in re.findall(rb"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", data, flags=re.DOTALL):
+        uid = re.search(rb"\r\nUID:(.*?)\r\n", block.replace(b"\r\n ", b""))
+        assert uid is not None
+        found[uid.group(1).decode()] = block
+    return found
+
+
+def parsed(block: bytes) -> icalendar.Event:
+    calendar = icalendar.Calendar.from_ical(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n" + block + b"END:VCALENDAR\r\n"
+    )
+    return next(iter(calendar.walk("VEVENT")))
+
+
+def with_events(trip, events):
+    return trip.model_copy(update={"events": tuple(events)})
+
+
+def moved(trip, event_id, hours=1):
+    def shift(event):
+        if event.id != event_id:
+            return event
+        assert isinstance(event.time, ExactTime)
+        delta = timedelta(hours=hours)
+        time_ = ExactTime(start=event.time.start + delta, end=event.time.end + delta)
+        return event.model_copy(update={"time": time_})
+
+    return with_events(trip, [shift(event) for event in trip.events])
+
+
+def without(trip, event_id):
+    return with_events(trip, [event for event in trip.events if event.id != event_id])
+
+
+def later(trip, days):
+    return trip.model_copy(update={"revised": trip.revised + timedelta(days=days)})
+
+
+def event(trip, event_id):
+    return next(item for item in trip.events if item.id == event_id)
+
+
+def member_folder(trip, member_id, secret=SECRET):
+    return f"m/{member_token(secret, trip, member_id)}/"
+
+
+PAVILION = "seoul-pavilion-opening"
+
+
+# --- the built site -------------------------------------------------------------------------------
+
+
+def test_build_writes_public_and_member_calendars_and_pages(trip, tmp_path):
+    root = tmp_path / "site"
+    report = build(trip, root)
+    files = set(snapshot(root))
+    assert {"index.html", "index.en.html", "ces2024.ko.ics", "ces2024.en.ics", STATE_FILE} <= files
+    for item in trip.events:
+        assert {f"events/{item.id}.ko.ics", f"events/{item.id}.en.ics"} <= files
+    assert len(report.members) == len(trip.members)
+    for member, site in zip(trip.members, report.members, strict=True):
+        folder = member_folder(trip, member.id)
+        assert site.page_url == BASE + folder
+        assert {
+            folder + "index.html",
+            folder + "ces2024.ko.ics",
+            folder + "ces2024.en.ics",
+        } <= files
+        own = vevents((root / folder / "ces2024.en.ics").read_bytes())
+        assert set(own) == {event_uid(trip, item) for item in trip.events_for(member)}
+    public = vevents((root / "ces2024.ko.ics").read_bytes())
+    assert set(public) == {event_uid(trip, item) for item in trip.events}
+    assert report.warnings == ()
+
+
+def test_member_tokens_are_long_url_safe_and_keyed():
+    trip = seoulcal.ces2024()
+    token = member_token(SECRET, trip, "mayor")
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", token)
+    assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) * 8 >= 128
+    assert token == member_token(SECRET, trip, trip.member("mayor"))
+    assert token != member_token(SECRET + b"!", trip, "mayor")
+    assert token != member_token(SECRET, trip, "aide")
+    assert token != member_token(None, trip, "mayor")
+    assert "mayor" not in token
+
+
+def test_nothing_public_reveals_a_member(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    tokens = [member_token(SECRET, trip, member) for member in trip.members]
+    secrets_ = [SECRET.decode(), *tokens, *(m.email for m in trip.members if m.email)]
+    illustrative = [
+        m.name.pick(lang) for m in trip.members if m.illustrative for lang in ("ko", "en")
+    ]
+    roles = [m.role.pick(lang) for m in trip.members if m.illustrative for lang in ("ko", "en")]
+    for rel, (data, _, _) in snapshot(root).items():
+        if rel.startswith("m/"):
+            continue
+        text = data.decode("utf-8")
+        for secret in secrets_:
+            assert secret not in text, (rel, secret)
+        for name in [*illustrative, *roles]:
+            assert name not in text, (rel, name)
+        assert 'href="m/' not in text
+        assert "/m/" not in text, rel
+    state = (root / STATE_FILE).read_text("utf-8")
+    for member in trip.members:
+        assert f'"{member.id}"' not in state  # not even as an event's attendee
+    groups = {group for member in trip.members for group in member.groups}
+    for group in groups:
+        assert f'"{group}"' not in state
+
+
+def test_member_state_names_no_other_member(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    tokens = {member.id: member_token(SECRET, trip, member) for member in trip.members}
+    for member in trip.members:
+        text = (root / member_folder(trip, member.id) / STATE_FILE).read_text("utf-8")
+        assert SECRET.decode() not in text
+        for other, token in tokens.items():
+            assert token not in text
+            assert f'"{other}"' not in text
+
+
+def test_member_page_is_private_and_in_the_member_language(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    page = (root / member_folder(trip, "local-coordinator") / "index.html").read_text("utf-8")
+    assert '<html lang="en">' in page
+    assert "noindex" in page
+    assert 'content="no-referrer"' in page
+    assert "Local coordinator (illustrative)" in page
+    assert "local-coordinator.private@example.org" not in page
+    assert BASE + member_folder(trip, "local-coordinator") + "ces2024.ko.ics" in page
+    assert 'href="../../events/lvcva-visit.en.ics"' in page
+
+
+# --- updates (R-UPD-01) ---------------------------------------------------------------------------
+
+
+def test_a_rebuild_without_changes_touches_no_file(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    before = snapshot(root)
+    folder_inode = root.stat().st_ino
+    report = build(trip, root)
+    assert not report.changed
+    assert report.written == ()
+    assert snapshot(root) == before
+    assert root.stat().st_ino == folder_inode
+
+
+def test_a_moved_event_is_revised_and_every_other_event_keeps_its_bytes(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    before = snapshot(root)
+    changed = later(moved(trip, PAVILION), 1)
+    report = build(changed, root)
+    after = snapshot(root)
+    uid = event_uid(trip, event(trip, PAVILION))
+    assert report.revised == (PAVILION,)
+    for rel in (
+        "ces2024.ko.ics",
+        "ces2024.en.ics",
+        member_folder(trip, "mayor") + "ces2024.ko.ics",
+    ):
+        old, new = vevents(before[rel][0]), vevents(after[rel][0])
+        assert set(old) == set(new)
+        for other in old.keys() - {uid}:
+            assert old[other] == new[other], (rel, other)
+        old_event, new_event = parsed(old[uid]), parsed(new[uid])
+        assert new_event["UID"] == old_event["UID"] == uid
+        assert new_event["SEQUENCE"] == old_event["SEQUENCE"] + 1 == 1
+        assert new_event["LAST-MODIFIED"].dt > old_event["LAST-MODIFIED"].dt
+        assert new_event["LAST-MODIFIED"].dt == changed.revised  # max(revised, old + 1 s)
+        assert new_event["DTSTAMP"].dt == changed.revised
+    untouched = [f"events/{item.id}.ko.ics" for item in trip.events if item.id != PAVILION]
+    untouched.append(member_folder(trip, "situation-room") + "ces2024.ko.ics")  # not attending
+    for rel in untouched:
+        assert after[rel] == before[rel], rel  # same bytes, inode and modification time
+    for rel in (f"events/{PAVILION}.ko.ics", "ces2024.ko.ics"):
+        assert after[rel][2] > before[rel][2]
+
+
+def test_last_modified_moves_one_second_when_revised_does_not(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    uid = event_uid(trip, event(trip, PAVILION))
+    build(moved(trip, PAVILION, 1), root)
+    build(moved(trip, PAVILION, 2), root)
+    final = parsed(vevents((root / "ces2024.ko.ics").read_bytes())[uid])
+    assert final["SEQUENCE"] == 2
+    assert final["LAST-MODIFIED"].dt == trip.revised + timedelta(seconds=2)
+
+
+def test_the_same_trip_gives_the_same_bytes_anywhere(trip, tmp_path):
+    build(moved(trip, PAVILION), tmp_path / "a")
+    build(moved(trip, PAVILION), tmp_path / "b")
+    first = {rel: data for rel, (data, _, _) in snapshot(tmp_path / "a").items()}
+    second = {rel: data for rel, (data, _, _) in snapshot(tmp_path / "b").items()}
+    assert first == second
+
+
+def test_a_status_change_is_a_revision(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    called_off = with_events(
+        trip,
+        [
+            item.model_copy(update={"status": "cancelled"}) if item.id == "sphere-visit" else item
+            for item in trip.events
+        ],
+    )
+    report = build(called_off, root)
+    assert report.revised == ("sphere-visit",)
+    block = vevents((root / "ces2024.en.ics").read_bytes())[
+        event_uid(trip, event(trip, "sphere-visit"))
+    ]
+    assert parsed(block)["STATUS"] == "CANCELLED"
+    assert parsed(block)["SEQUENCE"] == 1
+
+
+# --- removals (R-UPD-02) --------------------------------------------------------------------------
+
+
+def test_a_removed_event_comes_back_cancelled_then_is_dropped(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    uid = event_uid(trip, event(trip, "sphere-visit"))
+    mayor = member_folder(trip, "mayor") + "ces2024.ko.ics"
+    home = member_folder(trip, "situation-room") + "ces2024.ko.ics"
+    before = snapshot(root)
+
+    removed = without(trip, "sphere-visit")
+    report = build(removed, root)
+    assert report.cancelled == ("sphere-visit",)
+    for rel in ("ces2024.ko.ics", "ces2024.en.ics", mayor):
+        block = vevents((root / rel).read_bytes())[uid]
+        item = parsed(block)
+        assert item["STATUS"] == "CANCELLED"
+        assert item["SEQUENCE"] == 1
+        assert item["LAST-MODIFIED"].dt == trip.revised + timedelta(seconds=1)
+        assert "[취소]" in str(item["SUMMARY"]) or "[Cancelled]" in str(item["SUMMARY"])
+    assert uid not in vevents((root / home).read_bytes())
+    assert (root / home).stat().st_mtime_ns == before[home][2]
+    assert not (root / "events" / "sphere-visit.ko.ics").exists()
+    assert 'data-event="sphere-visit"' not in (root / "index.html").read_text("utf-8")
+
+    # Still kept just before the retention period ends, unchanged.
+    cancelled = vevents((root / "ces2024.ko.ics").read_bytes())[uid]
+    build(later(removed, 29), root)
+    assert vevents((root / "ces2024.ko.ics").read_bytes())[uid] == cancelled
+
+    report = build(later(removed, 30), root)
+    assert report.dropped == ("sphere-visit",)
+    assert uid not in vevents((root / "ces2024.ko.ics").read_bytes())
+    assert uid not in vevents((root / mayor).read_bytes())
+
+    # Should it come back, its SEQUENCE continues from the tombstone.
+    build(later(trip, 31), root)
+    back = parsed(vevents((root / "ces2024.ko.ics").read_bytes())[uid])
+    assert back["STATUS"] == "CONFIRMED"
+    assert back["SEQUENCE"] == 2
+
+
+def test_retention_zero_drops_on_the_next_revision(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root, retention=timedelta(0))
+    uid = event_uid(trip, event(trip, "sphere-visit"))
+    build(without(trip, "sphere-visit"), root, retention=timedelta(0))
+    assert uid in vevents((root / "ces2024.ko.ics").read_bytes())  # published cancelled once
+    build(later(without(trip, "sphere-visit"), 1), root, retention=timedelta(0))
+    assert uid not in vevents((root / "ces2024.ko.ics").read_bytes())
+
+
+def test_a_member_taken_off_an_event_sees_it_cancelled(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    before = snapshot(root)
+    uid = event_uid(trip, event(trip, "sphere-visit"))
+    narrowed = with_events(
+        trip,
+        [
+            item.model_copy(update={"attendees": ("core",)}) if item.id == "sphere-visit" else item
+            for item in trip.events
+        ],
+    )
+    build(narrowed, root)
+    press = member_folder(trip, "press-pool") + "ces2024.ko.ics"
+    item = parsed(vevents((root / press).read_bytes())[uid])
+    assert item["STATUS"] == "CANCELLED"
+    assert item["SEQUENCE"] == 1
+    mayor = member_folder(trip, "mayor") + "ces2024.ko.ics"
+    assert parsed(vevents((root / mayor).read_bytes())[uid])["STATUS"] == "CONFIRMED"
+    # The public calendars do not show attendees, so not one of their bytes changes.
+    for rel in ("ces2024.ko.ics", "ces2024.en.ics", "events/sphere-visit.ko.ics"):
+        assert snapshot(root)[rel] == before[rel]
+
+
+def test_a_removed_event_keeps_a_venue_the_trip_no_longer_has(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    uid = event_uid(trip, event(trip, "sphere-visit"))
+    gone = without(trip, "sphere-visit")
+    gone = gone.model_copy(update={"venues": tuple(v for v in gone.venues if v.id != "sphere")})
+    build(gone, root)
+    item = parsed(vevents((root / "ces2024.en.ics").read_bytes())[uid])
+    assert item["STATUS"] == "CANCELLED"
+    assert "Sphere" in str(item["LOCATION"])
+
+
+# --- secrets and addresses ------------------------------------------------------------------------
+
+
+def test_secret_from_file_or_environment(tmp_path):
+    path = tmp_path / "secret"
+    path.write_text("  file-secret-0123456789abcdef \n")
+    assert read_secret(path, {}) == b"file-secret-0123456789abcdef"
+    assert read_secret(None, {"SEOULCAL_SECRET": "env-secret-0123456789abcdef"}) == (
+        b"env-secret-0123456789abcdef"
+    )
+    assert read_secret(None, {}) is None
+    path.write_text("short")
+    with pytest.raises(PublishError, match="at least 16"):
+        read_secret(path, {})
+    with pytest.raises(PublishError, match="cannot read"):
+        read_secret(tmp_path / "missing", {})
+
+
+def test_without_a_base_url_links_point_to_the_local_server(trip, tmp_path):
+    report = build_site(trip, tmp_path / "site", secret=SECRET)
+    assert report.base_url == publish.LOCAL_BASE_URL
+    assert any("127.0.0.1:8000" in warning for warning in report.warnings)
+    page = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert "webcal://127.0.0.1:8000/ces2024.ko.ics" in page
+
+
+@pytest.mark.parametrize(
+    "url", ["trips.example.org", "ftp://x.org/", "https://x.org/?a=1", "https://u:p@x.org/"]
+)
+def test_bad_base_urls_are_refused(trip, tmp_path, url):
+    with pytest.raises(PublishError, match="--base-url"):
+        build(trip, tmp_path / "site", base_url=url)
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_base_url_gets_its_final_slash(trip, tmp_path):
+    report = build(trip, tmp_path / "site", base_url="https://x.example/trip")
+    assert report.base_url == "https://x.example/trip/"
+
+
+def test_a_folder_seoulcal_did_not_build_is_never_replaced(trip, tmp_path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    (root / "holiday.jpg").write_bytes(b"precious")
+    with pytest.raises(PublishError, match="did not build"):
+        build(trip, root)
+    assert (root / "holiday.jpg").read_bytes() == b"precious"
+
+
+def test_another_trip_is_never_built_over_a_site(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    before = snapshot(root)
+    with pytest.raises(PublishError, match="its own folder"):
+        build(trip.model_copy(update={"id": "other-trip"}), root)
+    assert snapshot(root) == before
+
+
+def test_a_damaged_state_is_reported_not_ignored(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    (root / STATE_FILE).write_text("{not json")
+    before = snapshot(root)
+    with pytest.raises(PublishError, match="damaged"):
+        build(moved(trip, PAVILION), root)
+    assert snapshot(root) == before
+
+
+# --- crash safety and locking -----------------------------------------------------------------------
+
+
+def test_a_build_failing_part_way_leaves_the_previous_site(trip, tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    build(trip, root)
+    before = snapshot(root)
+    real = publish._write_file
+    calls = []
+
+    def failing(path, data, *, after):
+        calls.append(path)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        real(path, data, after=after)
+
+    monkeypatch.setattr(publish, "_write_file", failing)
+    with pytest.raises(OSError, match="No space"):
+        build(later(moved(trip, PAVILION), 1), root)
+    assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+    monkeypatch.setattr(publish, "_write_file", real)
+    assert build(later(moved(trip, PAVILION), 1), root).revised == (PAVILION,)
+
+
+_SLOW_BUILD = """
+import sys, time
+import seoulcal
+from seoulcal import publish
+real = publish._write_file
+count = 0
+def slow(path, data, *, after):
+    global count
+    count += 1
+    if count == 3:
+        print("writing", flush=True)
+        time.sleep(60)
+    real(path, data, after=after)
+publish._write_file = slow
+trip = seoulcal.ces2024()
+trip = trip.model_copy(update={"revised": trip.revised.replace(year=2025)})
+publish.build_site(trip, sys.argv[1], base_url="https://x.example/", secret=b"s" * 32)
+"""
+
+
+def test_a_build_killed_with_sigkill_leaves_the_previous_site(tmp_path):
+    root = tmp_path / "site"
+    trip = seoulcal.ces2024()
+    build_site(trip, root, base_url="https://x.example/", secret=b"s" * 32)
+    before = snapshot(root)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_BUILD, str(root)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "writing"
+        assert any(p.name.startswith(".site.staging-") for p in tmp_path.iterdir())
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert snapshot(root) == before
+    # The next build clears what the killed one left, and the lock died with it.
+    report = build_site(trip, root, base_url="https://x.example/", secret=b"s" * 32)
+    assert not report.changed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+
+
+def test_an_invalid_trip_file_leaves_the_previous_site(tmp_path, capsys):
+    root = tmp_path / "site"
+    good = tmp_path / "trip.toml"
+    good.write_text(TRIP_FILE.read_text("utf-8"), "utf-8")
+    assert cli.main(["build", str(root), "--trip", str(good), "--base-url", BASE]) == 0
+    before = snapshot(root)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        TRIP_FILE.read_text("utf-8").replace(
+            'end = "2024-01-09T12:00[America/Los_Angeles]"',
+            'end = "2024-01-09T10:00[America/Los_Angeles]"',
+        ),
+        "utf-8",
+    )
+    capsys.readouterr()
+    assert cli.main(["build", str(root), "--trip", str(bad), "--base-url", BASE]) == 2
+    error = capsys.readouterr().err
+    assert "seoul-pavilion-opening" in error
+    assert "not after start" in error
+    assert snapshot(root) == before
+
+
+def test_builds_of_one_folder_take_turns(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    lock = os.open(tmp_path / ".site.lock", os.O_RDWR)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    done = threading.Event()
+
+    def run():
+        build(later(moved(trip, PAVILION), 1), root)
+        done.set()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        assert not done.wait(0.5)  # blocked behind our lock
+        assert b"SEQUENCE:1" not in (root / "ces2024.ko.ics").read_bytes()
+    finally:
+        os.close(lock)
+    worker.join(timeout=30)
+    assert done.is_set()
+    assert b"SEQUENCE:1" in (root / "ces2024.ko.ics").read_bytes()
+
+
+def test_concurrent_builds_leave_one_whole_site(trip, tmp_path):
+    root = tmp_path / "site"
+    versions = [later(moved(trip, PAVILION, hours), hours) for hours in (1, 2, 3, 4)]
+    errors = []
+
+    def run(version):
+        try:
+            build(version, root)
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(version,)) for version in versions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    uid = event_uid(trip, event(trip, PAVILION))
+    state = json.loads((root / STATE_FILE).read_text("utf-8"))
+    assert state["events"][uid]["sequence"] == len(versions) - 1  # every build revised it
+    start = parsed(vevents((root / "ces2024.ko.ics").read_bytes())[uid])["DTSTART"].dt
+    (final,) = [v for v in versions if event(v, PAVILION).time.start == start]
+    assert not build(final, root).changed  # the site is exactly the last build's, nothing mixed
+
+
+def test_cli_build_warns_loudly_without_a_secret(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SEOULCAL_SECRET", raising=False)
+    assert cli.main(["build", str(tmp_path / "site")]) == 0
+    captured = capsys.readouterr()
+    assert "NO SECRET" in captured.err
+    assert "predictable" in captured.err or "compute them" in captured.err
+    assert "127.0.0.1:8000" in captured.err
+    assert "http://127.0.0.1:8000/m/" in captured.out  # the member addresses, for staff
+
+
+def test_cli_build_uses_the_secret_from_the_environment(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SEOULCAL_SECRET", "environment-secret-0123456789")
+    assert cli.main(["build", str(tmp_path / "site"), "--base-url", BASE]) == 0
+    captured = capsys.readouterr()
+    assert "SECRET" not in captured.err
+    trip = seoulcal.ces2024()
+    token = member_token(b"environment-secret-0123456789", trip, "mayor")
+    assert f"{BASE}m/{token}/" in captured.out
+    assert (tmp_path / "site" / "m" / token / "index.html").is_file()
+
+
+def test_cli_build_reports_an_unchanged_site(tmp_path, capsys):
+    secret = tmp_path / "secret"
+    secret.write_text("a-secret-in-a-file-0123456789")
+    args = ["build", str(tmp_path / "site"), "--base-url", BASE, "--secret-file", str(secret)]
+    assert cli.main(args) == 0
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_modification_times_rise_even_within_one_second(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    first = (root / "ces2024.ko.ics").stat().st_mtime
+    build(moved(trip, PAVILION, 1), root)
+    second = (root / "ces2024.ko.ics").stat().st_mtime
+    build(moved(trip, PAVILION, 2), root)
+    third = (root / "ces2024.ko.ics").stat().st_mtime
+    assert int(first) < int(second) < int(third)
+    assert third < time.time() + 5
+    assert datetime.fromtimestamp(third, UTC).year >= 2024
+
+
+# --- the pages are valid HTML ---------------------------------------------------------------------
+
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "wbr",
+}
+
+
+class _Checker(HTMLParser):
+    """A strict reading of a page: every element closed in order, ids unique, nothing active."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.ids: list[str] = []
+        self.labels: list[str] = []
+        self.seen: list[str] = []
+        self.doctype = ""
+
+    def handle_decl(self, decl):
+        self.doctype = decl
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        self.seen.append(tag)
+        assert tag not in {"script", "iframe", "object", "embed", "img", "form"}, tag
+        assert not any(name.startswith("on") for name in values), values
+        if "id" in values:
+            self.ids.append(values["id"])
+        if tag == "label":
+            self.labels.append(values["for"])
+        if tag == "a":
+            assert values.get("href"), values
+            href = values["href"]
+            assert not href.startswith("javascript:")
+            if values.get("target") == "_blank":
+                assert "noopener" in values.get("rel", "")
+        if tag not in _VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        assert tag in _VOID, tag
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        assert tag not in _VOID, tag
+        assert self.stack, tag
+        opened = self.stack.pop()
+        assert opened == tag, f"</{tag}> closes <{opened}>"
+
+
+def test_every_page_is_well_formed_html(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    pages = ["index.html", "index.en.html"]
+    pages += [member_folder(trip, m.id) + "index.html" for m in trip.members]
+    for rel in pages:
+        text = (root / rel).read_text("utf-8")
+        checker = _Checker()
+        checker.feed(text)
+        checker.close()
+        assert checker.doctype == "DOCTYPE html", rel
+        assert checker.stack == [], rel
+        assert checker.seen[:4] == ["html", "head", "meta", "meta"], rel
+        assert text.count("<title>") == 1
+        assert len(checker.ids) == len(set(checker.ids)), rel
+        assert set(checker.labels) <= set(checker.ids), rel
+        assert re.search(r'<html lang="(ko|en)">', text)
+        assert '<meta charset="utf-8">' in text
+        assert 'name="viewport"' in text
+        assert (
+            "http://" not in text.replace("http://127.0.0.1", "").replace("http://www.w3.org", "")
+            or "https://" in text
+        )
+        assert "@import" not in text
+        assert "url(" not in text  # no fonts or images fetched by the style sheet
+
+
+def test_cli_build_refuses_a_negative_retention(tmp_path, capsys):
+    assert cli.main(["build", str(tmp_path / "site"), "--keep-cancelled", "-1"]) == 2
+    assert "--keep-cancelled" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()
