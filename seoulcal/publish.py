@@ -78,7 +78,7 @@ from pydantic import ValidationError
 from seoulcal.errors import PublishError, TripError
 from seoulcal.export import CalendarWriter, Revision, event_calendar, event_uid, trip_calendar
 from seoulcal.model import EVERYONE, Event, Member, Venue
-from seoulcal.site import Feed, member_page, public_page
+from seoulcal.site import Feed, member_page, members_folder_page, public_page
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -574,6 +574,8 @@ def _plan(
     files[STATE_FILE] = _state_bytes(trip, public.entries)
 
     members = []
+    if trip.members:  # a page, not a listing, for hosts that list folders: tokens stay hidden
+        files[f"{MEMBER_DIR}/index.html"] = members_folder_page(trip)
     for member in trip.members:
         folder = f"{MEMBER_DIR}/{member_token(secret, trip, member)}/"
         before = _read_state(outdir / folder / STATE_FILE, trip)

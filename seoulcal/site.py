@@ -11,7 +11,7 @@ member's page never sends the page's secret address to another site.
 
 from __future__ import annotations
 
-__all__ = ["Feed", "member_page", "public_page"]
+__all__ = ["Feed", "member_page", "members_folder_page", "public_page"]
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -106,6 +106,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "This page and its calendar addresses are for {name} only. Please do not share them.",
     ),
     "your-calendars": ("내 달력 구독하기", "Subscribe to your calendar"),
+    "members-folder": (
+        "대표단 개인 페이지는 각자에게 따로 보낸 주소로만 열 수 있습니다.",
+        "Delegation members' pages open only from the address each member was sent.",
+    ),
     "your-agenda": ("내 일정", "Your itinerary"),
     "no-events": ("일정이 없습니다.", "No events."),
     "tbc": ("시각 미정", "time to be confirmed"),
@@ -459,6 +463,22 @@ def public_page(
         top=top,
         body=body,
         footer=_footer(trip, lang),
+    )
+
+
+def members_folder_page(trip: Trip) -> bytes:
+    """Return the page of the members' folder itself: it lists nothing.
+
+    A host that lists folders would otherwise show every member's token here.
+    """
+    text = f"{_w('members-folder', 'ko')} {_w('members-folder', 'en')}"
+    return _page(
+        lang="ko",
+        title=trip.name.pick("ko"),
+        head_extra='<meta name="robots" content="noindex, nofollow, noarchive">',
+        top=f"<h1>{_e(trip.name.pick('ko'))}</h1>",
+        body=[f'<p class="private">{_e(text)}</p>', '<p><a href="../">← index.html</a></p>'],
+        footer=_footer(trip, "ko"),
     )
 
 
