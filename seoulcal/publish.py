@@ -107,7 +107,6 @@ _TOKEN_BYTES = 20  # 160 bits
 EntryState = Literal["live", "withdrawn", "dropped"]
 
 
-
 # --- tokens, secrets, addresses -----------------------------------------------------------------
 
 
