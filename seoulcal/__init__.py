@@ -8,6 +8,9 @@ Load a trip, then export the whole delegation's calendar or one member's::
     ics = trip.to_ics(member="aide", lang="en")    # bytes, ready to save or serve
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from seoulcal.errors import (
     ExportError,
     NotFoundError,
@@ -16,33 +19,84 @@ from seoulcal.errors import (
     SeoulcalError,
     TripError,
 )
-from seoulcal.export import (
-    CalendarWriter,
-    Revision,
-    event_calendar,
-    event_uid,
-    trip_calendar,
-    trip_ics,
-)
-from seoulcal.model import (
-    DAY_PART_WINDOWS,
-    EVERYONE,
-    ApproximateTime,
-    DayPart,
-    DaysTime,
-    Event,
-    ExactTime,
-    LongText,
-    Member,
-    Organizer,
-    Source,
-    Text,
-    Timing,
-    Trip,
-    Venue,
-)
-from seoulcal.publish import BuildReport, build_site
-from seoulcal.tripfile import ces2024, load_trip, parse_trip, trip_schema
+
+if TYPE_CHECKING:
+    from seoulcal.export import (
+        CalendarWriter,
+        Revision,
+        event_calendar,
+        event_uid,
+        trip_calendar,
+        trip_ics,
+    )
+    from seoulcal.model import (
+        DAY_PART_WINDOWS,
+        EVERYONE,
+        ApproximateTime,
+        DayPart,
+        DaysTime,
+        Event,
+        ExactTime,
+        LongText,
+        Member,
+        Organizer,
+        Source,
+        Text,
+        Timing,
+        Trip,
+        Venue,
+    )
+    from seoulcal.publish import BuildReport, build_site
+    from seoulcal.tripfile import ces2024, load_trip, parse_trip, trip_schema
+
+# The rest of the API is imported when first used (PEP 562), so that a command pays only for
+# what it uses: `seoulcal export` never loads the publishing modules.
+_LAZY = {
+    "seoulcal.export": (
+        "CalendarWriter",
+        "Revision",
+        "event_calendar",
+        "event_uid",
+        "trip_calendar",
+        "trip_ics",
+    ),
+    "seoulcal.model": (
+        "DAY_PART_WINDOWS",
+        "EVERYONE",
+        "ApproximateTime",
+        "DayPart",
+        "DaysTime",
+        "Event",
+        "ExactTime",
+        "LongText",
+        "Member",
+        "Organizer",
+        "Source",
+        "Text",
+        "Timing",
+        "Trip",
+        "Venue",
+    ),
+    "seoulcal.publish": ("BuildReport", "build_site"),
+    "seoulcal.tripfile": ("ces2024", "load_trip", "parse_trip", "trip_schema"),
+}
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name from its module on first use."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seoulcal' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the public API with the module's own names."""
+    return sorted({*globals(), *__all__})
+
 
 __version__ = "0.1.0"
 

@@ -20,13 +20,17 @@ from typing import TYPE_CHECKING, NoReturn
 from seoulcal import __version__, zones
 from seoulcal.agenda import render_agenda, render_table
 from seoulcal.errors import SeoulcalError
-from seoulcal.publish import DEFAULT_RETENTION, BuildReport, build_site, read_secret
 from seoulcal.tripfile import ces2024, load_trip, trip_schema_text
+
+# Publishing (site pages, links, server) is imported by the commands that use it: `export` and
+# the other everyday commands start faster without it.
+RETENTION_DAYS = 30
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from seoulcal.model import Trip
+    from seoulcal.publish import BuildReport
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
 
@@ -161,6 +165,8 @@ def _retention(days: float) -> timedelta:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from seoulcal.publish import build_site, read_secret  # noqa: PLC0415 - see RETENTION_DAYS
+
     trip = _trip(args)
     secret = read_secret(args.secret_file)
     report = build_site(
@@ -191,6 +197,7 @@ def _serve_root(args: argparse.Namespace, *, building: bool) -> tuple[Path, Path
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from seoulcal.publish import build_site, read_secret  # noqa: PLC0415 - see RETENTION_DAYS
     from seoulcal.server import SiteApp, TripWatcher, make_server  # noqa: PLC0415 - serve only
 
     building = args.trip is not None or args.outdir is None
@@ -308,9 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--keep-cancelled",
             metavar="DAYS",
             type=float,
-            default=DEFAULT_RETENTION.days,
+            default=RETENTION_DAYS,
             help="keep removed events as cancelled for DAYS of the trip's 'revised' clock "
-            f"({DEFAULT_RETENTION.days})",
+            f"({RETENTION_DAYS})",
         )
 
     sub = command(

@@ -24,7 +24,6 @@ __all__ = [
 ]
 
 import calendar
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -48,6 +47,8 @@ def _suggest(name: str) -> str:
     Only the city part is compared, within the same region, so that a shared "America/" does not
     make an unrelated city look close.
     """
+    import difflib  # noqa: PLC0415 - only an error needs it; it slows every start-up
+
     region, _, city = name.rpartition("/")
     tails: dict[str, list[str]] = {}
     for key in available_timezones():

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 import types
 from importlib import resources
 from pathlib import Path
+
+import pytest
 
 import seoulcal
 
@@ -22,12 +27,35 @@ def test_all_is_sorted():
 
 
 def test_all_lists_every_public_name():
+    for name in seoulcal.__all__:
+        getattr(seoulcal, name)  # loads the lazy ones
     public = {
         name
         for name, value in vars(seoulcal).items()
-        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "TYPE_CHECKING"
     }
     assert public == set(seoulcal.__all__) - {"__version__"}
+    assert set(seoulcal.__all__) <= set(dir(seoulcal))
+
+
+def test_unknown_names_raise_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        seoulcal.nothing_here  # noqa: B018 - the access is the test
+
+
+def test_exporting_does_not_load_the_publishing_modules():
+    script = (
+        "import sys, seoulcal.cli as c; c.main(['export', '-o', sys.argv[1]]);"
+        "print(sorted(m for m in sys.modules if m.startswith('seoulcal.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, os.devnull], capture_output=True, text=True, check=True
+    )
+    loaded = result.stdout
+    for module in ("seoulcal.publish", "seoulcal.site", "seoulcal.links", "seoulcal.server"):
+        assert module not in loaded
 
 
 def test_every_listed_name_exists_and_is_documented():
