@@ -58,6 +58,29 @@ _STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CAN
 _WEEKDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
+class _Text(vText):
+    r"""A TEXT value escaped exactly as RFC 5545 §3.3.11 says: ``\\ \; \, \n``.
+
+    icalendar's :class:`~icalendar.vText` first turns the two characters backslash and N into a
+    line break (a shortcut for callers who type ``\N``), so a title such as ``C:\Nodes`` would
+    reach clients as "C:" and "odes" on two lines. A trip's texts are data: here a backslash is
+    always a backslash. Folding and line ends stay icalendar's.
+    """
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        """Return the escaped value."""
+        escaped = (
+            str(self)
+            .replace("\\", "\\\\")
+            .replace(";", "\\;")
+            .replace(",", "\\,")
+            .replace("\n", "\\n")
+        )
+        return escaped.encode(self.encoding)
+
+
 @dataclass(frozen=True, slots=True)
 class Revision:
     """An event's revision as subscribers see it: SEQUENCE and LAST-MODIFIED (also DTSTAMP)."""
@@ -221,12 +244,12 @@ def _feed_head(trip: Trip, who: Member | None, lang: Language) -> icalendar.Cale
     if who is not None:
         name = f"{name} · {who.name.pick(lang)}"
     calendar = _calendar_head(lang)
-    calendar.add("name", vText(name))
-    calendar.add("x-wr-calname", vText(name))
+    calendar.add("name", _Text(name))
+    calendar.add("x-wr-calname", _Text(name))
     if trip.description is not None:
-        calendar.add("description", vText(trip.description.pick(lang)))
-        calendar.add("x-wr-caldesc", vText(trip.description.pick(lang)))
-    calendar.add("x-wr-timezone", vText(trip.zone))
+        calendar.add("description", _Text(trip.description.pick(lang)))
+        calendar.add("x-wr-caldesc", _Text(trip.description.pick(lang)))
+    calendar.add("x-wr-timezone", _Text(trip.zone))
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
     return calendar
@@ -299,14 +322,14 @@ def _vevent(
     else:
         component.add("transp", "OPAQUE")
     language: dict[str, str] = {"LANGUAGE": lang}
-    component.add("summary", vText(_summary(event, timing, lang)), parameters=language)
+    component.add("summary", _Text(_summary(event, timing, lang)), parameters=language)
     venue = trip.venue_of(event)
     if venue is not None:
         parts = [venue.name.pick(lang)]
         if venue.address is not None:
             parts.append(_one_line(venue.address.pick(lang)))
         location = ", ".join(parts)
-        component.add("location", vText(location), parameters=language)
+        component.add("location", _Text(location), parameters=language)
         if venue.latitude is not None and venue.longitude is not None:
             component.add("geo", (round(venue.latitude, 6), round(venue.longitude, 6)))
             apple = {"VALUE": "URI", "X-APPLE-RADIUS": "100", "X-TITLE": location}
@@ -318,9 +341,11 @@ def _vevent(
                 parameters=apple,
             )
     description = _description(trip, event, timing, lang)
-    component.add("description", vText(description), parameters=language)
+    component.add("description", _Text(description), parameters=language)
     if event.categories:
-        component.add("categories", [vText(c.pick(lang)) for c in event.categories])
+        categories = icalendar.vCategory([])
+        categories.cats = [_Text(c.pick(lang)) for c in event.categories]  # see _Text
+        component.add("categories", categories)
     component.add("status", _STATUS[event.status])
     if trip.organizer.email is not None:
         organizer = icalendar.vCalAddress(f"mailto:{trip.organizer.email}")

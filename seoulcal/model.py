@@ -101,6 +101,10 @@ Id = Annotated[str, AfterValidator(_check_id), Field(pattern=_ID_PATTERN)]
 def _clean_text(value: str, *, multiline: bool) -> str:
     """Normalise line breaks and refuse what no calendar can carry."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if value.startswith("\ufeff"):
+        raise ValueError(
+            "starts with U+FEFF (a byte order mark), which calendar software drops; remove it"
+        )
     for index, char in enumerate(value):
         if char == "\n" and not multiline:
             raise ValueError(
@@ -153,6 +157,16 @@ ZoneName = Annotated[
 
 
 def _zoned(value: object) -> datetime:
+    moment = _aware(value)
+    if moment.microsecond:
+        raise ValueError(
+            f"{moment.isoformat()} has a fraction of a second; calendars keep whole seconds, "
+            "so give the time without it (for example .replace(microsecond=0))"
+        )
+    return moment
+
+
+def _aware(value: object) -> datetime:
     if isinstance(value, str):
         return zones.parse_zoned(value)
     if isinstance(value, datetime):
@@ -199,7 +213,8 @@ ZonedDatetime = Annotated[
 
 
 def _utc(value: object) -> datetime:
-    return _zoned(value).astimezone(UTC)
+    # Calendars write stamps to the second; a revision time from datetime.now() is kept so.
+    return _aware(value).astimezone(UTC).replace(microsecond=0)
 
 
 UtcDatetime = Annotated[

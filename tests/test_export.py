@@ -415,3 +415,24 @@ def test_text_cannot_break_the_structure(small):
     assert len(parse(data).walk("VEVENT")) == 3
     assert violations(data) == []
     assert re.search(rb"^UID:evil", data, re.MULTILINE) is None
+
+
+def test_a_backslash_before_n_stays_a_backslash(small):
+    # icalendar's own vText would turn the two characters \N into a line break.
+    small["events"][0]["title"] = {"ko": "C:\\Nodes; a,b", "en": "C:\\Nodes\\n"}
+    trip = Trip.model_validate(small)
+    for lang, expected in (("ko", "C:\\Nodes; a,b"), ("en", "C:\\Nodes\\n")):
+        data = trip.to_ics(lang=lang)
+        event = event_lines(data, expected[:3])
+        assert unescape(event.one("SUMMARY").value) == expected
+        parsed = icalendar.Calendar.from_ical(data)
+        titles = [str(e["SUMMARY"]) for e in parsed.walk("VEVENT")]
+        assert expected in titles
+    assert b"SUMMARY;LANGUAGE=en:C:\\\\Nodes\\\\n\r\n" in trip.to_ics(lang="en")
+
+
+def test_categories_are_escaped_the_same_way(small):
+    small["events"][0]["categories"] = [{"ko": "a,b", "en": "x\\Ny"}]
+    data = Trip.model_validate(small).to_ics(lang="en")
+    assert b"CATEGORIES:x\\\\Ny\r\n" in data
+    assert violations(data) == []

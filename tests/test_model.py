@@ -390,3 +390,23 @@ def test_membership_follows_ids_groups_and_everyone(small):
     assert [e.id for e in trip.events_for("home")] == ["days", "later"]
     with pytest.raises(seoulcal.NotFoundError, match="no member 'ghost'"):
         trip.events_for("ghost")
+
+
+def test_a_leading_byte_order_mark_is_refused(small):
+    small["events"][0]["title"]["ko"] = "\ufeff개막"
+    refused(small, 'events[0] "opening" → title.ko', "U+FEFF")
+
+
+def test_fractions_of_a_second_are_refused_in_event_times(small):
+    set_time(
+        small,
+        0,
+        start=datetime(2024, 1, 9, 11, 0, 0, 500_000, tzinfo=LA),
+        end=datetime(2024, 1, 9, 11, 0, 0, 900_000, tzinfo=LA),
+    )
+    refused(small, 'events[0] "opening" → time.start', "fraction of a second")
+
+
+def test_a_revision_time_is_kept_to_the_second(small):
+    small["revised"] = datetime(2024, 1, 1, 0, 0, 0, 123_456, tzinfo=UTC)
+    assert Trip.model_validate(small).revised == datetime(2024, 1, 1, tzinfo=UTC)
