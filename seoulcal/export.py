@@ -78,7 +78,7 @@ class _Text(vText):
             .replace(",", "\\,")
             .replace("\n", "\\n")
         )
-        return escaped.encode(self.encoding)
+        return escaped.encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
