@@ -138,6 +138,15 @@ Line = Annotated[str, AfterValidator(_line)]
 Paragraph = Annotated[str, AfterValidator(_paragraph)]
 
 
+def _email(value: str) -> str:
+    if not _EMAIL_RE.match(value):
+        raise ValueError(f"{value!r} is not an email address like 'office@example.org'")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+
+
 def _zone_name(value: str) -> str:
     return zones.zone(value).key
 
@@ -238,26 +247,27 @@ class _Model(BaseModel):
 # --- texts --------------------------------------------------------------------------------------
 
 
-class Text(_Model):
+class _Bilingual(_Model):
+    ko: str
+    en: str
+
+    def pick(self, language: Language) -> str:
+        """Return the text in *language*."""
+        return self.ko if language == "ko" else self.en
+
+
+class Text(_Bilingual):
     """A one-line text in Korean and English (a title, a name)."""
 
     ko: Line
     en: Line
 
-    def pick(self, language: Language) -> str:
-        """Return the text in *language*."""
-        return self.ko if language == "ko" else self.en
 
-
-class LongText(_Model):
+class LongText(_Bilingual):
     """A text of one or more paragraphs in Korean and English."""
 
     ko: Paragraph
     en: Paragraph
-
-    def pick(self, language: Language) -> str:
-        """Return the text in *language*."""
-        return self.ko if language == "ko" else self.en
 
 
 # --- items --------------------------------------------------------------------------------------
@@ -280,14 +290,8 @@ class Organizer(_Model):
     """Who publishes the trip's calendars."""
 
     name: Text
-    email: Line | None = None
+    email: Email | None = None
     """A public contact address. When set, calendars carry it as ORGANIZER (see docs)."""
-
-    @model_validator(mode="after")
-    def _email_shape(self) -> Organizer:
-        if self.email is not None and not _EMAIL_RE.match(self.email):
-            raise ValueError(f"email {self.email!r} is not an address like 'office@example.org'")
-        return self
 
 
 class Venue(_Model):
@@ -316,7 +320,7 @@ class Member(_Model):
     id: Id
     name: Text
     role: Text
-    email: Line | None = None
+    email: Email | None = None
     """Private: never written into a calendar or a public page."""
     language: Language = "ko"
     """The language of this member's own calendar and page."""
@@ -324,11 +328,6 @@ class Member(_Model):
     illustrative: bool = False
     """True for placeholder roles that stand in for a real roster."""
 
-    @model_validator(mode="after")
-    def _email_shape(self) -> Member:
-        if self.email is not None and not _EMAIL_RE.match(self.email):
-            raise ValueError(f"email {self.email!r} is not an address like 'aide@example.org'")
-        return self
 
 
 class DayPart(StrEnum):

@@ -348,7 +348,7 @@ def test_line_breaks_in_descriptions_are_normalised(small):
 
 def test_bad_email_is_refused(small):
     small["members"][0]["email"] = "not an address"
-    refused(small, 'members[0] "lead"', "not an address like")
+    refused(small, 'members[0] "lead" → email', "not an email address like")
 
 
 def test_latitude_without_longitude_is_refused(small):
