@@ -244,11 +244,21 @@ def normalize_datetime(value: datetime) -> datetime:
         # unmade choice, except when fold=1 was set on purpose.
         chosen = value.utcoffset() if value.fold == 1 else None
         return resolve_wall_time(wall, target, offset=chosen)
-    # pytz: localize() records the chosen offset; a raw tzinfo= carries local mean time, which
-    # matches no reading and so makes no choice.
-    given = value.utcoffset()
+    # pytz: localize() records the chosen offset. A zone passed as tzinfo= carries the zone's
+    # first period (local mean time, rounded to the minute, so it can equal a real reading, as
+    # -07:00 for Denver): that is no choice at all.
+    given = None if _is_raw_pytz(tz) else value.utcoffset()
     readings = {wall.replace(tzinfo=target, fold=f).utcoffset() for f in (0, 1)}
     return resolve_wall_time(wall, target, offset=given if given in readings else None)
+
+
+def _is_raw_pytz(tz: tzinfo) -> bool:
+    """Tell whether *tz* is a pytz zone as pytz.timezone() returns it, not localize()d."""
+    periods = getattr(tz, "_transition_info", None)
+    if not periods:
+        return False
+    own = (getattr(tz, "_utcoffset", None), getattr(tz, "_dst", None), getattr(tz, "_tzname", None))
+    return bool(own == periods[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +346,10 @@ def _transitions(tz: ZoneInfo, begin: datetime, end: datetime) -> list[_Transiti
                     high = mid
             after = _state(tz, high)
             daylight = _is_daylight(after[1], state[1])
-            found.append(_Transition(high, state[0], after[0], daylight, after[2]))
+            if after[0] != state[0]:
+                # A change of name or DST flag alone (Morocco, October 2018) moves no instant;
+                # leaving it out keeps the VTIMEZONE to real changes, which some readers need.
+                found.append(_Transition(high, state[0], after[0], daylight, after[2]))
             state = after
             here = high
             continue

@@ -410,3 +410,10 @@ def test_fractions_of_a_second_are_refused_in_event_times(small):
 def test_a_revision_time_is_kept_to_the_second(small):
     small["revised"] = datetime(2024, 1, 1, 0, 0, 0, 123_456, tzinfo=UTC)
     assert Trip.model_validate(small).revised == datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_pytz_tzinfo_whose_rounded_lmt_equals_a_reading_still_makes_no_choice():
+    # Denver's local mean time, -06:59:56, is rounded by pytz to -07:00: the same as MST.
+    zone = pytz.timezone("America/Denver")
+    with pytest.raises(ValueError, match="happens twice"):
+        exact(datetime(2024, 11, 3, 1, 30, tzinfo=zone), datetime(2024, 11, 3, 3, tzinfo=zone))

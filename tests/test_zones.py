@@ -63,3 +63,12 @@ def test_resolve_wall_time_refuses_gaps_and_offsets_the_zone_lacks():
     with pytest.raises(ValueError, match="does not match"):
         zones.resolve_wall_time(datetime(2024, 1, 9, 11), la, offset=timedelta(hours=-5))
     assert zones.resolve_wall_time(datetime(2024, 1, 9, 11), la).utcoffset() == timedelta(hours=-8)
+
+
+def test_a_change_of_dst_flag_alone_is_not_a_transition():
+    # Morocco kept +01 in October 2018 but tzdata turned its DST flag off: no instant moves.
+    parts = zones.observances("Africa/Casablanca", 2018, 2019)
+    changes = [p for p in parts if p.start != datetime(2017, 1, 1)]  # all but what holds first
+    assert changes
+    assert all(p.offset_from != p.offset_to for p in changes)
+    assert not any(p.start.date() == datetime(2018, 10, 28).date() for p in changes)
