@@ -114,19 +114,37 @@ def _span(
     return True, start, end
 
 
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+"""The characters :func:`urllib.parse.quote` leaves as they are with ``safe=''``."""
+
+
+def _quoted_length(char: str) -> int:
+    """Return the length of ``quote(char, safe='')``: 1, or 3 per UTF-8 byte."""
+    return 1 if char in _UNRESERVED else 3 * len(char.encode("utf-8"))
+
+
 def _fit(build: _Builder, details: str) -> str:
-    """Build the link, shortening *details* until the link fits :data:`MAX_LINK_LENGTH`."""
+    """Build the link, shortening *details* until the link fits :data:`MAX_LINK_LENGTH`.
+
+    Shortened details are the longest ``details[:n].rstrip() + "…"`` whose link fits. Its quoted
+    length is the sum of its characters' quoted lengths, so one pass finds the prefix that fits
+    (the end of the cut may then run on over white space, which ``rstrip`` takes away again).
+    """
     link = build(details)
     if len(link) <= MAX_LINK_LENGTH:
         return link
-    low, high = 0, len(details)
-    while low < high:  # the longest prefix that fits
-        middle = (low + high + 1) // 2
-        if len(build(details[:middle].rstrip() + _ELLIPSIS)) <= MAX_LINK_LENGTH:
-            low = middle
-        else:
-            high = middle - 1
-    link = build(details[:low].rstrip() + _ELLIPSIS if low else "")
+    budget = MAX_LINK_LENGTH - build.length_with(quote(_ELLIPSIS, safe=""))
+    cut = 0
+    if budget >= 0:
+        used = 0
+        for char in details:
+            used += _quoted_length(char)
+            if used > budget:
+                break
+            cut += 1
+        while cut < len(details) and details[cut].isspace():
+            cut += 1
+    link = build(details[:cut].rstrip() + _ELLIPSIS if cut else "")
     if len(link) > MAX_LINK_LENGTH:
         raise ValueError(
             f"the link is {len(link)} characters even without details; shorten the title"
@@ -135,19 +153,27 @@ def _fit(build: _Builder, details: str) -> str:
 
 
 class _Builder:
-    """A link with everything fixed but the details, for :func:`_fit`."""
+    """A link with everything fixed but the details, for :func:`_fit`.
+
+    The fixed pairs are percent-encoded once, however many details are tried.
+    """
 
     def __init__(
         self, base: str, head: list[tuple[str, str]], key: str, tail: list[tuple[str, str]]
     ) -> None:
-        self.base, self.head, self.key, self.tail = base, head, key, tail
+        self.base, self.key = base, key
+        self.head, self.tail = _query(head), _query(tail)
+
+    def _join(self, quoted: str | None) -> str:
+        pairs = [self.head, None if quoted is None else f"{self.key}={quoted}", self.tail]
+        return f"{self.base}?{'&'.join(part for part in pairs if part)}"
 
     def __call__(self, details: str) -> str:
-        pairs = list(self.head)
-        if details:
-            pairs.append((self.key, details))
-        pairs.extend(self.tail)
-        return f"{self.base}?{_query(pairs)}"
+        return self._join(quote(details, safe="") if details else None)
+
+    def length_with(self, quoted: str) -> int:
+        """Return the length of the link whose details, already percent-encoded, are *quoted*."""
+        return len(self._join(quoted))
 
 
 def google_event_url(  # noqa: PLR0913 - the template's own parameters

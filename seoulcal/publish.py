@@ -32,11 +32,18 @@ withdrawn; then it is dropped, and a tombstone keeps its last SEQUENCE in case i
 its attendee list blanked); which members had an event is only in each member's own folder. No
 state file holds a secret, a token, a member id, name or email.
 
-**Atomic builds.** The new site is written to a sibling folder, files whose bytes did not change are
-hard-linked from the old site (keeping their inode and modification time), and the two folders are
-exchanged in one ``renameat2(RENAME_EXCHANGE)`` call (two renames where that call is missing). A
-build that fails leaves the old site as it was; builds of one folder take turns through an
-``fcntl.flock`` on the sibling file ``.OUTDIR.lock``. A build that changes no byte touches nothing.
+**Atomic builds.** The new site is written to a sibling folder as it is made, files whose bytes did
+not change are hard-linked from the old site (keeping their inode and modification time), the
+folder is flushed to disk (one ``syncfs``), and the two folders are exchanged in one
+``renameat2(RENAME_EXCHANGE)`` call (two renames where that call is missing). A build that fails
+leaves the old site as it was; builds of one folder take turns through an ``fcntl.flock`` on the
+sibling file ``.OUTDIR.lock``. A build that changes no byte touches nothing.
+
+**Rebuilds with nothing new.** The lock file also records the last build whose site is settled
+(building it again with the same inputs would change nothing): a digest of its inputs (the trip,
+base URL, an HMAC under the secret, retention, this code and its libraries) and of the site's
+files (path, size, modification time, inode). A build that finds both unchanged reports the site
+up to date without rendering anything. The record holds no secret, token or member id.
 """
 
 from __future__ import annotations
@@ -60,15 +67,22 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import functools
 import hashlib
 import hmac
 import json
 import math
 import os
+import queue
 import shutil
+import stat
+import sys
+import threading
 import time
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -78,10 +92,10 @@ from pydantic import ValidationError
 from seoulcal.errors import PublishError, TripError
 from seoulcal.export import CalendarWriter, Revision, event_calendar, event_uid, trip_calendar
 from seoulcal.model import EVERYONE, Event, Member, Venue
-from seoulcal.site import Feed, member_page, members_folder_page, public_page
+from seoulcal.site import Feed, Pages, members_folder_page
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
 
     from seoulcal.model import Language, Trip
 
@@ -103,6 +117,7 @@ _INSECURE_KEY = b"seoulcal: no secret given, member addresses are predictable"
 _FINGERPRINT_REVISION = Revision(0, datetime(2000, 1, 1, tzinfo=UTC))
 _ONE_SECOND = timedelta(seconds=1)
 _TOKEN_BYTES = 20  # 160 bits
+_QUEUED_FILES = 64
 
 EntryState = Literal["live", "withdrawn", "dropped"]
 
@@ -295,13 +310,32 @@ def _parse_state(data: Any) -> dict[str, _Entry]:  # noqa: ANN401 - JSON of any 
     return entries
 
 
-def _state_bytes(trip: Trip, entries: Mapping[str, _Entry]) -> bytes:
-    data = {
-        "format": STATE_FORMAT,
-        "trip": trip.id,
-        "events": {uid: entries[uid].to_json() for uid in sorted(entries)},
-    }
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+
+
+def _state_bytes(
+    trip: Trip, entries: Mapping[str, _Entry], cache: dict[tuple[str, _Entry], str] | None = None
+) -> bytes:
+    """Return the bytes of a state file: the JSON of the state, keys sorted, indented by one.
+
+    The document is put together from each entry's own JSON (JSON escapes every newline inside
+    strings, so re-indenting by lines is safe). An entry without event data (every member's) is
+    the same text in each state that holds it: *cache* keeps it for the next state.
+    """
+    parts = []
+    for uid in sorted(entries):
+        entry = entries[uid]
+        key = (uid, entry)
+        text = cache.get(key) if cache is not None and entry.event is None else None
+        if text is None:
+            text = " " + _json({uid: entry.to_json()})[2:-2].replace("\n", "\n ")
+            if cache is not None and entry.event is None:
+                cache[key] = text
+        parts.append(text)
+    events = "{\n" + ",\n".join(parts) + "\n }" if parts else "{}"
+    tail = f'"format": {_json(STATE_FORMAT)},\n "trip": {_json(trip.id)}'
+    return f'{{\n "events": {events},\n {tail}\n}}\n'.encode()
 
 
 def _public_event_data(event: Event) -> dict[str, Any]:
@@ -320,7 +354,7 @@ class _Scope:
 
     trip: Trip
     """The trip to render with: the real one, plus the venues only withdrawn events still name."""
-    member: str | None
+    member: Member | None
     writers: dict[tuple[tuple[str, Revision], ...], CalendarWriter] = field(default_factory=dict)
     """Calendar writers shared by the scopes of a build, by the revisions they write."""
     live: dict[str, Event] = field(default_factory=dict)
@@ -376,9 +410,13 @@ class _Fingerprints:
     def __init__(self, trip: Trip) -> None:
         self._trip = trip
         self._known: dict[tuple[str, str], str] = {}
+        self._uids: dict[str, str] = {}
 
     def _key(self, event: Event) -> tuple[str, str]:
-        return (event_uid(self._trip, event), event.status)
+        uid = self._uids.get(event.id)
+        if uid is None:
+            uid = self._uids[event.id] = event_uid(self._trip, event)
+        return (uid, event.status)
 
     def learn(self, trip: Trip, events: list[Event]) -> None:
         """Work out the fingerprints of *events* not known yet, rendered with *trip*'s venues."""
@@ -415,6 +453,7 @@ def _scope(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-0
     previous: Mapping[str, _Entry],
     archive: Mapping[str, tuple[Event, Venue | None]],
     *,
+    ordered: Sequence[tuple[str, Event]],
     fingerprints: _Fingerprints,
     writers: dict[tuple[tuple[str, Revision], ...], CalendarWriter],
     seed: Mapping[str, _Entry] | None,
@@ -424,12 +463,15 @@ def _scope(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-0
     """Work out one scope's events and revisions from its previous state.
 
     *archive* gives the last known data of every UID (the trip's events, then the previous public
-    state's). *seed* gives revisions to start from for UIDs this scope has never published (a
-    member's calendars start from the public revision). *keep_data* stores each event's public
-    data in the entries (the public state only).
+    state's); *ordered* is the trip's events in time order, with their UIDs. *seed* gives
+    revisions to start from for UIDs this scope has never published (a member's calendars start
+    from the public revision). *keep_data* stores each event's public data in the entries (the
+    public state only).
     """
-    scope = _Scope(trip=trip, member=member.id if member else None, writers=writers)
-    scope.live = {event_uid(trip, event): event for event in trip.events_for(member)}
+    scope = _Scope(trip=trip, member=member, writers=writers)
+    scope.live = {
+        uid: event for uid, event in ordered if member is None or trip.attends(member, event)
+    }
     tombstones: dict[str, _Entry] = {}
     for uid, prior in previous.items():
         if uid in scope.live:
@@ -520,9 +562,10 @@ def _archive(trip: Trip, previous: Mapping[str, _Entry]) -> dict[str, tuple[Even
 
 @dataclass(slots=True)
 class _Plan:
-    files: dict[str, bytes]
     public: _Scope
     members: list[MemberSite]
+    settled: bool
+    """Building again from the states just made, with the same inputs, would change no byte."""
 
 
 def _feed_name(trip: Trip, lang: Language, member: Member | None) -> str:
@@ -530,87 +573,117 @@ def _feed_name(trip: Trip, lang: Language, member: Member | None) -> str:
     return name if member is None else f"{name} · {member.name.pick(lang)}"
 
 
-def _plan(
+def _member_site(
+    trip: Trip, member: Member, *, base_url: str, secret: bytes | None
+) -> tuple[str, MemberSite]:
+    """Return *member*'s folder (relative, ending in ``/``) and where its page and feeds are."""
+    folder = f"{MEMBER_DIR}/{member_token(secret, trip, member)}/"
+    feeds = []
+    for lang in LANGUAGES:
+        name = f"{trip.id}.{lang}.ics"
+        feeds.append(Feed(lang, _feed_name(trip, lang, member), name, base_url + folder + name))
+    return folder, MemberSite(member.id, base_url + folder, tuple(feeds))
+
+
+def _settled(scope: _Scope) -> bool:
+    """Tell whether a scope's new state is a fixed point: a build from it changes nothing.
+
+    With the same inputs, live entries keep their fingerprints, so their revisions, and dropped
+    entries stay tombstones; only a withdrawn entry can still move (dropped when its retention
+    ends, or when the public state no longer holds its data).
+    """
+    return all(entry.state != "withdrawn" for entry in scope.entries.values())
+
+
+def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     trip: Trip,
     outdir: Path,
+    output: _Output,
     *,
     base_url: str,
     secret: bytes | None,
     retention: timedelta,
 ) -> _Plan:
-    files: dict[str, bytes] = {}
+    """Make the site's files, handing each to *output* as soon as it is made."""
     previous = _read_state(outdir / STATE_FILE, trip)
     archive = _archive(trip, previous)
     known = {venue.id for venue in trip.venues}
     missing = {v.id: v for _, v in archive.values() if v is not None and v.id not in known}
     if missing:  # venues only removed events still name: render them as they were
         trip = trip.model_copy(update={"venues": (*trip.venues, *missing.values())})
+    ordered = [(event_uid(trip, event), event) for event in trip.events_for()]
     writers: dict[tuple[tuple[str, Revision], ...], CalendarWriter] = {}
     fingerprints = _Fingerprints(trip)
     fingerprints.learn(trip, list(trip.events))
+    pages = Pages(trip)
+    entry_texts: dict[tuple[str, _Entry], str] = {}
     public = _scope(
         trip,
         None,
         previous,
         archive,
+        ordered=ordered,
         fingerprints=fingerprints,
         writers=writers,
         seed=None,
         retention=retention,
         keep_data=True,
     )
+    settled = _settled(public)
     feeds = []
     for lang in LANGUAGES:
         path = f"{trip.id}.{lang}.ics"
-        files[path] = public.calendar(lang)
+        output.add(path, public.calendar(lang))
         feeds.append(Feed(lang, _feed_name(trip, lang, None), path, base_url + path))
     for uid, event in public.live.items():
         for lang in LANGUAGES:
             calendar = event_calendar(trip, event, lang=lang, revision=public.revisions[uid])
-            files[f"{EVENTS_DIR}/{event.id}.{lang}.ics"] = bytes(calendar.to_ical())
-    files["index.html"] = public_page(trip, "ko", feeds, other_language_href="index.en.html")
-    files["index.en.html"] = public_page(trip, "en", feeds, other_language_href="index.html")
-    files[STATE_FILE] = _state_bytes(trip, public.entries)
+            output.add(f"{EVENTS_DIR}/{event.id}.{lang}.ics", bytes(calendar.to_ical()))
+    output.add("index.html", pages.public_page("ko", feeds, other_language_href="index.en.html"))
+    output.add("index.en.html", pages.public_page("en", feeds, other_language_href="index.html"))
+    output.add(STATE_FILE, _state_bytes(trip, public.entries))
 
     members = []
     if trip.members:  # a page, not a listing, for hosts that list folders: tokens stay hidden
-        files[f"{MEMBER_DIR}/index.html"] = members_folder_page(trip)
+        output.add(f"{MEMBER_DIR}/index.html", members_folder_page(trip))
     for member in trip.members:
-        folder = f"{MEMBER_DIR}/{member_token(secret, trip, member)}/"
+        folder, site = _member_site(trip, member, base_url=base_url, secret=secret)
         before = _read_state(outdir / folder / STATE_FILE, trip)
         scope = _scope(
             trip,
             member,
             before,
             archive,
+            ordered=ordered,
             fingerprints=fingerprints,
             writers=writers,
             seed=public.entries,
             retention=retention,
             keep_data=False,
         )
-        own = []
-        for lang in LANGUAGES:
-            name = f"{trip.id}.{lang}.ics"
-            files[folder + name] = scope.calendar(lang)
-            own.append(Feed(lang, _feed_name(trip, lang, member), name, base_url + folder + name))
-        files[folder + "index.html"] = member_page(trip, member, own, root_href="../../")
-        files[folder + STATE_FILE] = _state_bytes(trip, scope.entries)
-        members.append(MemberSite(member.id, base_url + folder, tuple(own)))
-    return _Plan(files, public, members)
+        settled = settled and _settled(scope)
+        for feed in site.feeds:
+            output.add(folder + feed.href, scope.calendar(feed.lang))
+        output.add(folder + "index.html", pages.member_page(member, site.feeds, root_href="../../"))
+        output.add(folder + STATE_FILE, _state_bytes(trip, scope.entries, entry_texts))
+        members.append(site)
+    return _Plan(public, members, settled)
 
 
 # --- writing: lock, staging folder, exchange ------------------------------------------------------
 
 
 @contextlib.contextmanager
-def _locked(outdir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on *outdir*'s sibling lock file (builds of one folder take turns)."""
+def _locked(outdir: Path) -> Iterator[int]:
+    """Hold an exclusive lock on *outdir*'s sibling lock file (builds of one folder take turns).
+
+    Yields the lock file's descriptor: the file also holds the last build's record.
+    """
     lock = outdir.parent / f".{outdir.name}.lock"
     handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        yield handle
     finally:
         os.close(handle)  # closing releases the lock
 
@@ -643,12 +716,11 @@ def _write_file(path: Path, data: bytes, *, after: float | None) -> None:
     """Write *data* to the new file *path*; its modification time is later than *after*.
 
     Last-Modified comes from the modification time, and must rise whenever the bytes change
-    (R-HTTP-06), even for two builds within one second.
+    (R-HTTP-06), even for two builds within one second. The data is made durable by one
+    :func:`_sync` of the whole staging folder, before the swap.
     """
     with path.open("xb") as stream:
         stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
     path.chmod(0o644)
     if after is not None:
         moment = max(time.time(), math.floor(after) + 1.0)
@@ -720,36 +792,126 @@ def _check_outdir(outdir: Path) -> None:
         raise PublishError(f"{outdir}: its parent folder {outdir.parent} does not exist")
 
 
-def _publish(outdir: Path, files: Mapping[str, bytes]) -> tuple[list[str], list[str], list[str]]:
-    """Write *files* as the new content of *outdir*; return (written, kept, removed)."""
-    existing = _scan(outdir)
-    same = {rel for rel, data in files.items() if rel in existing and _same(existing[rel], data)}
-    written = sorted(set(files) - same)
-    removed = sorted(set(existing) - set(files))
-    if not written and not removed:
-        return [], sorted(same), []
-    staging = outdir.parent / f".{outdir.name}.staging-{os.getpid()}"
-    staging.mkdir(mode=0o755)
+def _sync(folder: Path) -> None:
+    """Make everything written under *folder* durable: its file system's ``syncfs``.
+
+    One flush for the whole staging folder instead of one ``fsync`` per file; where ``syncfs``
+    is missing, :func:`os.sync` flushes every file system. A write error it reports (Linux 5.8
+    and later) fails the build, as a failed ``fsync`` would.
+    """
     try:
-        directories = {staging}
-        for rel in sorted(files):
-            target = staging / rel
-            if target.parent not in directories:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                directories.add(target.parent)
-            if rel in same:
-                _link_or_copy(existing[rel], target)
-            else:
-                before = existing[rel].stat().st_mtime if rel in existing else None
-                _write_file(target, files[rel], after=before)
-        for directory in sorted(directories, key=lambda p: len(p.parts), reverse=True):
-            directory.chmod(0o755)
-            _fsync_dir(directory)
-        _swap(staging, outdir)
-        _fsync_dir(outdir.parent)
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(handle) != 0:
+            code = ctypes.get_errno()
+            if code != errno.ENOSYS:
+                raise OSError(code, os.strerror(code), str(folder))
+            os.sync()
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return written, sorted(same), removed
+        os.close(handle)
+
+
+class _Output:
+    """The new site's files, taken one at a time as the build makes them.
+
+    A file whose bytes are already in the site is only remembered; the first file that differs
+    opens a staging folder (the files remembered so far are hard-linked into it), and from then on
+    each file goes there at once. When nothing differs, nothing is touched.
+
+    One writer thread does the comparing and writing, in the order the files come, while the
+    build renders the next ones (file system calls release the GIL); at most
+    :data:`_QUEUED_FILES` files wait for it, so memory stays flat whatever the site's size. Its
+    first error stops the build: the next :meth:`add` or :meth:`publish` raises it.
+    """
+
+    def __init__(self, outdir: Path) -> None:
+        """Take the files of a new site for *outdir*."""
+        self.outdir = outdir
+        self.existing = _scan(outdir)
+        self.staging: Path | None = None
+        self.written: list[str] = []
+        self.kept: list[str] = []
+        self._directories: set[Path] = set()
+        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=_QUEUED_FILES)
+        self._error: Exception | None = None
+        self._writer = threading.Thread(target=self._write_all, name="seoulcal-writer")
+        self._writer.start()
+
+    def add(self, rel: str, data: bytes) -> None:
+        """Add the file *rel* (a relative POSIX path) with *data*."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((rel, data))
+
+    def _write_all(self) -> None:
+        """Take the queued files until told to stop; after an error, only drain the queue."""
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._take(*item)
+                except Exception as error:  # noqa: BLE001 - raised again in the building thread
+                    self._error = error
+
+    def _stop(self) -> None:
+        """Wait until every queued file is taken, and stop the writer thread."""
+        if self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join()
+
+    def _take(self, rel: str, data: bytes) -> None:
+        old = self.existing.get(rel)
+        if old is not None and _same(old, data):
+            self.kept.append(rel)
+            if self.staging is not None:
+                _link_or_copy(old, self._target(self.staging, rel))
+            return
+        staging = self.staging if self.staging is not None else self._open()
+        after = old.stat().st_mtime if old is not None else None
+        _write_file(self._target(staging, rel), data, after=after)
+        self.written.append(rel)
+
+    def _open(self) -> Path:
+        staging = self.outdir.parent / f".{self.outdir.name}.staging-{os.getpid()}"
+        staging.mkdir(mode=0o755)
+        self.staging = staging
+        self._directories.add(staging)
+        for rel in self.kept:
+            _link_or_copy(self.existing[rel], self._target(staging, rel))
+        return staging
+
+    def _target(self, staging: Path, rel: str) -> Path:
+        target = staging / rel
+        if target.parent not in self._directories:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._directories.add(target.parent)
+        return target
+
+    def publish(self) -> tuple[list[str], list[str], list[str]]:
+        """Put the new site in place (unless nothing changed); return (written, kept, removed)."""
+        self._stop()
+        if self._error is not None:
+            raise self._error
+        made = {*self.written, *self.kept}
+        removed = sorted(rel for rel in self.existing if rel not in made)
+        if self.staging is None and not removed:
+            return [], sorted(self.kept), []
+        staging = self.staging if self.staging is not None else self._open()
+        for directory in sorted(self._directories, key=lambda p: len(p.parts), reverse=True):
+            directory.chmod(0o755)
+        _sync(staging)  # every byte is durable before the new site becomes visible
+        _swap(staging, self.outdir)
+        _fsync_dir(self.outdir.parent)
+        return sorted(self.written), sorted(self.kept), removed
+
+    def discard(self) -> None:
+        """Remove the staging folder (after the swap, the old site), if any."""
+        self._stop()
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def _same(path: Path, data: bytes) -> bool:
@@ -757,6 +919,91 @@ def _same(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
         return False
+
+
+# --- the build record: a rebuild with nothing new stops early ----------------------------------
+
+
+RECORD_FORMAT = "seoulcal-build/1"
+
+
+@functools.cache
+def _software() -> str:
+    """Return what decides the site's bytes besides the inputs: this code, libraries, tzdata."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(source.read_bytes())
+    parts = [digest.hexdigest(), sys.version]
+    for name in ("icalendar", "pydantic", "tzdata"):
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} -")
+    for folder in zoneinfo.TZPATH:  # the system's zone data comes first, then the tzdata package
+        with contextlib.suppress(OSError), Path(folder, "tzdata.zi").open("rb") as stream:
+            parts.append(f"{folder} {stream.readline().strip().decode('ascii', 'replace')}")
+    return "\n".join(parts)
+
+
+def _inputs_digest(trip: Trip, *, base_url: str, secret: bytes | None, retention: timedelta) -> str:
+    """Return a digest of everything a build's bytes depend on, besides the previous site.
+
+    The secret enters only through an HMAC under it, never as itself.
+    """
+    key = _INSECURE_KEY if secret is None else secret
+    keyed = hmac.new(key, b"seoulcal/build-record/v1", hashlib.sha256).hexdigest()
+    digest = hashlib.sha256()
+    for part in (
+        RECORD_FORMAT,
+        trip.model_dump_json(),
+        base_url,
+        keyed,
+        repr(retention.total_seconds()),
+        _software(),
+    ):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _manifest(root: Path) -> tuple[list[str], str]:
+    """Return the site's regular files (relative paths, sorted) and a digest of their details.
+
+    The digest covers each file's path, size, modification time and inode, so any change to the
+    folder (a file written, replaced, added or removed) changes it.
+    """
+    files: list[tuple[str, os.stat_result]] = []
+    for directory, _, names in os.walk(root):
+        folder = Path(directory)
+        for name in names:
+            info = (folder / name).lstat()
+            if stat.S_ISREG(info.st_mode):
+                files.append(((folder / name).relative_to(root).as_posix(), info))
+    files.sort(key=lambda item: item[0])
+    digest = hashlib.sha256()
+    for rel, info in files:
+        digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n".encode())
+    return [rel for rel, _ in files], digest.hexdigest()
+
+
+def _read_record(handle: int) -> dict[str, str]:
+    """Return the last build's record from the lock file (empty if none or unreadable)."""
+    try:
+        data = json.loads(os.pread(handle, 4096, 0) or b"{}")
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+        return {}
+    return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+def _write_record(handle: int, record: dict[str, str] | None) -> None:
+    """Replace the record in the lock file; ``None`` clears it (the next build is a full one)."""
+    os.ftruncate(handle, 0)
+    if record is not None:
+        os.pwrite(handle, json.dumps({"format": RECORD_FORMAT, **record}).encode(), 0)
 
 
 # --- the build ------------------------------------------------------------------------------------
@@ -799,11 +1046,24 @@ def build_site(
     if retention < timedelta(0):
         raise PublishError(f"retention {retention} must not be negative")
     target = Path(outdir).absolute()
-    with _locked(target):
+    inputs = _inputs_digest(trip, base_url=base, secret=secret, retention=retention)
+    with _locked(target) as lock:
         _recover(target)
         _check_outdir(target)
-        plan = _plan(trip, target, base_url=base, secret=secret, retention=retention)
-        written, kept, removed = _publish(target, plan.files)
+        record = _read_record(lock)
+        if record.get("inputs") == inputs and target.is_dir():
+            files, site = _manifest(target)
+            if record.get("site") == site:  # the site this build would make is already there
+                return _up_to_date(trip, target, files, base=base, secret=secret, warnings=warnings)
+        _write_record(lock, None)
+        output = _Output(target)
+        try:
+            plan = _plan(trip, target, output, base_url=base, secret=secret, retention=retention)
+            written, kept, removed = output.publish()
+        finally:
+            output.discard()
+        if plan.settled or not (written or removed):
+            _write_record(lock, {"inputs": inputs, "site": _manifest(target)[1]})
     return BuildReport(
         outdir=target,
         base_url=base,
@@ -815,5 +1075,33 @@ def build_site(
         cancelled=tuple(plan.public.newly_withdrawn),
         dropped=tuple(plan.public.dropped),
         members=tuple(plan.members),
+        warnings=tuple(warnings),
+    )
+
+
+def _up_to_date(  # noqa: PLR0913 - the parts of a report
+    trip: Trip,
+    outdir: Path,
+    files: list[str],
+    *,
+    base: str,
+    secret: bytes | None,
+    warnings: list[str],
+) -> BuildReport:
+    """Report a build that found the site it would make already in place: nothing touched."""
+    members = [
+        _member_site(trip, member, base_url=base, secret=secret)[1] for member in trip.members
+    ]
+    return BuildReport(
+        outdir=outdir,
+        base_url=base,
+        changed=False,
+        written=(),
+        kept=tuple(files),
+        removed=(),
+        revised=(),
+        cancelled=(),
+        dropped=(),
+        members=tuple(members),
         warnings=tuple(warnings),
     )

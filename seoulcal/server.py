@@ -41,14 +41,15 @@ import threading
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 from urllib.parse import quote
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from seoulcal.errors import SeoulcalError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from wsgiref.headers import Headers
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 CACHE_CONTROL = "public, max-age=300"
@@ -74,6 +75,11 @@ PAGE_POLICY = (
     "form-action 'none'; frame-ancestors 'none'"
 )
 _MAX_CACHED = 1024
+_MAX_RESOLVED = 8192
+_IDLE_SECONDS = 15
+_MAX_REQUEST_LINE = 65536
+
+_Resolved = tuple[str, Path] | str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +92,17 @@ class SiteApp:
     """The WSGI application that serves the built site in *root*."""
 
     def __init__(self, root: str | Path) -> None:
-        """Serve the files of the folder *root* (looked up on every request, so rebuilds show)."""
+        """Serve the files of the folder *root* (looked up on every request, so rebuilds show).
+
+        Where a URL path leads is remembered while *root* is the same folder: a build puts a
+        new folder in its place (a new inode), and adding or removing a file at the top changes
+        its modification time, so either starts the lookups afresh.
+        """
         self.root = Path(root).absolute()
         self._bodies: dict[tuple[str, int, int, int, int], _Body] = {}
         self._validators: dict[str, tuple[str, int]] = {}
+        self._resolved: dict[str, _Resolved] = {}
+        self._resolved_for: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
 
     # --- WSGI ---
@@ -143,10 +156,32 @@ class SiteApp:
 
     # --- helpers ---
 
-    def _resolve(  # noqa: C901, PLR0911 - each refusal is one plain line
+    def _resolve(self, path: str) -> _Resolved:
+        """Map a URL path to a file of the site, a redirect (to add a final ``/``), or nothing.
+
+        The answer is remembered until the root folder changes (see :meth:`__init__`).
+        """
+        try:
+            info = self.root.stat()
+        except OSError:
+            return None
+        identity = (info.st_dev, info.st_ino, info.st_mtime_ns)
+        with self._lock:
+            if identity != self._resolved_for or len(self._resolved) >= _MAX_RESOLVED:
+                self._resolved = {}
+                self._resolved_for = identity
+            known = self._resolved
+        if path in known:
+            return known[path]
+        found = self._lookup(path)
+        with self._lock:
+            known[path] = found
+        return found
+
+    def _lookup(  # noqa: C901, PLR0911 - each refusal is one plain line
         self, path: str
-    ) -> tuple[str, Path] | str | None:
-        """Map a URL path to a file of the site, a redirect (to add a final ``/``), or nothing."""
+    ) -> _Resolved:
+        """Map a URL path as :meth:`_resolve` does, looking at the folder."""
         if not path.startswith("/") or any(char in path for char in "\\\0%"):
             return None
         segments = path[1:].split("/")
@@ -177,8 +212,12 @@ class SiteApp:
         return "/".join(segments), real
 
     def _load(self, relative: str, file: Path) -> tuple[_Body, int]:
-        """Return the file's bytes and ETag, and its Last-Modified (whole seconds, never lower)."""
-        with file.open("rb") as stream:
+        """Return the file's bytes and ETag, and its Last-Modified (whole seconds, never lower).
+
+        The file was resolved to a real path earlier: should it have become a symbolic link since,
+        it is not opened.
+        """
+        with os.fdopen(os.open(file, os.O_RDONLY | os.O_NOFOLLOW), "rb") as stream:
             info = os.fstat(stream.fileno())
             key = (str(file), info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size)
             body = self._bodies.get(key)
@@ -302,8 +341,98 @@ class _ThreadingServer6(_ThreadingServer):
     address_family = socket.AF_INET6
 
 
+class _ServerHandler(ServerHandler):
+    """wsgiref's response writer, speaking HTTP/1.1 and closing the connection when it must."""
+
+    http_version = "1.1"
+    request_handler: _Handler
+    headers: Headers
+    status: str | None  # the base class's attributes, which typeshed does not declare
+    headers_sent: bool
+
+    def _bodiless(self) -> bool:
+        return self.status is not None and self.status[:3] in {"204", "304"}
+
+    def cleanup_headers(self) -> None:
+        """Add Content-Length where it can be known; otherwise the connection ends the body."""
+        if self._bodiless():
+            del self.headers["Content-Length"]  # RFC 9110 §8.6: 0 is not the length it stands for
+        else:
+            super().cleanup_headers()
+            if "Content-Length" not in self.headers:
+                self.request_handler.close_connection = True
+        if self.request_handler.close_connection:
+            self.headers["Connection"] = "close"
+
+    def finish_content(self) -> None:
+        """Send the headers of an answer without a body (wsgiref would add Content-Length: 0)."""
+        if self._bodiless() and not self.headers_sent:
+            self.send_headers()
+        else:
+            super().finish_content()
+
+    def handle_error(self) -> None:
+        """Answer 500 (as wsgiref does) and close the connection, whose state is unknown."""
+        self.request_handler.close_connection = True
+        super().handle_error()
+
+
 class _Handler(WSGIRequestHandler):
+    """wsgiref's request handler, keeping HTTP/1.1 connections open between requests.
+
+    A connection stays open only after a GET or HEAD without a body (so nothing unread can be
+    taken for the next request), and closes after :data:`_IDLE_SECONDS` without a request.
+    """
+
+    protocol_version = "HTTP/1.1"
+    timeout = _IDLE_SECONDS
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     quiet = False
+
+    def handle(self) -> None:
+        """Answer requests on this connection until it closes."""
+        self.close_connection = True
+        self.handle_one_request()
+        while not self.close_connection:
+            self.handle_one_request()
+
+    def handle_one_request(self) -> None:
+        """Read one request and answer it with the application."""
+        try:
+            self.raw_requestline = self.rfile.readline(_MAX_REQUEST_LINE + 1)
+        except (TimeoutError, ConnectionError):  # idle too long, or the client went away
+            self.close_connection = True
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if len(self.raw_requestline) > _MAX_REQUEST_LINE:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            self.close_connection = True
+            return
+        if not self.parse_request():  # an error was sent
+            self.close_connection = True
+            return
+        with_body = self.headers.get("Content-Length", "0").strip() != "0"
+        if (
+            self.request_version != "HTTP/1.1"
+            or self.command not in {"GET", "HEAD"}
+            or with_body
+            or "Transfer-Encoding" in self.headers
+        ):
+            self.close_connection = True
+        handler = _ServerHandler(
+            self.rfile,
+            cast("IO[bytes]", self.wfile),
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
+        )
+        handler.request_handler = self
+        application = cast("WSGIServer", self.server).get_app()
+        assert application is not None  # noqa: S101 - make_server sets it before serving
+        handler.run(application)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
         if not self.quiet:

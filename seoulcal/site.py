@@ -11,7 +11,7 @@ member's page never sends the page's secret address to another site.
 
 from __future__ import annotations
 
-__all__ = ["Feed", "member_page", "members_folder_page", "public_page"]
+__all__ = ["Feed", "Pages", "member_page", "members_folder_page", "public_page"]
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -385,38 +385,135 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, events_href: str) ->
     )
 
 
-def _agenda(
-    trip: Trip,
-    rows: Sequence[AgendaRow],
-    lang: Language,
-    *,
-    heading: str,
-    events_href: str,
-) -> str:
-    home = _home_name(trip, lang)
-    parts = [
-        '<section id="agenda">',
-        f"<h2>{_e(heading)}</h2>",
-        f'<p class="note">{_e(_w("agenda-intro", lang, home=home))}</p>',
-    ]
-    if any(row.approximate for row in rows):
-        parts.append(f'<p class="note">{_e(_w("approx-note", lang))}</p>')
-    if not rows:
-        parts.append(f"<p>{_e(_w('no-events', lang))}</p>")
-    day: date | None = None
-    for row in rows:
-        this_day = _local_day(row)
-        if this_day != day:
-            if day is not None:
-                parts.append("</ol>")
-            parts.append(f'<h3 class="day">{_e(wording.day_text(this_day, lang))}</h3>')
-            parts.append('<ol class="events">')
-            day = this_day
-        parts.append(_event_item(trip, row, lang, events_href))
-    if day is not None:
-        parts.append("</ol>")
-    parts.append("</section>")
-    return "".join(parts)
+class Pages:
+    """The pages of one trip, rendering what they share only once.
+
+    An agenda item depends on the event, the language and the address of the one-event files,
+    never on whom the page is for, so every member's page joins the same rendered items (as
+    :class:`seoulcal.export.CalendarWriter` joins VEVENTs). Each page is byte-identical to the
+    one rendered on its own.
+    """
+
+    def __init__(self, trip: Trip) -> None:
+        """Prepare to render *trip*'s pages."""
+        self.trip = trip
+        self._rows: dict[Language, list[AgendaRow]] = {}
+        self._items: dict[tuple[str, Language, str], str] = {}
+        self._footers: dict[Language, str] = {}
+
+    def _all_rows(self, lang: Language) -> list[AgendaRow]:
+        rows = self._rows.get(lang)
+        if rows is None:
+            rows = self._rows[lang] = agenda_rows(self.trip, lang=lang)
+        return rows
+
+    def _item(self, row: AgendaRow, lang: Language, events_href: str) -> str:
+        key = (row.event.id, lang, events_href)
+        item = self._items.get(key)
+        if item is None:
+            item = self._items[key] = _event_item(self.trip, row, lang, events_href)
+        return item
+
+    def _footer(self, lang: Language) -> str:
+        footer = self._footers.get(lang)
+        if footer is None:
+            footer = self._footers[lang] = _footer(self.trip, lang)
+        return footer
+
+    def _agenda(
+        self, rows: Sequence[AgendaRow], lang: Language, *, heading: str, events_href: str
+    ) -> str:
+        home = _home_name(self.trip, lang)
+        parts = [
+            '<section id="agenda">',
+            f"<h2>{_e(heading)}</h2>",
+            f'<p class="note">{_e(_w("agenda-intro", lang, home=home))}</p>',
+        ]
+        if any(row.approximate for row in rows):
+            parts.append(f'<p class="note">{_e(_w("approx-note", lang))}</p>')
+        if not rows:
+            parts.append(f"<p>{_e(_w('no-events', lang))}</p>")
+        day: date | None = None
+        for row in rows:
+            this_day = _local_day(row)
+            if this_day != day:
+                if day is not None:
+                    parts.append("</ol>")
+                parts.append(f'<h3 class="day">{_e(wording.day_text(this_day, lang))}</h3>')
+                parts.append('<ol class="events">')
+                day = this_day
+            parts.append(self._item(row, lang, events_href))
+        if day is not None:
+            parts.append("</ol>")
+        parts.append("</section>")
+        return "".join(parts)
+
+    def public_page(
+        self, lang: Language, feeds: Sequence[Feed], *, other_language_href: str
+    ) -> bytes:
+        """Return the public page in *lang*: the public calendars, then the agenda.
+
+        It names no member and links to no member page.
+        """
+        trip = self.trip
+        other = "en" if lang == "ko" else "ko"
+        description = trip.description
+        lede = f'<p class="lede">{_e(description.pick(lang))}</p>' if description else ""
+        alternate = f'<link rel="alternate" hreflang="{other}" href="{_e(other_language_href)}">'
+        top = (
+            '<div class="bar">'
+            f'<p class="org">{_e(trip.organizer.name.pick(lang))}</p>'
+            f'<a class="lang" href="{_e(other_language_href)}" hreflang="{other}" lang="{other}">'
+            f"{_e(_w('other-language', lang))}</a>"
+            "</div>"
+            f"<h1>{_e(trip.name.pick(lang))}</h1>{lede}"
+        )
+        rows = self._all_rows(lang)
+        body = [
+            _subscribe(feeds, lang, heading=_w("subscribe", lang)),
+            self._agenda(rows, lang, heading=_w("agenda", lang), events_href="events/"),
+        ]
+        return _page(
+            lang=lang,
+            title=trip.name.pick(lang),
+            head_extra=alternate,
+            top=top,
+            body=body,
+            footer=self._footer(lang),
+        )
+
+    def member_page(self, member: Member, feeds: Sequence[Feed], *, root_href: str) -> bytes:
+        """Return *member*'s private page, in the member's language: their calendars and agenda.
+
+        *root_href* is the site's root relative to the page (``../../``), for the one-event files.
+        """
+        trip = self.trip
+        lang = member.language
+        name = member.name.pick(lang)
+        top = (
+            '<div class="bar">'
+            f'<p class="org">{_e(trip.organizer.name.pick(lang))}</p>'
+            "</div>"
+            f"<h1>{_e(name)}</h1>"
+            f'<p class="lede">{_e(trip.name.pick(lang))} · {_e(member.role.pick(lang))}</p>'
+        )
+        # The trip's rows are in time order, so the member's are too (as agenda_rows gives them).
+        rows = [row for row in self._all_rows(lang) if trip.attends(member, row.event)]
+        body = [
+            f'<p class="private">{_e(_w("private", lang, name=name))}</p>',
+            _subscribe(feeds, lang, heading=_w("your-calendars", lang)),
+            self._agenda(
+                rows, lang, heading=_w("your-agenda", lang), events_href=f"{root_href}events/"
+            ),
+        ]
+        return _page(
+            lang=lang,
+            title=f"{name} · {trip.name.pick(lang)}",
+            head_extra='<meta name="robots" content="noindex, nofollow, noarchive">',
+            top=top,
+            body=body,
+            footer=self._footer(lang),
+        )
 
 
 def _footer(trip: Trip, lang: Language) -> str:
@@ -437,33 +534,8 @@ def _footer(trip: Trip, lang: Language) -> str:
 def public_page(
     trip: Trip, lang: Language, feeds: Sequence[Feed], *, other_language_href: str
 ) -> bytes:
-    """Return the public page of *trip* in *lang*: the public calendars, then the agenda.
-
-    It names no member and links to no member page.
-    """
-    other = "en" if lang == "ko" else "ko"
-    top = (
-        '<div class="bar">'
-        f'<p class="org">{_e(trip.organizer.name.pick(lang))}</p>'
-        f'<a class="lang" href="{_e(other_language_href)}" hreflang="{other}" lang="{other}">'
-        f"{_e(_w('other-language', lang))}</a>"
-        "</div>"
-        f"<h1>{_e(trip.name.pick(lang))}</h1>"
-        + (f'<p class="lede">{_e(trip.description.pick(lang))}</p>' if trip.description else "")
-    )
-    rows = agenda_rows(trip, lang=lang)
-    body = [
-        _subscribe(feeds, lang, heading=_w("subscribe", lang)),
-        _agenda(trip, rows, lang, heading=_w("agenda", lang), events_href="events/"),
-    ]
-    return _page(
-        lang=lang,
-        title=trip.name.pick(lang),
-        head_extra=f'<link rel="alternate" hreflang="{other}" href="{_e(other_language_href)}">',
-        top=top,
-        body=body,
-        footer=_footer(trip, lang),
-    )
+    """Return the public page of *trip* in *lang* (see :meth:`Pages.public_page`)."""
+    return Pages(trip).public_page(lang, feeds, other_language_href=other_language_href)
 
 
 def members_folder_page(trip: Trip) -> bytes:
@@ -483,32 +555,5 @@ def members_folder_page(trip: Trip) -> bytes:
 
 
 def member_page(trip: Trip, member: Member, feeds: Sequence[Feed], *, root_href: str) -> bytes:
-    """Return *member*'s private page, in the member's language: their calendars and agenda.
-
-    *root_href* is the site's root relative to the page (``../../``), for the one-event files.
-    """
-    lang = member.language
-    name = member.name.pick(lang)
-    top = (
-        '<div class="bar">'
-        f'<p class="org">{_e(trip.organizer.name.pick(lang))}</p>'
-        "</div>"
-        f"<h1>{_e(name)}</h1>"
-        f'<p class="lede">{_e(trip.name.pick(lang))} · {_e(member.role.pick(lang))}</p>'
-    )
-    rows = agenda_rows(trip, member=member, lang=lang)
-    body = [
-        f'<p class="private">{_e(_w("private", lang, name=name))}</p>',
-        _subscribe(feeds, lang, heading=_w("your-calendars", lang)),
-        _agenda(
-            trip, rows, lang, heading=_w("your-agenda", lang), events_href=f"{root_href}events/"
-        ),
-    ]
-    return _page(
-        lang=lang,
-        title=f"{name} · {trip.name.pick(lang)}",
-        head_extra='<meta name="robots" content="noindex, nofollow, noarchive">',
-        top=top,
-        body=body,
-        footer=_footer(trip, lang),
-    )
+    """Return *member*'s private page (see :meth:`Pages.member_page`)."""
+    return Pages(trip).member_page(member, feeds, root_href=root_href)

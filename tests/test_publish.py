@@ -229,6 +229,58 @@ def test_a_rebuild_without_changes_touches_no_file(trip, tmp_path):
     assert root.stat().st_ino == folder_inode
 
 
+def test_a_rebuild_without_changes_reports_what_a_full_build_reports(trip, tmp_path):
+    root = tmp_path / "site"
+    first = build(trip, root)
+    again = build(trip, root)  # the site is settled: the build stops before rendering
+    assert not again.changed
+    assert (again.written, again.removed) == ((), ())
+    assert sorted(again.kept) == sorted(first.written) == sorted(snapshot(root))
+    assert again.members == first.members
+    assert (again.revised, again.cancelled, again.dropped) == ((), (), ())
+
+
+def test_a_rebuild_with_the_same_trip_still_drops_what_retention_ends(trip, tmp_path):
+    root = tmp_path / "site"
+    uid = event_uid(trip, event(trip, "sphere-visit"))
+    build(trip, root, retention=timedelta(0))
+    removed = without(trip, "sphere-visit")
+    assert build(removed, root, retention=timedelta(0)).cancelled == ("sphere-visit",)
+    assert uid in vevents((root / "ces2024.ko.ics").read_bytes())
+    # The same inputs again: the cancelled event's retention has ended, so it goes.
+    assert build(removed, root, retention=timedelta(0)).dropped == ("sphere-visit",)
+    assert uid not in vevents((root / "ces2024.ko.ics").read_bytes())
+    assert not build(removed, root, retention=timedelta(0)).changed
+
+
+def test_a_rebuild_repairs_a_file_changed_by_hand(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    build(trip, root)
+    before = snapshot(root)
+    feed = root / "ces2024.ko.ics"
+    feed.write_bytes(feed.read_bytes().replace(b"SEQUENCE:0", b"SEQUENCE:9"))
+    (root / "extra.ics").write_bytes(b"BEGIN:VCALENDAR\r\n")
+    report = build(trip, root)
+    assert report.written == ("ces2024.ko.ics",)
+    assert report.removed == ("extra.ics",)
+    assert {rel: data for rel, (data, _, _) in snapshot(root).items()} == {
+        rel: data for rel, (data, _, _) in before.items()
+    }
+
+
+def test_the_build_record_holds_no_secret_and_no_token(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    build(trip, root)
+    record = (tmp_path / ".site.lock").read_bytes()
+    assert record  # the lock file keeps the last build's record
+    assert SECRET not in record
+    for member in trip.members:
+        assert member_token(SECRET, trip, member).encode() not in record
+        assert member.id.encode() not in record
+
+
 def test_a_moved_event_is_revised_and_every_other_event_keeps_its_bytes(trip, tmp_path):
     root = tmp_path / "site"
     build(trip, root)
