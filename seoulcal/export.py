@@ -120,7 +120,7 @@ def trip_calendar(
     chosen = _chosen(trip, trip.events_for(who), revisions, extra_events)
     timed = _timed(trip, chosen)
     first, last = _years(trip, timed)
-    for key, moments in _zones_used(trip, timed).items():
+    for key, moments in _zones_used(trip.zone, (t for _, _, t in timed)).items():
         calendar.add_component(vtimezone(key, first, last))
         _check_instants(key, first, last, moments)
     for event, revision, timing in timed:
@@ -138,7 +138,7 @@ def event_calendar(
     calendar = _calendar_head(lang)
     timed = _timed(trip, [(event, revision or Revision(0, trip.revised))])
     first, last = _years(trip, timed)
-    for key, moments in _zones_used(trip, timed).items():
+    for key, moments in _zones_used(trip.zone, (t for _, _, t in timed)).items():
         calendar.add_component(vtimezone(key, first, last))
         _check_instants(key, first, last, moments)
     calendar.add_component(_vevent(trip, *timed[0], lang))
@@ -157,14 +157,17 @@ def trip_ics(
 
 
 class CalendarWriter:
-    """Write many calendars of one trip, rendering each event and zone only once.
+    """Write many calendars of one trip, rendering each event, zone and header only once.
 
     Member calendars share most of their events. The writer renders each VEVENT and VTIMEZONE
-    with icalendar once, then joins icalendar's own bytes, so each calendar is byte-identical to
-    ``trip_calendar(...).to_ical()`` (the tests hold it to that) at a fraction of the cost.
+    with icalendar once, and the calendar header once per language (only the calendar's name
+    differs between members: icalendar renders those two lines for each), then joins icalendar's
+    own bytes. Each calendar is byte-identical to ``trip_calendar(...).to_ical()`` (the tests
+    hold it to that) at a fraction of the cost.
     """
 
     _END = b"END:VCALENDAR\r\n"
+    _PLACEHOLDER = "SEOULCALNAMEPLACEHOLDER"
 
     def __init__(self, trip: Trip, *, revisions: Mapping[str, Revision] | None = None) -> None:
         """Prepare to write *trip*'s calendars; *revisions* as for :func:`trip_calendar`."""
@@ -174,6 +177,9 @@ class CalendarWriter:
         self._timings = {id(event): trip.timing(event) for event in self._ordered}
         self._events: dict[tuple[int, Language, Revision], bytes] = {}
         self._zones: dict[tuple[str, int, int], bytes] = {}
+        self._heads: dict[Language, tuple[bytes, bytes] | None] = {}
+        self._instants: dict[int, list[tuple[str, datetime]]] = {}
+        self._checked: set[tuple[int, int, int]] = set()
         self._keep: list[Event] = []  # keeps id()-keyed events alive while cached
 
     def calendar(
@@ -193,18 +199,62 @@ class CalendarWriter:
         timed = [(event, revision, self._timing(event)) for event, revision in chosen]
         timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
         first, last = _years(trip, timed)
-        head = _feed_head(trip, who, lang).to_ical()
-        if not head.endswith(self._END):  # pragma: no cover - icalendar's contract
-            raise ExportError("internal: icalendar did not end the calendar as expected")
-        parts = [head[: -len(self._END)]]
-        for key, moments in _zones_used(trip, timed).items():
-            parts.append(self._zone(key, first, last))
-            _check_instants(key, first, last, moments)
+        parts = [self._head(who, lang)]
+        keys = {trip.zone}
+        for event, _, timing in timed:
+            keys.update(key for key, _ in self._zoned_instants(event, timing))
+        parts.extend(self._zone(key, first, last) for key in sorted(keys))
+        for event, _, timing in timed:
+            if (id(event), first, last) not in self._checked:
+                for key, moment in self._zoned_instants(event, timing):
+                    _check_instants(key, first, last, [moment])
+                self._checked.add((id(event), first, last))
         parts.extend(
             self._event(event, revision, timing, lang) for event, revision, timing in timed
         )
         parts.append(self._END)
         return b"".join(parts)
+
+    def _head(self, who: Member | None, lang: Language) -> bytes:
+        """Render the calendar's properties: the shared part once, the name lines each time."""
+        if lang not in self._heads:
+            self._heads[lang] = self._split_head(lang)
+        shared = self._heads[lang]
+        if shared is None:  # pragma: no cover - icalendar did not keep the two lines together
+            return self._strip(_feed_head(self.trip, who, lang).to_ical())
+        holder = icalendar.Calendar()
+        name = _feed_name(self.trip, who, lang)
+        holder.add("name", _Text(name))
+        holder.add("x-wr-calname", _Text(name))
+        lines = holder.to_ical()
+        begin = b"BEGIN:VCALENDAR\r\n"
+        if not lines.startswith(begin):  # pragma: no cover - icalendar's contract
+            raise ExportError("internal: icalendar did not begin the calendar as expected")
+        return shared[0] + self._strip(lines)[len(begin) :] + shared[1]
+
+    def _split_head(self, lang: Language) -> tuple[bytes, bytes] | None:
+        """Return the header's bytes before and after its two name lines."""
+        head = self._strip(_feed_head(self.trip, None, lang, name=self._PLACEHOLDER).to_ical())
+        marker = f"NAME:{self._PLACEHOLDER}\r\nX-WR-CALNAME:{self._PLACEHOLDER}\r\n".encode()
+        before, found, after = head.partition(marker)
+        return (before, after) if found and marker not in after else None
+
+    def _strip(self, data: bytes) -> bytes:
+        if not data.endswith(self._END):  # pragma: no cover - icalendar's contract
+            raise ExportError("internal: icalendar did not end the calendar as expected")
+        return data[: -len(self._END)]
+
+    def _zoned_instants(self, event: Event, timing: Timing) -> list[tuple[str, datetime]]:
+        """Return the (zone, instant) pairs *event* writes with a TZID."""
+        found = self._instants.get(id(event))
+        if found is None:
+            self._keep.append(event)
+            found = self._instants[id(event)] = [
+                (key, moment)
+                for key, moments in _zones_used(None, [timing]).items()
+                for moment in moments
+            ]
+        return found
 
     def _timing(self, event: Event) -> Timing:
         timing = self._timings.get(id(event))  # the trip's own events; extra ones are resolved
@@ -238,11 +288,16 @@ def _calendar_head(lang: Language) -> icalendar.Calendar:
     return calendar
 
 
-def _feed_head(trip: Trip, who: Member | None, lang: Language) -> icalendar.Calendar:
-    """Return a feed calendar with its properties and no components yet."""
+def _feed_name(trip: Trip, who: Member | None, lang: Language) -> str:
     name = trip.name.pick(lang)
-    if who is not None:
-        name = f"{name} · {who.name.pick(lang)}"
+    return name if who is None else f"{name} · {who.name.pick(lang)}"
+
+
+def _feed_head(
+    trip: Trip, who: Member | None, lang: Language, *, name: str | None = None
+) -> icalendar.Calendar:
+    """Return a feed calendar with its properties and no components yet."""
+    name = _feed_name(trip, who, lang) if name is None else name
     calendar = _calendar_head(lang)
     calendar.add("name", _Text(name))
     calendar.add("x-wr-calname", _Text(name))
@@ -284,12 +339,10 @@ def _years(trip: Trip, timed: list[tuple[Event, Revision, Timing]]) -> tuple[int
     return min(years), max(years)
 
 
-def _zones_used(
-    trip: Trip, timed: list[tuple[Event, Revision, Timing]]
-) -> dict[str, list[datetime]]:
-    """Map each zone written as a TZID (and the trip's zone) to its instants, sorted by name."""
-    instants: dict[str, list[datetime]] = {trip.zone: []}
-    for _, _, timing in timed:
+def _zones_used(home: str | None, timings: Iterable[Timing]) -> dict[str, list[datetime]]:
+    """Map each zone written as a TZID (and *home*) to its instants, sorted by zone name."""
+    instants: dict[str, list[datetime]] = {} if home is None else {home: []}
+    for timing in timings:
         for moment in (timing.start, timing.end):
             if isinstance(moment, datetime):
                 written = _tz(_writable(moment))

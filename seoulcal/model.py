@@ -45,6 +45,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -450,6 +451,16 @@ class Event(_Model):
 
 
 @dataclass(frozen=True, slots=True)
+class _TripIndex:
+    members_source: tuple[Member, ...]
+    venues_source: tuple[Venue, ...]
+    members: dict[str, Member]
+    venues: dict[str, Venue]
+    names: dict[str, frozenset[str]]
+    """Per member id: the names that make an event theirs (everyone, their id, their groups)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Timing:
     """An event's time resolved against its trip: what calendars and agendas show.
 
@@ -562,19 +573,45 @@ class Trip(_Model):
 
     # --- lookups ---
 
+    @cached_property
+    def _cached_index(self) -> _TripIndex:
+        return _TripIndex(
+            members_source=self.members,
+            venues_source=self.venues,
+            members={member.id: member for member in self.members},
+            venues={venue.id: venue for venue in self.venues},
+            names={
+                member.id: frozenset({EVERYONE, member.id, *member.groups})
+                for member in self.members
+            },
+        )
+
+    @property
+    def _index(self) -> _TripIndex:
+        """Lookups by id, built once per trip (a trip is frozen).
+
+        ``model_copy`` copies the cache along with the fields, so a copy with other members or
+        venues builds its own.
+        """
+        index = self._cached_index
+        if index.members_source is not self.members or index.venues_source is not self.venues:
+            del self.__dict__["_cached_index"]
+            index = self._cached_index
+        return index
+
     def member(self, member_id: str) -> Member:
         """Return the member with id *member_id*."""
-        for member in self.members:
-            if member.id == member_id:
-                return member
+        found = self._index.members.get(member_id)
+        if found is not None:
+            return found
         known = ", ".join(m.id for m in self.members) or "none"
         raise NotFoundError(f"no member {member_id!r} in trip {self.id!r}; members: {known}")
 
     def venue(self, venue_id: str) -> Venue:
         """Return the venue with id *venue_id*."""
-        for venue in self.venues:
-            if venue.id == venue_id:
-                return venue
+        found = self._index.venues.get(venue_id)
+        if found is not None:
+            return found
         raise NotFoundError(f"no venue {venue_id!r} in trip {self.id!r}")
 
     def venue_of(self, event: Event) -> Venue | None:
@@ -584,8 +621,10 @@ class Trip(_Model):
     def attends(self, member: Member | str, event: Event) -> bool:
         """Tell whether *member* attends *event* (directly, by group, or as everyone)."""
         who = self.member(member) if isinstance(member, str) else member
-        names = {EVERYONE, who.id, *who.groups}
-        return any(name in names for name in event.attendees)
+        names = self._index.names.get(who.id)
+        if names is None or self._index.members.get(who.id) is not who:  # not this trip's own
+            names = frozenset({EVERYONE, who.id, *who.groups})
+        return not names.isdisjoint(event.attendees)
 
     def events_for(self, member: Member | str | None = None) -> tuple[Event, ...]:
         """Return the events *member* attends (all events for ``None``), in time order."""

@@ -417,3 +417,13 @@ def test_pytz_tzinfo_whose_rounded_lmt_equals_a_reading_still_makes_no_choice():
     zone = pytz.timezone("America/Denver")
     with pytest.raises(ValueError, match="happens twice"):
         exact(datetime(2024, 11, 3, 1, 30, tzinfo=zone), datetime(2024, 11, 3, 3, tzinfo=zone))
+
+
+def test_lookups_follow_a_copy_with_other_venues(small):
+    trip = Trip.model_validate(small)
+    assert trip.venue("hall").id == "hall"  # builds the lookups
+    extra = trip.venues[0].model_copy(update={"id": "annex"})
+    copy = trip.model_copy(update={"venues": (*trip.venues, extra)})
+    assert copy.venue("annex") is extra
+    with pytest.raises(seoulcal.NotFoundError):
+        trip.venue("annex")
