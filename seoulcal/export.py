@@ -180,6 +180,7 @@ class CalendarWriter:
         self._heads: dict[Language, tuple[bytes, bytes] | None] = {}
         self._instants: dict[int, list[tuple[str, datetime]]] = {}
         self._checked: set[tuple[int, int, int]] = set()
+        self._member_events: tuple[Member, list[Event]] | None = None
         self._keep: list[Event] = []  # keeps id()-keyed events alive while cached
 
     def calendar(
@@ -192,9 +193,7 @@ class CalendarWriter:
         """Return the bytes of ``trip_calendar(trip, member=..., lang=..., ...)``."""
         trip = self.trip
         who = trip.member(member) if isinstance(member, str) else member
-        events = (
-            self._ordered if who is None else [e for e in self._ordered if trip.attends(who, e)]
-        )
+        events = self._ordered if who is None else self._events_of(who)
         chosen = _chosen(trip, events, self._revisions, extra_events)
         timed = [(event, revision, self._timing(event)) for event, revision in chosen]
         timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
@@ -214,6 +213,14 @@ class CalendarWriter:
         )
         parts.append(self._END)
         return b"".join(parts)
+
+    def _events_of(self, who: Member) -> list[Event]:
+        """Return the trip's events *who* attends, in time order (kept for the next language)."""
+        cached = self._member_events
+        if cached is None or cached[0] is not who:
+            events = [event for event in self._ordered if self.trip.attends(who, event)]
+            cached = self._member_events = (who, events)
+        return cached[1]
 
     def _head(self, who: Member | None, lang: Language) -> bytes:
         """Render the calendar's properties: the shared part once, the name lines each time."""

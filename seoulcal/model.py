@@ -620,9 +620,10 @@ class Trip(_Model):
 
     def attends(self, member: Member | str, event: Event) -> bool:
         """Tell whether *member* attends *event* (directly, by group, or as everyone)."""
+        index = self._index
         who = self.member(member) if isinstance(member, str) else member
-        names = self._index.names.get(who.id)
-        if names is None or self._index.members.get(who.id) is not who:  # not this trip's own
+        names = index.names.get(who.id)
+        if names is None or index.members.get(who.id) is not who:  # not this trip's own
             names = frozenset({EVERYONE, who.id, *who.groups})
         return not names.isdisjoint(event.attendees)
 
