@@ -606,6 +606,8 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
 ) -> _Plan:
     """Make the site's files, handing each to *output* as soon as it is made."""
     previous = _read_state(outdir / STATE_FILE, trip)
+    # A first build has no member states to read: skip a thousand look-ups of missing files.
+    first_build = not outdir.exists()
     archive = _archive(trip, previous)
     known = {venue.id for venue in trip.venues}
     missing = {v.id: v for _, v in archive.values() if v is not None and v.id not in known}
@@ -648,7 +650,7 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         output.add(f"{MEMBER_DIR}/index.html", members_folder_page(trip))
     for member in trip.members:
         folder, site = _member_site(trip, member, base_url=base_url, secret=secret)
-        before = _read_state(outdir / folder / STATE_FILE, trip)
+        before = {} if first_build else _read_state(outdir / folder / STATE_FILE, trip)
         scope = _scope(
             trip,
             member,
