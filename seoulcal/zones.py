@@ -16,6 +16,7 @@ __all__ = [
     "UTC",
     "Observance",
     "is_utc",
+    "normalize_datetime",
     "observances",
     "parse_zoned",
     "resolve_wall_time",
