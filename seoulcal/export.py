@@ -1,7 +1,9 @@
 """Calendar export: a trip as an iCalendar object that every client reads the same way.
 
 This is the only module that imports :mod:`icalendar`, and it never writes content lines by hand:
-icalendar escapes, folds (at 75 octets, on character boundaries) and ends lines (CRLF).
+icalendar folds (at 75 octets, on character boundaries), ends lines (CRLF) and encodes parameters.
+TEXT values are escaped by :class:`_Text`, which follows RFC 5545 where icalendar's ``vText`` turns
+a backslash before N into a line break.
 
 What it guarantees, by the requirement ids of ``shared/research/clients.md``:
 
