@@ -26,6 +26,7 @@ __all__ = [
     "REFRESH",
     "CalendarWriter",
     "Revision",
+    "calendar_name",
     "event_calendar",
     "event_uid",
     "trip_calendar",
@@ -34,8 +35,9 @@ __all__ = [
 ]
 
 import uuid
+from calendar import monthrange
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -232,7 +234,7 @@ class CalendarWriter:
         if shared is None:  # pragma: no cover - icalendar did not keep the two lines together
             return self._strip(_feed_head(self.trip, who, lang).to_ical())
         holder = icalendar.Calendar()
-        name = _feed_name(self.trip, who, lang)
+        name = calendar_name(self.trip, who, lang)
         holder.add("name", _Text(name))
         holder.add("x-wr-calname", _Text(name))
         lines = holder.to_ical()
@@ -297,16 +299,17 @@ def _calendar_head(lang: Language) -> icalendar.Calendar:
     return calendar
 
 
-def _feed_name(trip: Trip, who: Member | None, lang: Language) -> str:
+def calendar_name(trip: Trip, member: Member | None, lang: Language) -> str:
+    """Return the name a calendar carries (NAME, X-WR-CALNAME): the trip's, plus the member's."""
     name = trip.name.pick(lang)
-    return name if who is None else f"{name} · {who.name.pick(lang)}"
+    return name if member is None else f"{name} · {member.name.pick(lang)}"
 
 
 def _feed_head(
     trip: Trip, who: Member | None, lang: Language, *, name: str | None = None
 ) -> icalendar.Calendar:
     """Return a feed calendar with its properties and no components yet."""
-    name = _feed_name(trip, who, lang) if name is None else name
+    name = calendar_name(trip, who, lang) if name is None else name
     calendar = _calendar_head(lang)
     calendar.add("name", _Text(name))
     calendar.add("x-wr-calname", _Text(name))
@@ -555,14 +558,13 @@ def _occurrences(
     for year in range(start.year, last_year + 2):
         days = [
             day
-            for day in range(1, 32)
-            if _valid(year, month, day) and datetime(year, month, day).weekday() == weekday  # noqa: DTZ001
+            for day in range(1, monthrange(year, month)[1] + 1)
+            if date(year, month, day).weekday() == weekday
         ]
-        if not days or (week > 0 and week > len(days)):
-            continue
+        if week > len(days):
+            continue  # no fifth such weekday this year
         local = datetime.combine(
-            datetime(year, month, days[-1] if week < 0 else days[week - 1]).date(),  # noqa: DTZ001
-            start.time(),
+            date(year, month, days[week if week < 0 else week - 1]), start.time()
         )
         if local < start:
             continue
@@ -570,14 +572,6 @@ def _occurrences(
             break
         found.append(local)
     return found
-
-
-def _valid(year: int, month: int, day: int) -> bool:
-    try:
-        datetime(year, month, day)  # noqa: DTZ001 - a calendar check, no zone involved
-    except ValueError:
-        return False
-    return True
 
 
 def _verify(reading: _ZoneReading, name: str, first_year: int, last_year: int) -> None:

@@ -90,7 +90,14 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from seoulcal.errors import PublishError, TripError
-from seoulcal.export import CalendarWriter, Revision, event_calendar, event_uid, trip_calendar
+from seoulcal.export import (
+    CalendarWriter,
+    Revision,
+    calendar_name,
+    event_calendar,
+    event_uid,
+    trip_calendar,
+)
 from seoulcal.model import EVERYONE, Event, Member, Venue
 from seoulcal.site import Feed, Pages, members_folder_page
 
@@ -568,11 +575,6 @@ class _Plan:
     """Building again from the states just made, with the same inputs, would change no byte."""
 
 
-def _feed_name(trip: Trip, lang: Language, member: Member | None) -> str:
-    name = trip.name.pick(lang)
-    return name if member is None else f"{name} · {member.name.pick(lang)}"
-
-
 def _member_site(
     trip: Trip, member: Member, *, base_url: str, secret: bytes | None
 ) -> tuple[str, MemberSite]:
@@ -581,7 +583,7 @@ def _member_site(
     feeds = []
     for lang in LANGUAGES:
         name = f"{trip.id}.{lang}.ics"
-        feeds.append(Feed(lang, _feed_name(trip, lang, member), name, base_url + folder + name))
+        feeds.append(Feed(lang, calendar_name(trip, member, lang), name, base_url + folder + name))
     return folder, MemberSite(member.id, base_url + folder, tuple(feeds))
 
 
@@ -636,7 +638,7 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     for lang in LANGUAGES:
         path = f"{trip.id}.{lang}.ics"
         output.add(path, public.calendar(lang))
-        feeds.append(Feed(lang, _feed_name(trip, lang, None), path, base_url + path))
+        feeds.append(Feed(lang, calendar_name(trip, None, lang), path, base_url + path))
     for uid, event in public.live.items():
         for lang in LANGUAGES:
             calendar = event_calendar(trip, event, lang=lang, revision=public.revisions[uid])

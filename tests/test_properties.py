@@ -16,6 +16,7 @@ import pytest
 import pytz
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from ics_rules import physical_lines, unfold
 from pydantic import ValidationError
 from strategies import (
     CONTROL_CHARACTERS,
@@ -58,24 +59,6 @@ def _settings(examples: int) -> settings:
 
 
 # --- reading a calendar back ---------------------------------------------------------------------
-
-
-def physical_lines(data: bytes) -> list[bytes]:
-    """Split iCalendar bytes at CRLF; the empty piece after the final CRLF is dropped."""
-    assert data.endswith(b"\r\n")
-    return data[:-2].split(b"\r\n")
-
-
-def content_lines(data: bytes) -> list[str]:
-    """Unfold iCalendar bytes into content lines (RFC 5545 §3.1)."""
-    lines: list[str] = []
-    for raw in physical_lines(data):
-        line = raw.decode("utf-8")
-        if line[:1] in {" ", "\t"}:
-            lines[-1] += line[1:]
-        else:
-            lines.append(line)
-    return lines
 
 
 def split_content_line(line: str) -> tuple[str, list[tuple[str, str]], str]:
@@ -281,7 +264,7 @@ def check_structure(data: bytes, expected_events: int) -> None:
         assert b"\r" not in line, line
         assert b"\n" not in line, line
         line.decode("utf-8")  # folds fall between characters, never inside one
-    lines = content_lines(data)
+    lines = unfold(data)
     assert lines[0] == "BEGIN:VCALENDAR"
     assert lines[-1] == "END:VCALENDAR"
     assert lines.count("BEGIN:VCALENDAR") == 1
@@ -330,7 +313,7 @@ def tzids_used_and_defined(lines: list[str]) -> tuple[set[str], list[str]]:
 @example(trip=edge_trip(), lang="en")
 def test_every_tzid_has_a_matching_vtimezone(trip, lang):
     data = trip.to_ics(lang=lang)
-    used, defined = tzids_used_and_defined(content_lines(data))
+    used, defined = tzids_used_and_defined(unfold(data))
     assert len(defined) == len(set(defined))
     assert used <= set(defined)
     for name in defined:
@@ -619,7 +602,7 @@ def test_pytz_zones_give_the_same_calendar(name, year, data):
     }
     written = {
         line.split(":", 1)[1]
-        for line in content_lines(expected)
+        for line in unfold(expected)
         if line.startswith(("TZOFFSETFROM:", "TZOFFSETTO:"))
     }
     assert written <= {_offset_text(offset) for offset in real}
