@@ -175,9 +175,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         secret=secret,
         retention=_retention(args.keep_cancelled),
+        jobs=_jobs(args.jobs),
     )
     _report_build(report)
     return EXIT_OK
+
+
+def _jobs(count: int | None) -> int | None:
+    if count is not None and count < 1:
+        raise _UsageError(f"--jobs {count}: give a number of processes, 1 or more")
+    return count
 
 
 def _serve_root(args: argparse.Namespace, *, building: bool) -> tuple[Path, Path | None]:
@@ -334,6 +341,13 @@ def build_parser() -> argparse.ArgumentParser:
         "need it; http://127.0.0.1:8000/ if absent, for 'seoulcal serve')",
     )
     publish_options(sub)
+    sub.add_argument(
+        "--jobs",
+        metavar="N",
+        type=int,
+        help="processes that share out the members' files (one per CPU; the files are the same "
+        "for any N)",
+    )
 
     sub = command(
         "serve",

@@ -330,7 +330,6 @@ class Member(_Model):
     """True for placeholder roles that stand in for a real roster."""
 
 
-
 class DayPart(StrEnum):
     """A part of the day, for items that are dated but not timed."""
 

@@ -100,6 +100,7 @@ from seoulcal.export import (
 )
 from seoulcal.model import EVERYONE, Event, Member, Venue
 from seoulcal.site import Feed, Pages, members_folder_page
+from seoulcal.workers import Worker, available_cpus, can_fork
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -125,6 +126,7 @@ _FINGERPRINT_REVISION = Revision(0, datetime(2000, 1, 1, tzinfo=UTC))
 _ONE_SECOND = timedelta(seconds=1)
 _TOKEN_BYTES = 20  # 160 bits
 _QUEUED_FILES = 64
+_MEMBERS_PER_PROCESS = 50  # fewer members than this per process: forking costs more than it saves
 
 EntryState = Literal["live", "withdrawn", "dropped"]
 
@@ -223,6 +225,8 @@ class BuildReport:
     """Ids of cancelled events dropped from the public calendars after the retention period."""
     members: tuple[MemberSite, ...]
     warnings: tuple[str, ...]
+    processes: int = 1
+    """How many processes rendered the site (members are shared out between them)."""
 
 
 # --- state ----------------------------------------------------------------------------------------
@@ -573,6 +577,9 @@ class _Plan:
     members: list[MemberSite]
     settled: bool
     """Building again from the states just made, with the same inputs, would change no byte."""
+    parts: list[_Files]
+    """The files other processes made (for :meth:`_Output.publish`)."""
+    processes: int
 
 
 def _member_site(
@@ -597,6 +604,77 @@ def _settled(scope: _Scope) -> bool:
     return all(entry.state != "withdrawn" for entry in scope.entries.values())
 
 
+def _processes(requested: int | None, members: int) -> int:
+    """Return how many processes share out *members* (*requested*: ``None`` for one per CPU)."""
+    wanted = available_cpus() if requested is None else requested
+    useful = max(1, members // _MEMBERS_PER_PROCESS) if requested is None else members
+    count = max(1, min(wanted, useful))
+    return count if count == 1 or can_fork() else 1
+
+
+def _share(members: Sequence[Member], count: int) -> list[Sequence[Member]]:
+    """Split *members* into *count* runs of nearly equal length, in order."""
+    total = len(members)
+    return [members[at * total // count : (at + 1) * total // count] for at in range(count)]
+
+
+@dataclass(slots=True)
+class _Members:
+    """How to render members' files: everything the members of one build share."""
+
+    trip: Trip
+    outdir: Path
+    first_build: bool
+    archive: Mapping[str, tuple[Event, Venue | None]]
+    ordered: Sequence[tuple[str, Event]]
+    fingerprints: _Fingerprints
+    writers: dict[tuple[tuple[str, Revision], ...], CalendarWriter]
+    seed: Mapping[str, _Entry]
+    retention: timedelta
+    pages: Pages
+    base_url: str
+    secret: bytes | None
+    entry_texts: dict[tuple[str, _Entry], str] = field(default_factory=dict)
+
+    def render(self, members: Sequence[Member], output: _Output) -> tuple[list[MemberSite], bool]:
+        """Hand *members*' files to *output*; return their sites and whether all are settled."""
+        trip = self.trip
+        sites = []
+        settled = True
+        for member in members:
+            folder, site = _member_site(trip, member, base_url=self.base_url, secret=self.secret)
+            state = self.outdir / folder / STATE_FILE
+            previous = {} if self.first_build else _read_state(state, trip)
+            scope = _scope(
+                trip,
+                member,
+                previous,
+                self.archive,
+                ordered=self.ordered,
+                fingerprints=self.fingerprints,
+                writers=self.writers,
+                seed=self.seed,
+                retention=self.retention,
+                keep_data=False,
+            )
+            settled = settled and _settled(scope)
+            for feed in site.feeds:
+                output.add(folder + feed.href, scope.calendar(feed.lang))
+            page = self.pages.member_page(member, site.feeds, root_href="../../")
+            output.add(folder + "index.html", page)
+            output.add(folder + STATE_FILE, _state_bytes(trip, scope.entries, self.entry_texts))
+            sites.append(site)
+        return sites, settled
+
+    def render_apart(
+        self, members: Sequence[Member], output: _Output
+    ) -> tuple[list[MemberSite], bool, _Files]:
+        """Render *members* with an output of their own (in a worker process): also its files."""
+        own = output.sibling()
+        sites, settled = self.render(members, own)
+        return sites, settled, own.files()
+
+
 def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     trip: Trip,
     outdir: Path,
@@ -605,11 +683,15 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     base_url: str,
     secret: bytes | None,
     retention: timedelta,
+    jobs: int | None,
 ) -> _Plan:
-    """Make the site's files, handing each to *output* as soon as it is made."""
+    """Make the site's files, handing each to *output* as soon as it is made.
+
+    The members are shared out between this process and forked workers (one per CPU, see
+    :mod:`seoulcal.workers`); every process renders the same bytes for a member, so the site
+    does not depend on how they were shared.
+    """
     previous = _read_state(outdir / STATE_FILE, trip)
-    # A first build has no member states to read: skip a thousand look-ups of missing files.
-    first_build = not outdir.exists()
     archive = _archive(trip, previous)
     known = {venue.id for venue in trip.venues}
     missing = {v.id: v for _, v in archive.values() if v is not None and v.id not in known}
@@ -620,7 +702,6 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     fingerprints = _Fingerprints(trip)
     fingerprints.learn(trip, list(trip.events))
     pages = Pages(trip)
-    entry_texts: dict[tuple[str, _Entry], str] = {}
     public = _scope(
         trip,
         None,
@@ -633,45 +714,65 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         retention=retention,
         keep_data=True,
     )
-    settled = _settled(public)
+    members = _Members(
+        trip,
+        outdir,
+        # A first build has no member states to read: skip a thousand look-ups of missing files.
+        first_build=not outdir.exists(),
+        archive=archive,
+        ordered=ordered,
+        fingerprints=fingerprints,
+        writers=writers,
+        seed=public.entries,
+        retention=retention,
+        pages=pages,
+        base_url=base_url,
+        secret=secret,
+    )
+    # The public files first: rendering them fills the caches of events, zones and agenda items
+    # that every member's files draw on, before any worker is forked with a copy of them.
+    public_files: list[tuple[str, bytes]] = []
     feeds = []
     for lang in LANGUAGES:
         path = f"{trip.id}.{lang}.ics"
-        output.add(path, public.calendar(lang))
+        public_files.append((path, public.calendar(lang)))
         feeds.append(Feed(lang, calendar_name(trip, None, lang), path, base_url + path))
     for uid, event in public.live.items():
         for lang in LANGUAGES:
             calendar = event_calendar(trip, event, lang=lang, revision=public.revisions[uid])
-            output.add(f"{EVENTS_DIR}/{event.id}.{lang}.ics", bytes(calendar.to_ical()))
-    output.add("index.html", pages.public_page("ko", feeds, other_language_href="index.en.html"))
-    output.add("index.en.html", pages.public_page("en", feeds, other_language_href="index.html"))
-    output.add(STATE_FILE, _state_bytes(trip, public.entries))
-
-    members = []
+            public_files.append((f"{EVENTS_DIR}/{event.id}.{lang}.ics", bytes(calendar.to_ical())))
+    public_files.append(
+        ("index.html", pages.public_page("ko", feeds, other_language_href="index.en.html"))
+    )
+    public_files.append(
+        ("index.en.html", pages.public_page("en", feeds, other_language_href="index.html"))
+    )
+    public_files.append((STATE_FILE, _state_bytes(trip, public.entries)))
     if trip.members:  # a page, not a listing, for hosts that list folders: tokens stay hidden
-        output.add(f"{MEMBER_DIR}/index.html", members_folder_page(trip))
-    for member in trip.members:
-        folder, site = _member_site(trip, member, base_url=base_url, secret=secret)
-        before = {} if first_build else _read_state(outdir / folder / STATE_FILE, trip)
-        scope = _scope(
-            trip,
-            member,
-            before,
-            archive,
-            ordered=ordered,
-            fingerprints=fingerprints,
-            writers=writers,
-            seed=public.entries,
-            retention=retention,
-            keep_data=False,
+        public_files.append((f"{MEMBER_DIR}/index.html", members_folder_page(trip)))
+
+    shares = _share(trip.members, _processes(jobs, len(trip.members)))
+    workers: list[Worker[tuple[list[MemberSite], bool, _Files]]] = []
+    try:
+        # Fork before this process starts its writer thread: the workers get no thread's locks.
+        workers.extend(
+            Worker.start(functools.partial(members.render_apart, share, output))
+            for share in shares[1:]
         )
-        settled = settled and _settled(scope)
-        for feed in site.feeds:
-            output.add(folder + feed.href, scope.calendar(feed.lang))
-        output.add(folder + "index.html", pages.member_page(member, site.feeds, root_href="../../"))
-        output.add(folder + STATE_FILE, _state_bytes(trip, scope.entries, entry_texts))
-        members.append(site)
-    return _Plan(public, members, settled)
+        for path, data in public_files:
+            output.add(path, data)
+        sites, settled = members.render(shares[0], output)
+        settled = settled and _settled(public)
+        parts = []
+        for worker in workers:
+            more, their_settled, files = worker.result()
+            sites.extend(more)
+            settled = settled and their_settled
+            parts.append(files)
+    finally:
+        for worker in workers:
+            worker.stop()
+    return _Plan(public, sites, settled, parts, len(shares))
 
 
 # --- writing: lock, staging folder, exchange ------------------------------------------------------
@@ -819,6 +920,17 @@ def _sync(folder: Path) -> None:
         os.close(handle)
 
 
+@dataclass(frozen=True, slots=True)
+class _Files:
+    """What one process's :class:`_Output` did with its files (sent back by a worker)."""
+
+    written: list[str]
+    kept: list[str]
+    staged: bool
+    """Whether it opened the staging folder, so that its kept files are linked there."""
+    directories: set[Path]
+
+
 class _Output:
     """The new site's files, taken one at a time as the build makes them.
 
@@ -830,25 +942,43 @@ class _Output:
     build renders the next ones (file system calls release the GIL); at most
     :data:`_QUEUED_FILES` files wait for it, so memory stays flat whatever the site's size. Its
     first error stops the build: the next :meth:`add` or :meth:`publish` raises it.
+
+    Worker processes write with a :meth:`sibling` each: the same staging folder, opened by
+    whichever process needs it first; :meth:`publish` links what the others only remembered.
     """
 
-    def __init__(self, outdir: Path) -> None:
-        """Take the files of a new site for *outdir*."""
+    def __init__(
+        self,
+        outdir: Path,
+        *,
+        existing: dict[str, Path] | None = None,
+        staging: Path | None = None,
+    ) -> None:
+        """Take the files of a new site for *outdir* (the writer thread starts with the first)."""
         self.outdir = outdir
-        self.existing = _scan(outdir)
+        self.existing = _scan(outdir) if existing is None else existing
+        self.staging_path = (
+            outdir.parent / f".{outdir.name}.staging-{os.getpid()}" if staging is None else staging
+        )
         self.staging: Path | None = None
         self.written: list[str] = []
         self.kept: list[str] = []
         self._directories: set[Path] = set()
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=_QUEUED_FILES)
         self._error: Exception | None = None
-        self._writer = threading.Thread(target=self._write_all, name="seoulcal-writer")
-        self._writer.start()
+        self._writer: threading.Thread | None = None
+
+    def sibling(self) -> _Output:
+        """Return an output for another process of the same build (same site, same staging)."""
+        return _Output(self.outdir, existing=self.existing, staging=self.staging_path)
 
     def add(self, rel: str, data: bytes) -> None:
         """Add the file *rel* (a relative POSIX path) with *data*."""
         if self._error is not None:
             raise self._error
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_all, name="seoulcal-writer")
+            self._writer.start()
         self._queue.put((rel, data))
 
     def _write_all(self) -> None:
@@ -862,7 +992,7 @@ class _Output:
 
     def _stop(self) -> None:
         """Wait until every queued file is taken, and stop the writer thread."""
-        if self._writer.is_alive():
+        if self._writer is not None and self._writer.is_alive():
             self._queue.put(None)
             self._writer.join()
 
@@ -879,8 +1009,8 @@ class _Output:
         self.written.append(rel)
 
     def _open(self) -> Path:
-        staging = self.outdir.parent / f".{self.outdir.name}.staging-{os.getpid()}"
-        staging.mkdir(mode=0o755)
+        staging = self.staging_path
+        staging.mkdir(mode=0o755, exist_ok=True)  # another process of the build may have made it
         self.staging = staging
         self._directories.add(staging)
         for rel in self.kept:
@@ -894,28 +1024,43 @@ class _Output:
             self._directories.add(target.parent)
         return target
 
-    def publish(self) -> tuple[list[str], list[str], list[str]]:
-        """Put the new site in place (unless nothing changed); return (written, kept, removed)."""
+    def files(self) -> _Files:
+        """Finish writing; return what was done with the files (a worker's share of the site)."""
         self._stop()
         if self._error is not None:
             raise self._error
-        made = {*self.written, *self.kept}
+        return _Files(self.written, self.kept, self.staging is not None, self._directories)
+
+    def publish(self, parts: Sequence[_Files] = ()) -> tuple[list[str], list[str], list[str]]:
+        """Put the new site in place (unless nothing changed); return (written, kept, removed).
+
+        *parts* are the workers' files, all finished.
+        """
+        own = self.files()
+        parts = [own, *parts]
+        written = sorted(rel for part in parts for rel in part.written)
+        kept = sorted(rel for part in parts for rel in part.kept)
+        made = {*written, *kept}
         removed = sorted(rel for rel in self.existing if rel not in made)
-        if self.staging is None and not removed:
-            return [], sorted(self.kept), []
+        if not removed and not any(part.staged for part in parts):
+            return [], kept, []
         staging = self.staging if self.staging is not None else self._open()
+        for part in parts[1:]:
+            self._directories.update(part.directories)
+            if not part.staged:  # the worker only remembered these: link them now
+                for rel in part.kept:
+                    _link_or_copy(self.existing[rel], self._target(staging, rel))
         for directory in sorted(self._directories, key=lambda p: len(p.parts), reverse=True):
             directory.chmod(0o755)
         _sync(staging)  # every byte is durable before the new site becomes visible
         _swap(staging, self.outdir)
         _fsync_dir(self.outdir.parent)
-        return sorted(self.written), sorted(self.kept), removed
+        return written, kept, removed
 
     def discard(self) -> None:
-        """Remove the staging folder (after the swap, the old site), if any."""
+        """Remove the staging folder (after the swap, the old site), if any process made it."""
         self._stop()
-        if self.staging is not None:
-            shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self.staging_path, ignore_errors=True)
 
 
 def _same(path: Path, data: bytes) -> bool:
@@ -1013,19 +1158,23 @@ def _write_record(handle: int, record: dict[str, str] | None) -> None:
 # --- the build ------------------------------------------------------------------------------------
 
 
-def build_site(
+def build_site(  # noqa: PLR0913 - keyword-only options of one call
     trip: Trip,
     outdir: str | Path,
     *,
     base_url: str | None = None,
     secret: bytes | None = None,
     retention: timedelta = DEFAULT_RETENTION,
+    jobs: int | None = None,
 ) -> BuildReport:
     """Build (or rebuild) *trip*'s site in *outdir* and return what changed.
 
     *base_url* is the address the folder will have on the web (subscribe links need it); without
     it, links point to :data:`LOCAL_BASE_URL`. *secret* keys the member tokens (see
     :func:`member_token`). Events removed since the last build stay as cancelled for *retention*.
+    *jobs* is how many processes share out the members' files (``None``: one per CPU, at least
+    50 members each, and one wherever forking is unsafe: on Windows or while other threads run);
+    the site's bytes are the same for any value.
     """
     warnings: list[str] = []
     if base_url is None:
@@ -1049,6 +1198,8 @@ def build_site(
         )
     if retention < timedelta(0):
         raise PublishError(f"retention {retention} must not be negative")
+    if jobs is not None and jobs < 1:
+        raise PublishError(f"jobs {jobs}: give at least 1 process (or none, for one per CPU)")
     target = Path(outdir).absolute()
     inputs = _inputs_digest(trip, base_url=base, secret=secret, retention=retention)
     with _locked(target) as lock:
@@ -1062,8 +1213,16 @@ def build_site(
         _write_record(lock, None)
         output = _Output(target)
         try:
-            plan = _plan(trip, target, output, base_url=base, secret=secret, retention=retention)
-            written, kept, removed = output.publish()
+            plan = _plan(
+                trip,
+                target,
+                output,
+                base_url=base,
+                secret=secret,
+                retention=retention,
+                jobs=jobs,
+            )
+            written, kept, removed = output.publish(plan.parts)
         finally:
             output.discard()
         if plan.settled or not (written or removed):
@@ -1080,6 +1239,7 @@ def build_site(
         dropped=tuple(plan.public.dropped),
         members=tuple(plan.members),
         warnings=tuple(warnings),
+        processes=plan.processes,
     )
 
 

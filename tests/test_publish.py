@@ -508,6 +508,158 @@ def test_a_damaged_state_is_reported_not_ignored(trip, tmp_path):
     assert snapshot(root) == before
 
 
+# --- members shared out between processes --------------------------------------------------------
+
+forking = pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes fork: POSIX only")
+
+
+def contents(root: Path) -> dict[str, bytes]:
+    return {rel: data for rel, (data, _, _) in snapshot(root).items()}
+
+
+def steps(trip):
+    """A build, then updates of every kind: each is built in turn by the tests below."""
+    narrowed = with_events(
+        trip,
+        [
+            item.model_copy(update={"attendees": ("core",)}) if item.id == "sphere-visit" else item
+            for item in trip.events
+        ],
+    )
+    return [
+        trip,
+        later(moved(trip, PAVILION), 1),
+        later(without(moved(trip, PAVILION), "sphere-visit"), 2),
+        later(narrowed, 3),
+        later(narrowed, 40),
+    ]
+
+
+@forking
+@pytest.mark.parametrize("jobs", [2, 3, 7])
+def test_workers_build_the_same_site_as_one_process(trip, tmp_path, jobs):
+    one, many = tmp_path / "one", tmp_path / "many"
+    for version in steps(trip):
+        alone = build(version, one, jobs=1)
+        shared = build(version, many, jobs=jobs)
+        assert (alone.processes, shared.processes) == (1, jobs)
+        assert contents(many) == contents(one)
+        assert shared.members == alone.members  # in the trip's order
+        assert (shared.written, shared.kept, shared.removed) == (
+            alone.written,
+            alone.kept,
+            alone.removed,
+        )
+        assert (shared.revised, shared.cancelled, shared.dropped) == (
+            alone.revised,
+            alone.cancelled,
+            alone.dropped,
+        )
+    assert not build(steps(trip)[-1], many, jobs=jobs).changed
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".many.lock", ".one.lock", "many", "one"]
+
+
+@forking
+@pytest.mark.parametrize("member_id", ["mayor", "press-pool"])
+def test_files_one_process_kept_are_linked_when_another_writes(trip, tmp_path, member_id):
+    """Only one member's files change: the other processes' files stay, with their inodes."""
+    root = tmp_path / "site"
+    build(trip, root, jobs=3)
+    before = snapshot(root)
+    renamed = trip.model_copy(
+        update={
+            "members": tuple(
+                m.model_copy(update={"name": m.name.model_copy(update={"en": "A new name"})})
+                if m.id == member_id
+                else m
+                for m in trip.members
+            )
+        }
+    )
+    report = build(renamed, root, jobs=3)
+    after = snapshot(root)
+    assert set(after) == set(before)
+    folder = member_folder(trip, member_id)
+    assert report.written
+    assert all(rel.startswith(folder) for rel in report.written)
+    for rel, (data, inode, mtime) in before.items():
+        if not rel.startswith(folder):
+            assert after[rel] == (data, inode, mtime), rel
+
+
+@forking
+def test_a_worker_failing_leaves_the_previous_site(trip, tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    build(trip, root)
+    before = snapshot(root)
+    last = trip.members[-1].id
+    real = publish.Pages.member_page
+
+    def failing(self, member, *args, **kwargs):
+        if member.id == last:  # rendered by the last worker
+            raise PublishError(f"{member.id}: the page cannot be made")
+        return real(self, member, *args, **kwargs)
+
+    monkeypatch.setattr(publish.Pages, "member_page", failing)
+    with pytest.raises(PublishError, match="the page cannot be made"):
+        build(later(moved(trip, PAVILION), 1), root, jobs=3)
+    assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+
+
+@forking
+def test_a_worker_killed_leaves_the_previous_site(trip, tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    build(trip, root)
+    before = snapshot(root)
+    last = trip.members[-1].id
+    real = publish.Pages.member_page
+
+    def dying(self, member, *args, **kwargs):
+        if member.id == last:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, member, *args, **kwargs)
+
+    monkeypatch.setattr(publish.Pages, "member_page", dying)
+    with pytest.raises(seoulcal.SeoulcalError, match="killed by signal 9"):
+        build(later(moved(trip, PAVILION), 1), root, jobs=2)
+    assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+
+
+def test_jobs_are_one_while_other_threads_run(trip, tmp_path):
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        report = build(trip, tmp_path / "site", jobs=4)
+    finally:
+        release.set()
+        thread.join()
+    assert report.processes == 1
+
+
+def test_by_default_a_few_members_take_one_process(trip, tmp_path):
+    assert len(trip.members) < publish._MEMBERS_PER_PROCESS
+    assert build(trip, tmp_path / "site").processes == 1
+
+
+@pytest.mark.parametrize("jobs", [0, -2])
+def test_jobs_must_be_positive(trip, tmp_path, jobs):
+    with pytest.raises(PublishError, match=f"jobs {jobs}: give at least 1"):
+        build(trip, tmp_path / "site", jobs=jobs)
+    assert not (tmp_path / "site").exists()
+
+
+def test_cli_build_jobs(tmp_path, capsys):
+    root = tmp_path / "site"
+    assert cli.main(["build", str(root), "--jobs", "0"]) == cli.EXIT_INPUT
+    assert "--jobs 0: give a number of processes" in capsys.readouterr().err
+    assert not root.exists()
+    assert cli.main(["build", str(root), "--jobs", "3"]) == 0
+    assert "files written" in capsys.readouterr().out
+
+
 # --- crash safety and locking -----------------------------------------------------------------------
 
 

@@ -1,0 +1,151 @@
+"""Work split across processes: a function run in a forked child, its result sent back.
+
+A build renders each member's files independently of the others, so on a machine with several
+cores the members are shared out between the building process and forked children. Forking
+(rather than spawning) gives each child the parent's state as it is (the trip, the rendered
+events and pages) without pickling it or importing anything again; only the child's small result
+(or its exception) comes back, pickled, through a pipe.
+
+Forking is only safe in a process that runs no other thread (another thread may hold a lock that
+the child would inherit held), so :func:`can_fork` says no while other threads run: then the work
+is done in the process itself. A child dies with its parent (``PR_SET_PDEATHSIG`` on Linux), and
+:meth:`Worker.stop` kills and reaps a child that is no longer wanted.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Worker", "available_cpus", "can_fork"]
+
+import contextlib
+import ctypes
+import os
+import pickle
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from seoulcal.errors import SeoulcalError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+T = TypeVar("T")
+
+_PR_SET_PDEATHSIG = 1
+_CHUNK = 1 << 16
+
+
+def available_cpus() -> int:
+    """Return how many CPUs this process may run on (its affinity, where the system tells)."""
+    with contextlib.suppress(AttributeError, OSError):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    """Tell whether :meth:`Worker.start` may fork here: a POSIX system and no other thread."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this (child) process when its parent dies; exit if it is already gone."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before prctl: nobody wants the result
+        os._exit(1)
+
+
+def _payload(function: Callable[[], object]) -> bytes:
+    """Run *function*; return its result, or the exception it raised, pickled."""
+    try:
+        outcome: tuple[bool, object] = (True, function())
+    except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
+        outcome = (False, error)
+    try:
+        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)  # noqa: S301 - our own bytes; checks the parent can read them
+    except Exception as problem:  # noqa: BLE001 - an unpicklable result or error
+        detail = f"{type(outcome[1]).__name__}: {outcome[1]}" if not outcome[0] else repr(problem)
+        data = pickle.dumps((False, SeoulcalError(f"a worker process failed: {detail}")))
+    return data
+
+
+class Worker(Generic[T]):
+    """A function running in a forked child process.
+
+    :meth:`result` waits for the child and returns what the function returned, or raises what
+    it raised (exceptions that cannot be pickled come back as :class:`SeoulcalError` with their
+    message). Always end with :meth:`result` or :meth:`stop`.
+    """
+
+    def __init__(self, pid: int, reader: int) -> None:
+        """Wrap the child *pid* whose result will come on the pipe end *reader*."""
+        self.pid = pid
+        self._reader = reader
+        self._done = False
+
+    @classmethod
+    def start(cls, function: Callable[[], T]) -> Worker[T]:
+        """Fork a child that runs *function* (only where :func:`can_fork` says yes)."""
+        if not can_fork():
+            message = "internal: a worker process may only be forked from a single thread"
+            raise SeoulcalError(message)
+        parent = os.getpid()
+        reader, writer = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which coverage does not follow
+            code = 1
+            try:
+                os.close(reader)
+                _die_with_parent(parent)
+                data = _payload(function)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(writer, view[:_CHUNK]) :]
+                code = 0
+            finally:
+                os._exit(code)  # no atexit handlers, no buffers flushed: they are the parent's
+        os.close(writer)
+        return cls(pid, reader)
+
+    def result(self) -> T:
+        """Wait for the child; return its function's result or raise its exception."""
+        if self._done:
+            raise SeoulcalError("internal: a worker's result was already taken")
+        chunks = []
+        try:
+            while chunk := os.read(self._reader, _CHUNK):
+                chunks.append(chunk)
+        finally:
+            os.close(self._reader)
+            _, status = os.waitpid(self.pid, 0)
+            self._done = True
+        data = b"".join(chunks)
+        if not data or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            how = (
+                f"was killed by signal {os.WTERMSIG(status)}"
+                if os.WIFSIGNALED(status)
+                else f"exited with status {os.waitstatus_to_exitcode(status)}"
+            )
+            message = f"a worker process (pid {self.pid}) {how} before sending its result"
+            raise SeoulcalError(message)
+        ok, value = pickle.loads(data)  # noqa: S301 - written by our own child process
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]  # what the function returned
+
+    def stop(self) -> None:
+        """Kill the child if it is still running, and reap it (after :meth:`result`, nothing)."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self._reader)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)

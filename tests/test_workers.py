@@ -1,0 +1,124 @@
+"""Worker processes: results and errors come back from a forked child; children never linger."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+from seoulcal.errors import PublishError, SeoulcalError
+from seoulcal.workers import Worker, available_cpus, can_fork
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers fork: POSIX only")
+
+
+def gone(pid: int) -> bool:
+    """True once *pid* is neither running nor a zombie of ours."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_worker_returns_what_its_function_returned():
+    parent = os.getpid()
+    worker = Worker.start(lambda: {"pid": os.getpid(), "data": b"x" * 300_000})
+    result = worker.result()
+    assert result["pid"] not in {parent, 0}
+    assert result["data"] == b"x" * 300_000  # larger than a pipe's buffer
+    assert gone(worker.pid)
+
+
+def test_a_worker_sees_the_parent_state_as_it_was_when_forked():
+    state = {"members": list(range(5))}
+    worker = Worker.start(lambda: sum(state["members"]))
+    state["members"].append(100)  # after the fork: the child does not see it
+    assert worker.result() == 10
+
+
+def test_a_worker_raises_its_function_error_in_the_parent():
+    def fail() -> None:
+        raise PublishError("m/abc/index.html: no space left on device")
+
+    worker = Worker.start(fail)
+    with pytest.raises(PublishError, match="no space left"):
+        worker.result()
+    assert gone(worker.pid)
+
+
+def test_an_error_that_cannot_be_pickled_comes_back_with_its_message():
+    class LocalError(Exception):  # a local class cannot be pickled
+        pass
+
+    def fail() -> None:
+        raise LocalError("the disk is full")
+
+    with pytest.raises(SeoulcalError, match="a worker process failed: LocalError: the disk is"):
+        Worker.start(fail).result()
+
+
+def test_a_result_that_cannot_be_pickled_is_an_error():
+    with pytest.raises(SeoulcalError, match="a worker process failed"):
+        Worker.start(lambda: lambda: None).result()
+
+
+def test_a_killed_worker_is_an_error_naming_the_signal():
+    def die() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(SeoulcalError, match="killed by signal 9"):
+        Worker.start(die).result()
+
+
+def test_a_worker_that_exits_by_itself_is_an_error():
+    with pytest.raises(SeoulcalError, match="exited with status 3"):
+        Worker.start(lambda: os._exit(3)).result()
+
+
+def test_stop_kills_and_reaps_a_running_worker():
+    worker = Worker.start(lambda: time.sleep(60))
+    started = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - started < 10
+    assert gone(worker.pid)
+    worker.stop()  # twice is harmless
+
+
+def test_a_result_is_taken_once():
+    worker = Worker.start(lambda: 1)
+    assert worker.result() == 1
+    with pytest.raises(SeoulcalError, match="already taken"):
+        worker.result()
+
+
+def test_the_child_leaves_the_parent_output_alone(capfd):
+    sys.stdout.write("before the fork")  # buffered: the child must not write it again
+    Worker.start(lambda: None).result()
+    out, _ = capfd.readouterr()
+    assert out.count("before the fork") == 1
+
+
+def test_no_fork_while_another_thread_runs():
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert not can_fork()
+        with pytest.raises(SeoulcalError, match="single thread"):
+            Worker.start(lambda: None)
+    finally:
+        release.set()
+        thread.join()
+    assert can_fork()
+
+
+def test_available_cpus_is_what_this_process_may_use():
+    count = available_cpus()
+    assert count >= 1
+    if hasattr(os, "sched_getaffinity"):
+        assert count == len(os.sched_getaffinity(0))
