@@ -65,6 +65,7 @@ SEOULCAL = [str(BIN / "seoulcal")] if (BIN / "seoulcal").exists() else [PY, "-m"
 SECRET = "seoulcal-benchmark-secret-0123456789"  # noqa: S105
 BASE_URL = "https://bench.example.org/trip/"
 TRIP_ID = "bench-pavilion"
+FLOOR_NAME = "floor: create the same files (write_only.py)"
 
 
 # --- measuring one process ------------------------------------------------------------------------
@@ -337,6 +338,12 @@ def check_count(outdir: Path, expected: int) -> None:
     expect(found == expected, f"{outdir}: {found} calendars, expected {expected}")
 
 
+def check_copy(source: Path, copy: Path) -> None:
+    sizes = {rel: size for rel, (_, _, size) in snapshot(source).items()}
+    copied = {rel: size for rel, (_, _, size) in snapshot(copy).items()}
+    expect(copied == sizes, f"{copy}: not the same files as {source}")
+
+
 def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
     found = {}
     for directory, _, names in os.walk(root):
@@ -525,6 +532,24 @@ def w2(cfg: Config, work: Path) -> dict:
             runs=cfg.slow_runs,
         ),
     ]
+    # The file system's share: the same files created from memory, without rendering anything.
+    source = work / "w2-floor-source"
+    clear(source)
+    subprocess.run(
+        [*SEOULCAL, "build", str(source), "--trip", str(trip), "--base-url", BASE_URL],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    floor = work / "w2-floor"
+    contenders.append(
+        Contender(
+            FLOOR_NAME,
+            [PY, str(BENCH / "write_only.py"), str(source), str(floor)],
+            before=fresh(floor),
+            after=lambda: check_copy(source, floor),
+        )
+    )
     if have_node_peer():
         contenders.append(
             Contender(
@@ -1373,7 +1398,9 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
             f"(both languages) holding {w['vevents']:,} VEVENTs. `seoulcal build` writes the "
             "whole site (public and member calendars, one-event files, HTML pages, revision "
             "state, atomic swap); the other rows write only the member calendars, so they do "
-            "less work than the build. Events per second counts the member calendars' VEVENTs."
+            "less work than the build. Events per second counts the member calendars' VEVENTs. "
+            "The floor row creates the build's folders and files again from memory, in one "
+            "process: what the file system alone costs in this folder."
         )
         add("")
         add("| command | median | min | max | peak RSS | runs | events/s | vs baseline |")
@@ -1381,7 +1408,9 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
         base = next((r for r in w["results"] if r.name.startswith("baseline: ")), None)
         for r in w["results"]:
             extra = []
-            if r.ok:
+            if r.ok and r.name == FLOOR_NAME:
+                extra = ["–", "–"]
+            elif r.ok:
                 extra.append(f"{w['vevents'] / r.median:,.0f}")
                 extra.append(f"{base.median / r.median:.1f}×" if base and base.ok else "–")
             else:
@@ -1540,7 +1569,11 @@ def main() -> int:
     parser.add_argument(
         "--out", help="the report (docs/performance.md; a temporary file with --smoke)"
     )
-    parser.add_argument("--work", help="scratch folder (a temporary one, removed afterwards)")
+    parser.add_argument(
+        "--work",
+        help="scratch folder (default: a new bench/.work-* folder, removed afterwards; the "
+        "builds are timed there, so put it on the disk that matters)",
+    )
     parser.add_argument("--only", help="comma-separated subset of w1,w2,w3,w4,profile")
     parser.add_argument("--runs", type=int, help="runs per contender")
     parser.add_argument(
@@ -1567,7 +1600,9 @@ def main() -> int:
         cfg.runs = cfg.slow_runs = args.runs
         cfg.w1_runs = max(args.runs, 3)
     only = set((args.only or "w1,w2,w3,w4,profile").split(","))
-    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="seoulcal-bench-"))
+    # Not in /tmp: on the machine this suite was written on, /tmp lies where creating a file
+    # costs about 0.5 ms (20 times more than elsewhere on the same disk), which swamps a build.
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix=".work-", dir=BENCH))
     work.mkdir(parents=True, exist_ok=True)
     if args.out:
         out = Path(args.out)
