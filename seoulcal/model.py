@@ -99,6 +99,12 @@ Id = Annotated[str, AfterValidator(_check_id), Field(pattern=_ID_PATTERN)]
 """A stable identifier: lower-case letters, digits and inner hyphens."""
 
 
+# What no calendar text may hold: ASCII control characters but tab (line breaks are allowed where
+# the text may have several lines), and lone surrogates. One search finds the first of them.
+_FORBIDDEN_IN_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
+_FORBIDDEN_IN_PARAGRAPH = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
 def _clean_text(value: str, *, multiline: bool) -> str:
     """Normalise line breaks and refuse what no calendar can carry."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
@@ -106,22 +112,21 @@ def _clean_text(value: str, *, multiline: bool) -> str:
         raise ValueError(
             "starts with U+FEFF (a byte order mark), which calendar software drops; remove it"
         )
-    for index, char in enumerate(value):
-        if char == "\n" and not multiline:
+    found = (_FORBIDDEN_IN_PARAGRAPH if multiline else _FORBIDDEN_IN_LINE).search(value)
+    if found is not None:
+        char, index = found.group(), found.start()
+        if char == "\n":
             raise ValueError(
                 "must be a single line (found a line break); put longer text in the description"
-            )
-        if char in "\n\t":
-            continue
-        if unicodedata.category(char) == "Cc" and ord(char) < 0x80:
-            raise ValueError(
-                f"control character U+{ord(char):04X} at position {index} cannot appear in a "
-                "calendar (RFC 5545 §3.3.11); remove it"
             )
         if unicodedata.category(char) == "Cs":
             raise ValueError(
                 f"lone surrogate U+{ord(char):04X} at position {index} is not valid Unicode text"
             )
+        raise ValueError(
+            f"control character U+{ord(char):04X} at position {index} cannot appear in a "
+            "calendar (RFC 5545 §3.3.11); remove it"
+        )
     if not value.strip():
         raise ValueError("must not be empty")
     return value

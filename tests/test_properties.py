@@ -8,6 +8,7 @@ times are checked against the zones written in the file and not against the syst
 from __future__ import annotations
 
 import random
+import unicodedata
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -489,6 +490,44 @@ def test_line_breaks_are_refused_in_one_line_texts(bad):
 def test_each_control_character_is_refused(bad):
     with pytest.raises(ValidationError):
         LongText(ko="앞" + bad + "뒤", en="fine")
+
+
+def _refused_at(text: str, *, multiline: bool) -> int | None:
+    """The first position a calendar text may not hold, by the rule's words, char by char."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for index, char in enumerate(text):
+        if char == "\n":
+            if not multiline:
+                return index
+        elif char != "\t" and (
+            (unicodedata.category(char) == "Cc" and ord(char) < 0x80)
+            or unicodedata.category(char) == "Cs"
+        ):
+            return index
+    return None
+
+
+@_settings(300)
+@given(
+    text=st.text(
+        st.one_of(
+            st.characters(codec=None),
+            st.sampled_from(["\n", "\r", "\t", "\x00", "\x1f", "\x7f", "\x85", "\ud800"]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    multiline=st.booleans(),
+)
+def test_texts_are_refused_exactly_where_the_rule_says(text, multiline):
+    model = LongText if multiline else Text
+    at = _refused_at(text, multiline=multiline)
+    if at is None and text.strip() and not text.startswith("\ufeff"):
+        assert model(ko=text, en="fine").ko == text.replace("\r\n", "\n").replace("\r", "\n")
+    elif at is not None and not text.startswith("\ufeff"):
+        with pytest.raises(ValidationError) as caught:
+            model(ko=text, en="fine")
+        assert "single line" in str(caught.value) or f"position {at} " in str(caught.value)
 
 
 # --- 6b. refused wall clocks ---------------------------------------------------------------------
