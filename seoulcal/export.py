@@ -47,6 +47,7 @@ from icalendar import vDuration, vText
 
 from seoulcal import wording, zones
 from seoulcal.errors import ExportError
+from seoulcal.wording import calendar_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -297,12 +298,6 @@ def _calendar_head(lang: Language) -> icalendar.Calendar:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     return calendar
-
-
-def calendar_name(trip: Trip, member: Member | None, lang: Language) -> str:
-    """Return the name a calendar carries (NAME, X-WR-CALNAME): the trip's, plus the member's."""
-    name = trip.name.pick(lang)
-    return name if member is None else f"{name} · {member.name.pick(lang)}"
 
 
 def _feed_head(

@@ -89,21 +89,15 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from seoulcal.errors import PublishError, TripError
-from seoulcal.export import (
-    CalendarWriter,
-    Revision,
-    calendar_name,
-    event_calendar,
-    event_uid,
-    trip_calendar,
-)
 from seoulcal.model import EVERYONE, Event, Member, Venue
 from seoulcal.site import Feed, Pages, members_folder_page
+from seoulcal.wording import calendar_name
 from seoulcal.workers import Worker, available_cpus, can_fork
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
+    from seoulcal.export import CalendarWriter, Revision
     from seoulcal.model import Language, Trip
 
 STATE_FILE = ".seoulcal-state.json"
@@ -121,7 +115,7 @@ MIN_SECRET_BYTES = 16
 LANGUAGES: tuple[Language, ...] = ("ko", "en")
 
 _INSECURE_KEY = b"seoulcal: no secret given, member addresses are predictable"
-_FINGERPRINT_REVISION = Revision(0, datetime(2000, 1, 1, tzinfo=UTC))
+_FINGERPRINT_MODIFIED = datetime(2000, 1, 1, tzinfo=UTC)
 _ONE_SECOND = timedelta(seconds=1)
 _TOKEN_BYTES = 20  # 160 bits
 _QUEUED_FILES = 64
@@ -246,6 +240,8 @@ class _Entry:
 
     @property
     def revision(self) -> Revision:
+        from seoulcal.export import Revision  # noqa: PLC0415 - icalendar loads only when a build renders
+
         return Revision(self.sequence, self.modified)
 
     def to_json(self) -> dict[str, Any]:
@@ -388,6 +384,8 @@ class _Scope:
             None,
         )
         if writer is None:
+            from seoulcal.export import CalendarWriter  # noqa: PLC0415 - icalendar loads only when a build renders
+
             key = tuple(sorted(revisions.items(), key=lambda item: item[0]))
             writer = self.writers[key] = CalendarWriter(self.trip, revisions=revisions)
         return writer.calendar(self.member, lang, extra_events=extra)
@@ -423,6 +421,8 @@ class _Fingerprints:
         self._uids: dict[str, str] = {}
 
     def _key(self, event: Event) -> tuple[str, str]:
+        from seoulcal.export import event_uid  # noqa: PLC0415 - icalendar loads only when a build renders
+
         uid = self._uids.get(event.id)
         if uid is None:
             uid = self._uids[event.id] = event_uid(self._trip, event)
@@ -435,8 +435,11 @@ class _Fingerprints:
         }
         if not missing:
             return
+        from seoulcal.export import Revision, trip_calendar  # noqa: PLC0415 - icalendar loads only when a build renders
+
         holder = trip.model_copy(update={"events": ()})
-        extra = [(event, _FINGERPRINT_REVISION) for event in missing.values()]
+        fixed = Revision(0, _FINGERPRINT_MODIFIED)
+        extra = [(event, fixed) for event in missing.values()]
         blocks = [
             _vevents(bytes(trip_calendar(holder, lang=lang, extra_events=extra).to_ical()))
             for lang in LANGUAGES
@@ -454,6 +457,8 @@ class _Fingerprints:
 
 
 def _bump(previous: _Entry, trip: Trip) -> Revision:
+    from seoulcal.export import Revision  # noqa: PLC0415 - icalendar loads only when a build renders
+
     return Revision(previous.sequence + 1, max(trip.revised, previous.modified + _ONE_SECOND))
 
 
@@ -478,6 +483,8 @@ def _scope(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-0
     from the public revision). *keep_data* stores each event's public data in the entries (the
     public state only).
     """
+    from seoulcal.export import Revision  # noqa: PLC0415 - icalendar loads only when a build renders
+
     scope = _Scope(trip=trip, member=member, writers=writers)
     scope.live = {
         uid: event for uid, event in ordered if member is None or trip.attends(member, event)
@@ -552,6 +559,8 @@ def _scope(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-0
 
 def _archive(trip: Trip, previous: Mapping[str, _Entry]) -> dict[str, tuple[Event, Venue | None]]:
     """Return the last known data of every UID: the trip's own, then the previous state's."""
+    from seoulcal.export import event_uid  # noqa: PLC0415 - icalendar loads only when a build renders
+
     found: dict[str, tuple[Event, Venue | None]] = {}
     for uid, entry in previous.items():
         if entry.event is None:
@@ -690,6 +699,8 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     :mod:`seoulcal.workers`); every process renders the same bytes for a member, so the site
     does not depend on how they were shared.
     """
+    from seoulcal.export import event_calendar, event_uid  # noqa: PLC0415 - icalendar loads only when a build renders
+
     previous = _read_state(outdir / STATE_FILE, trip)
     archive = _archive(trip, previous)
     known = {venue.id for venue in trip.venues}

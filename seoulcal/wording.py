@@ -8,6 +8,7 @@ from __future__ import annotations
 __all__ = [
     "approximate_marker",
     "approximate_note",
+    "calendar_name",
     "day_text",
     "label",
     "part_name",
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 from seoulcal.model import DAY_PART_WINDOWS, DayPart, Language
 
 if TYPE_CHECKING:
-    from seoulcal.model import Timing
+    from seoulcal.model import Member, Timing, Trip
 
 _LABELS: dict[str, tuple[str, str]] = {
     "place": ("장소", "Place"),
@@ -97,3 +98,12 @@ def day_text(day: date, lang: Language) -> str:
     if lang == "ko":
         return f"{day.year}년 {day.month}월 {day.day}일({weekday[0]})"
     return f"{weekday[1]} {day.day} {day:%b} {day.year}"
+
+
+def calendar_name(trip: Trip, member: Member | None, lang: Language) -> str:
+    """Return the name a calendar carries (NAME, X-WR-CALNAME): the trip's, plus the member's.
+
+    The pages and subscribe links use the same name, so that a member sees one name everywhere.
+    """
+    name = trip.name.pick(lang)
+    return name if member is None else f"{name} · {member.name.pick(lang)}"

@@ -229,6 +229,28 @@ def test_a_rebuild_without_changes_touches_no_file(trip, tmp_path):
     assert root.stat().st_ino == folder_inode
 
 
+_UP_TO_DATE = """
+import sys
+import seoulcal
+from seoulcal.publish import build_site
+report = build_site(seoulcal.ces2024(), sys.argv[1], base_url="https://x.example/", secret=b"s" * 32)
+print(report.changed, "icalendar" in sys.modules)
+"""
+
+
+def test_a_rebuild_without_changes_renders_nothing_and_loads_no_icalendar(tmp_path):
+    root = tmp_path / "site"
+    build_site(seoulcal.ces2024(), root, base_url="https://x.example/", secret=b"s" * 32)
+    done = subprocess.run(
+        [sys.executable, "-c", _UP_TO_DATE, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["False", "False"]
+
+
 def test_a_rebuild_without_changes_reports_what_a_full_build_reports(trip, tmp_path):
     root = tmp_path / "site"
     first = build(trip, root)
