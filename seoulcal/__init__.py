@@ -23,12 +23,11 @@ from seoulcal.errors import (
 if TYPE_CHECKING:
     from seoulcal.export import (
         CalendarWriter,
-        Revision,
         event_calendar,
-        event_uid,
         trip_calendar,
         trip_ics,
     )
+    from seoulcal.identity import Revision, event_uid
     from seoulcal.model import (
         DAY_PART_WINDOWS,
         EVERYONE,
@@ -54,12 +53,11 @@ if TYPE_CHECKING:
 _LAZY = {
     "seoulcal.export": (
         "CalendarWriter",
-        "Revision",
         "event_calendar",
-        "event_uid",
         "trip_calendar",
         "trip_ics",
     ),
+    "seoulcal.identity": ("Revision", "event_uid"),
     "seoulcal.model": (
         "DAY_PART_WINDOWS",
         "EVERYONE",

@@ -34,7 +34,6 @@ __all__ = [
     "vtimezone",
 ]
 
-import uuid
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -47,6 +46,7 @@ from icalendar import vDuration, vText
 
 from seoulcal import wording, zones
 from seoulcal.errors import ExportError
+from seoulcal.identity import Revision, event_uid
 from seoulcal.wording import calendar_name
 
 if TYPE_CHECKING:
@@ -58,7 +58,6 @@ PRODID = "-//seoulcal//seoulcal//{lang}"
 REFRESH = timedelta(hours=1)
 """How often subscribers are asked to poll (REFRESH-INTERVAL and X-PUBLISHED-TTL)."""
 
-_UID_NAMESPACE = uuid.UUID("5b6c0f2e-3d0a-5c52-9a53-2f1c7c0ad001")
 _STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
 _WEEKDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -84,26 +83,6 @@ class _Text(vText):
             .replace("\n", "\\n")
         )
         return escaped.encode("utf-8")
-
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """An event's revision as subscribers see it: SEQUENCE and LAST-MODIFIED (also DTSTAMP)."""
-
-    sequence: int
-    modified: datetime
-
-    def __post_init__(self) -> None:
-        """Check the revision can be written."""
-        if self.sequence < 0:
-            raise ValueError(f"sequence {self.sequence} must be 0 or more")
-        if self.modified.tzinfo is None:
-            raise ValueError("modified must be an aware datetime")
-
-
-def event_uid(trip: Trip, event: Event) -> str:
-    """Return *event*'s UID: a UUID derived from the trip and event ids, and nothing else."""
-    return str(uuid.uuid5(_UID_NAMESPACE, f"{trip.id}/{event.id}"))
 
 
 def trip_calendar(

@@ -89,6 +89,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from seoulcal.errors import PublishError, TripError
+from seoulcal.identity import Revision, event_uid
 from seoulcal.model import EVERYONE, Event, Member, Venue
 from seoulcal.site import Feed, Pages, members_folder_page
 from seoulcal.wording import calendar_name
@@ -97,7 +98,7 @@ from seoulcal.workers import Worker, available_cpus, can_fork
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
-    from seoulcal.export import CalendarWriter, Revision
+    from seoulcal.export import CalendarWriter
     from seoulcal.model import Language, Trip
 
 STATE_FILE = ".seoulcal-state.json"
@@ -240,8 +241,6 @@ class _Entry:
 
     @property
     def revision(self) -> Revision:
-        from seoulcal.export import Revision  # noqa: PLC0415 - icalendar loads only when a build renders
-
         return Revision(self.sequence, self.modified)
 
     def to_json(self) -> dict[str, Any]:
@@ -421,8 +420,6 @@ class _Fingerprints:
         self._uids: dict[str, str] = {}
 
     def _key(self, event: Event) -> tuple[str, str]:
-        from seoulcal.export import event_uid  # noqa: PLC0415 - icalendar loads only when a build renders
-
         uid = self._uids.get(event.id)
         if uid is None:
             uid = self._uids[event.id] = event_uid(self._trip, event)
@@ -435,7 +432,7 @@ class _Fingerprints:
         }
         if not missing:
             return
-        from seoulcal.export import Revision, trip_calendar  # noqa: PLC0415 - icalendar loads only when a build renders
+        from seoulcal.export import trip_calendar  # noqa: PLC0415 - icalendar loads only when a build renders
 
         holder = trip.model_copy(update={"events": ()})
         fixed = Revision(0, _FINGERPRINT_MODIFIED)
@@ -457,8 +454,6 @@ class _Fingerprints:
 
 
 def _bump(previous: _Entry, trip: Trip) -> Revision:
-    from seoulcal.export import Revision  # noqa: PLC0415 - icalendar loads only when a build renders
-
     return Revision(previous.sequence + 1, max(trip.revised, previous.modified + _ONE_SECOND))
 
 
@@ -483,8 +478,6 @@ def _scope(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-0
     from the public revision). *keep_data* stores each event's public data in the entries (the
     public state only).
     """
-    from seoulcal.export import Revision  # noqa: PLC0415 - icalendar loads only when a build renders
-
     scope = _Scope(trip=trip, member=member, writers=writers)
     scope.live = {
         uid: event for uid, event in ordered if member is None or trip.attends(member, event)
@@ -559,8 +552,6 @@ def _scope(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-0
 
 def _archive(trip: Trip, previous: Mapping[str, _Entry]) -> dict[str, tuple[Event, Venue | None]]:
     """Return the last known data of every UID: the trip's own, then the previous state's."""
-    from seoulcal.export import event_uid  # noqa: PLC0415 - icalendar loads only when a build renders
-
     found: dict[str, tuple[Event, Venue | None]] = {}
     for uid, entry in previous.items():
         if entry.event is None:
@@ -699,7 +690,7 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     :mod:`seoulcal.workers`); every process renders the same bytes for a member, so the site
     does not depend on how they were shared.
     """
-    from seoulcal.export import event_calendar, event_uid  # noqa: PLC0415 - icalendar loads only when a build renders
+    from seoulcal.export import event_calendar  # noqa: PLC0415 - icalendar loads only when a build renders
 
     previous = _read_state(outdir / STATE_FILE, trip)
     archive = _archive(trip, previous)

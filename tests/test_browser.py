@@ -24,7 +24,7 @@ import pytest
 
 import seoulcal
 from seoulcal.agenda import agenda_rows
-from seoulcal.export import event_uid
+from seoulcal.identity import event_uid
 from seoulcal.publish import build_site, member_token
 from seoulcal.server import SiteApp, make_server
 

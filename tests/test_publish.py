@@ -21,7 +21,7 @@ import pytest
 
 import seoulcal
 from seoulcal import cli, publish
-from seoulcal.export import event_uid
+from seoulcal.identity import event_uid
 from seoulcal.model import ExactTime
 from seoulcal.publish import (
     STATE_FILE,
