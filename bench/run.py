@@ -1041,6 +1041,9 @@ AREAS = [
     ("html/", "html escaping"),
     ("json/", "json"),
     ("hashlib", "hashing"),
+    ("_thread.lock", "waiting for the writer thread"),
+    ("threading.py", "waiting for the writer thread"),
+    ("queue.py", "waiting for the writer thread"),
     ("posix.fsync", "fsync"),
     ("io.open", "open()"),
     ("{method 'write'", "write()"),
@@ -1297,8 +1300,12 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
     add(
         "Every contender is a whole process (start-up, reading the trip, writing files), run in "
         "turn with the others so that a noisy machine slows all alike; times are the median "
-        "(min–max) of the runs, memory the largest peak RSS. Every calendar seoulcal wrote in a "
-        "timed run was compared byte for byte with `trip.to_ics(member=…, lang=…)` "
+        "(min–max) of the runs, memory the largest peak RSS (for `seoulcal build`, which forks "
+        "a worker per CPU, the sum of its processes' peaks: an upper bound, since a worker "
+        "shares its parent's pages). Each output folder is deleted, and the file systems "
+        "flushed, before each timed run; seoulcal is byte-compiled first, as `pip install` "
+        "does. Every calendar seoulcal wrote in a timed run was compared byte for byte with "
+        "`trip.to_ics(member=…, lang=…)` "
         f"(all members up to {cfg.check_limit}, an even sample above)."
     )
     add("")
@@ -1585,9 +1592,10 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
         add("## Where the time goes")
         add("")
         add(
-            f"`cProfile` of one `seoulcal build` of the W2 trip into an empty folder "
-            f"({p['total']:.1f} s of own time under the profiler, which inflates Python-heavy "
-            "code). Own time by area:"
+            f"`cProfile` of one `seoulcal build --jobs 1` of the W2 trip into an empty folder "
+            "(one process, so that the profile holds every member's work; the timed builds share "
+            f"the members out between two) ({p['total']:.1f} s of own time under the profiler, "
+            "which inflates Python-heavy code). Own time by area:"
         )
         add("")
         add(
@@ -1736,6 +1744,8 @@ def main() -> int:
                         str(data["w2"]["trip"]),
                         "--base-url",
                         BASE_URL,
+                        "--jobs",
+                        "1",  # cProfile sees one process: keep every member's work in it
                     ],
                     work / "build.prof",
                 ),
