@@ -1,6 +1,6 @@
 """seoulcal's benchmark suite: one command runs everything and writes docs/performance.md.
 
-    python bench/run.py            # the full suite (20-40 minutes); writes docs/performance.md
+    python bench/run.py            # the full suite (about 15 minutes); writes docs/performance.md
     python bench/run.py --smoke    # tiny sizes, one run each, well under a minute; CI's check
 
 Workloads (see docs/performance.md for the targets):
