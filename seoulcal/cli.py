@@ -138,6 +138,9 @@ def _report_build(report: BuildReport) -> None:
             f"{report.outdir}: {len(report.written)} files written, {len(report.kept)} unchanged, "
             f"{len(report.removed)} removed"
         )
+        if report.processes > 1:
+            head += f" ({report.processes} processes)"
+
     else:
         head = f"{report.outdir}: up to date, no file touched"
     lines = [head]

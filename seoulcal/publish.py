@@ -93,7 +93,7 @@ from seoulcal.identity import Revision, event_uid
 from seoulcal.model import EVERYONE, Event, Member, Venue
 from seoulcal.site import Feed, Pages, members_folder_page
 from seoulcal.wording import calendar_name
-from seoulcal.workers import Worker, available_cpus, can_fork
+from seoulcal.workers import Worker, available_cpus, can_fork, forks_by_default
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -605,9 +605,11 @@ def _settled(scope: _Scope) -> bool:
 
 def _processes(requested: int | None, members: int) -> int:
     """Return how many processes share out *members* (*requested*: ``None`` for one per CPU)."""
-    wanted = available_cpus() if requested is None else requested
-    useful = max(1, members // _MEMBERS_PER_PROCESS) if requested is None else members
-    count = max(1, min(wanted, useful))
+    if requested is None:
+        if not forks_by_default():
+            return 1
+        return max(1, min(available_cpus(), members // _MEMBERS_PER_PROCESS))
+    count = max(1, min(requested, members))
     return count if count == 1 or can_fork() else 1
 
 
@@ -690,8 +692,6 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     :mod:`seoulcal.workers`); every process renders the same bytes for a member, so the site
     does not depend on how they were shared.
     """
-    from seoulcal.export import event_calendar  # noqa: PLC0415 - icalendar loads only when a build renders
-
     previous = _read_state(outdir / STATE_FILE, trip)
     archive = _archive(trip, previous)
     known = {venue.id for venue in trip.venues}
@@ -732,48 +732,61 @@ def _plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     )
     # The public files first: rendering them fills the caches of events, zones and agenda items
     # that every member's files draw on, before any worker is forked with a copy of them.
-    public_files: list[tuple[str, bytes]] = []
+    public_files = _public_files(trip, public, pages, base_url=base_url)
+    shares = _share(trip.members, _processes(jobs, len(trip.members)))
+    workers: dict[int, Worker[tuple[list[MemberSite], bool, _Files]]] = {}
+    try:
+        # Fork before this process starts its writer thread: the workers get no thread's locks.
+        for index, share in enumerate(shares[1:], start=1):
+            with contextlib.suppress(OSError):  # no process to be had: this one renders it
+                work = functools.partial(members.render_apart, share, output)
+                workers[index] = Worker.start(work)
+        for path, data in public_files:
+            output.add(path, data)
+        found = {
+            index: members.render(share, output)
+            for index, share in enumerate(shares)
+            if index not in workers
+        }
+        parts = []
+        for index, worker in workers.items():
+            more, their_settled, files = worker.result()
+            found[index] = (more, their_settled)
+            parts.append(files)
+    finally:
+        for worker in workers.values():
+            worker.stop()
+    sites = [site for index in sorted(found) for site in found[index][0]]
+    settled = _settled(public) and all(done for _, done in found.values())
+    return _Plan(public, sites, settled, parts, 1 + len(workers))
+
+
+def _public_files(
+    trip: Trip, public: _Scope, pages: Pages, *, base_url: str
+) -> list[tuple[str, bytes]]:
+    """Return the public files: calendars, one-event files, pages and the public state."""
+    from seoulcal.export import event_calendar  # noqa: PLC0415 - icalendar loads only when a build renders
+
+    files: list[tuple[str, bytes]] = []
     feeds = []
     for lang in LANGUAGES:
         path = f"{trip.id}.{lang}.ics"
-        public_files.append((path, public.calendar(lang)))
+        files.append((path, public.calendar(lang)))
         feeds.append(Feed(lang, calendar_name(trip, None, lang), path, base_url + path))
     for uid, event in public.live.items():
         for lang in LANGUAGES:
             calendar = event_calendar(trip, event, lang=lang, revision=public.revisions[uid])
-            public_files.append((f"{EVENTS_DIR}/{event.id}.{lang}.ics", bytes(calendar.to_ical())))
-    public_files.append(
+            files.append((f"{EVENTS_DIR}/{event.id}.{lang}.ics", bytes(calendar.to_ical())))
+    files.append(
         ("index.html", pages.public_page("ko", feeds, other_language_href="index.en.html"))
     )
-    public_files.append(
+    files.append(
         ("index.en.html", pages.public_page("en", feeds, other_language_href="index.html"))
     )
-    public_files.append((STATE_FILE, _state_bytes(trip, public.entries)))
+    files.append((STATE_FILE, _state_bytes(trip, public.entries)))
     if trip.members:  # a page, not a listing, for hosts that list folders: tokens stay hidden
-        public_files.append((f"{MEMBER_DIR}/index.html", members_folder_page(trip)))
-
-    shares = _share(trip.members, _processes(jobs, len(trip.members)))
-    workers: list[Worker[tuple[list[MemberSite], bool, _Files]]] = []
-    try:
-        # Fork before this process starts its writer thread: the workers get no thread's locks.
-        workers.extend(
-            Worker.start(functools.partial(members.render_apart, share, output))
-            for share in shares[1:]
-        )
-        for path, data in public_files:
-            output.add(path, data)
-        sites, settled = members.render(shares[0], output)
-        settled = settled and _settled(public)
-        parts = []
-        for worker in workers:
-            more, their_settled, files = worker.result()
-            sites.extend(more)
-            settled = settled and their_settled
-            parts.append(files)
-    finally:
-        for worker in workers:
-            worker.stop()
-    return _Plan(public, sites, settled, parts, len(shares))
+        files.append((f"{MEMBER_DIR}/index.html", members_folder_page(trip)))
+    return files
 
 
 # --- writing: lock, staging folder, exchange ------------------------------------------------------
@@ -1176,9 +1189,10 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
     *base_url* is the address the folder will have on the web (subscribe links need it); without
     it, links point to :data:`LOCAL_BASE_URL`. *secret* keys the member tokens (see
     :func:`member_token`). Events removed since the last build stay as cancelled for *retention*.
-    *jobs* is how many processes share out the members' files (``None``: one per CPU, at least
-    50 members each, and one wherever forking is unsafe: on Windows or while other threads run);
-    the site's bytes are the same for any value.
+    *jobs* is how many processes share out the members' files (``None``: on Linux, one per CPU
+    with at least 50 members each; elsewhere one). A process is forked only where that is safe
+    (POSIX, no other thread running): otherwise, or when the system has no process to give, this
+    one renders those members itself. The site's bytes are the same for any value.
     """
     warnings: list[str] = []
     if base_url is None:

@@ -14,7 +14,7 @@ is done in the process itself. A child dies with its parent (``PR_SET_PDEATHSIG`
 
 from __future__ import annotations
 
-__all__ = ["Worker", "available_cpus", "can_fork"]
+__all__ = ["Worker", "available_cpus", "can_fork", "forks_by_default"]
 
 import contextlib
 import ctypes
@@ -46,6 +46,15 @@ def available_cpus() -> int:
 def can_fork() -> bool:
     """Tell whether :meth:`Worker.start` may fork here: a POSIX system and no other thread."""
     return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def forks_by_default() -> bool:
+    """Tell whether work is shared out without being asked: on Linux only.
+
+    macOS system libraries are not safe to use in a forked child (CPython starts its own
+    multiprocessing workers with spawn there), so elsewhere workers are forked only on request.
+    """
+    return sys.platform.startswith("linux") and can_fork()
 
 
 def _die_with_parent(parent: int) -> None:
@@ -93,10 +102,16 @@ class Worker(Generic[T]):
             message = "internal: a worker process may only be forked from a single thread"
             raise SeoulcalError(message)
         parent = os.getpid()
+        for stream in (sys.stdout, sys.stderr):  # or the child would inherit unwritten output
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                stream.flush()
         reader, writer = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(reader)
+            os.close(writer)
+            raise
         if pid == 0:  # pragma: no cover - runs in the child, which coverage does not follow
             code = 1
             try:
@@ -120,10 +135,12 @@ class Worker(Generic[T]):
         try:
             while chunk := os.read(self._reader, _CHUNK):
                 chunks.append(chunk)
-        finally:
-            os.close(self._reader)
-            _, status = os.waitpid(self.pid, 0)
-            self._done = True
+        except BaseException:  # interrupted while waiting: the result is no longer wanted
+            self.stop()
+            raise
+        os.close(self._reader)
+        _, status = os.waitpid(self.pid, 0)
+        self._done = True
         data = b"".join(chunks)
         if not data or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             how = (

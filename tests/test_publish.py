@@ -649,6 +649,31 @@ def test_a_worker_killed_leaves_the_previous_site(trip, tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
 
 
+@forking
+def test_members_a_worker_cannot_take_are_rendered_here(trip, tmp_path, monkeypatch):
+    def no_process(work):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    build(trip, tmp_path / "one", jobs=1)
+    monkeypatch.setattr(publish.Worker, "start", no_process)
+    report = build(trip, tmp_path / "many", jobs=3)
+    assert report.processes == 1
+    assert [site.member_id for site in report.members] == [m.id for m in trip.members]
+    assert contents(tmp_path / "many") == contents(tmp_path / "one")
+
+
+@pytest.mark.parametrize(
+    ("linux", "cpus", "members", "expected"),
+    [(True, 2, 1000, 2), (True, 4, 120, 2), (True, 8, 49, 1), (False, 8, 1000, 1)],
+)
+def test_by_default_one_process_per_cpu_on_linux(monkeypatch, linux, cpus, members, expected):
+    monkeypatch.setattr(publish, "forks_by_default", lambda: linux)
+    monkeypatch.setattr(publish, "available_cpus", lambda: cpus)
+    monkeypatch.setattr(publish, "can_fork", lambda: True)
+    assert publish._processes(None, members) == expected
+    assert publish._processes(3, members) == min(3, members)
+
+
 def test_jobs_are_one_while_other_threads_run(trip, tmp_path):
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
@@ -679,7 +704,7 @@ def test_cli_build_jobs(tmp_path, capsys):
     assert "--jobs 0: give a number of processes" in capsys.readouterr().err
     assert not root.exists()
     assert cli.main(["build", str(root), "--jobs", "3"]) == 0
-    assert "files written" in capsys.readouterr().out
+    assert "files written, 0 unchanged, 0 removed (3 processes)" in capsys.readouterr().out
 
 
 # --- crash safety and locking -----------------------------------------------------------------------

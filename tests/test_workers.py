@@ -89,6 +89,24 @@ def test_stop_kills_and_reaps_a_running_worker():
     worker.stop()  # twice is harmless
 
 
+def test_an_interrupted_wait_kills_the_worker():
+    def stop_waiting(signum, frame):
+        raise TimeoutError("waited too long")
+
+    previous = signal.signal(signal.SIGALRM, stop_waiting)
+    worker = Worker.start(lambda: time.sleep(60))
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            worker.result()
+        assert time.monotonic() - started < 10
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert gone(worker.pid)
+
+
 def test_a_result_is_taken_once():
     worker = Worker.start(lambda: 1)
     assert worker.result() == 1
