@@ -140,7 +140,6 @@ def _child_main(argv: list[str]) -> int:
             {
                 "wall": wall,
                 "maxrss_kb": max(usage.ru_maxrss, sum(peaks.values())),
-                "processes": max(1, len(peaks)),
                 "cpu": usage.ru_utime + usage.ru_stime,
                 "rc": child.returncode,
                 "stderr": stderr.decode("utf-8", "replace")[-2000:],
@@ -172,9 +171,9 @@ def clear(path: Path) -> None:
     """Remove *path*, then flush the file systems, before a timed run writes there again.
 
     On this machine's ext4 (mounted with ``discard``), freeing a deleted folder's blocks is work
-    the kernel defers, and bills to whichever process next creates files: without the flush, a
-    build measured right after deleting its previous output was 0.5-1.5 s slower, all of it
-    system time. Every contender gets the same treatment.
+    the kernel defers, and bills to whichever process next creates files: without the flush,
+    builds measured right after deleting their previous output were 1.2-1.9 s slower, nearly all
+    of it system time. Every contender gets the same treatment.
     """
     shutil.rmtree(path, ignore_errors=True)
     os.sync()
