@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 import seoulcal
+from seoulcal import export
 from seoulcal.identity import Revision, event_uid
 
 
@@ -50,7 +51,8 @@ def test_a_revision_that_cannot_be_written_is_refused(sequence, modified, messag
 def test_the_public_names_are_these():
     assert seoulcal.Revision is Revision
     assert seoulcal.event_uid is event_uid
-    assert seoulcal.export.Revision is Revision
+    assert export.Revision is Revision
+    assert export.event_uid is event_uid
 
 
 def test_identity_loads_no_calendar_library():
