@@ -54,7 +54,8 @@ def write_output(data: bytes, target: str | None) -> None:
         sys.stdout.buffer.flush()
         return
     path = Path(target)
-    if path.is_dir():
+    if target.endswith(("/", os.sep)) or path.is_dir():
+        # Path() drops a final "/": "newdir/" would otherwise become a file called newdir.
         raise _UsageError(f"-o {target}: is a folder; give a file name such as trip.ics")
     directory = path.parent if str(path.parent) else Path()
     if not directory.is_dir():

@@ -26,6 +26,7 @@ directory of each test module and of ``conftest.py`` (the first directory up tha
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AVOID_KNOWN_BUGS",
+    "COMPONENT_DELIMITERS",
     "CONTROL_CHARACTERS",
     "FOLD_EDGE",
     "LANGUAGES",
@@ -227,29 +229,29 @@ _OTHER_SCRIPTS = st.sampled_from(
         "\u3000",  # ideographic space
         "\u200b",  # zero-width space
         "\ufeff",  # zero-width no-break space (a BOM in the middle of a text)
-        "\u2028",  # line separator: not a line break in iCalendar
-        "\u0085",  # next line (a C1 control, which RFC 5545 allows)
+        "\u2060",  # word joiner
+        "\u00ad",  # soft hyphen
     )
 )
 _WORDS = st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=8)
 _LINE_INJECTIONS = st.sampled_from(
     (
-        "END:VEVENT",
-        "BEGIN:VEVENT",
-        "BEGIN:VCALENDAR",
-        "END:VCALENDAR",
-        "BEGIN:VTIMEZONE",
+        # The delimiters themselves (BEGIN:V..., END:V...) are refused: see DELIMITERS.
+        "END VEVENT",
+        "BEGIN: VEVENT",
+        "END;VCALENDAR",
+        "BEGIN: VTIMEZONE",
         "DTSTART:19700101T000000Z",
         ";TZID=Evil/Zone:",
         'X-TITLE="a:b";',
     )
 )
-_BREAKS = st.sampled_from(("\n", "\r\n", "\r", "\n\n"))
+_BREAKS = st.sampled_from(("\n", "\r\n", "\r", "\n\n", "\u2028", "\u2029"))
 _PARAGRAPH_INJECTIONS = st.sampled_from(
     (
-        "\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n",
-        "\nEND:VCALENDAR\n",
-        "\rBEGIN:VCALENDAR\r",
+        "\r\nEND VEVENT\r\nBEGIN VEVENT\r\n",
+        "\nEND;VCALENDAR\n",
+        "\rBEGIN-VCALENDAR\r",
         "\r\n ",  # a line break and a space: looks like a fold
         "\n\tDTSTART:20000101T000000Z",
     )
@@ -269,10 +271,29 @@ _PARAGRAPH_ATOMS = st.one_of(_LINE_ATOMS, _BREAKS, _PARAGRAPH_INJECTIONS)
 
 _MAX_TEXT = 300
 
+COMPONENT_DELIMITERS = (
+    "END:VEVENT",
+    "BEGIN:VEVENT",
+    "BEGIN:VCALENDAR",
+    "END:VCALENDAR",
+    "BEGIN:VTIMEZONE",
+    "end:vevent",
+    "Begin:VAlarm",
+    "END:STANDARD",
+    "BEGIN:DAYLIGHT",
+    "BEGIN:X-APPLE-THING",
+    "end:vtodo",
+)
+"""iCalendar component delimiters, in any case: seoulcal refuses a text that holds one."""
+
+# The rule as the trip-file reference states it, written out again here rather than imported.
+_DELIMITER = re.compile(r"(?:begin|end):(?:v|standard|daylight|available|participant|x-)", re.I)
+
 
 def _finish(text: str) -> str:
-    # seoulcal refuses a text that starts with U+FEFF (a byte order mark, which readers drop).
-    return text[:_MAX_TEXT].lstrip("\ufeff")
+    # seoulcal refuses a text that starts with U+FEFF (a byte order mark, which readers drop),
+    # also once a one-line text is trimmed.
+    return re.sub(r"^[\s\ufeff]+", "", text[:_MAX_TEXT])
 
 
 def _non_blank(text: str) -> bool:
@@ -289,9 +310,16 @@ def _fold_edge(atoms: SearchStrategy[str]) -> SearchStrategy[str]:
     return st.builds(lambda pad, atom, rest: pad + atom + rest, padding, atoms, tail)
 
 
+def _no_delimiter(text: str) -> bool:
+    # Atoms can meet and spell one ("END" + ":" + "Vx"); seoulcal refuses those texts.
+    return _DELIMITER.search(text) is None
+
+
 def _text_from(atoms: SearchStrategy[str], *, max_atoms: int) -> SearchStrategy[str]:
     joined = st.lists(atoms, min_size=1, max_size=max_atoms).map("".join)
-    return st.one_of(joined, _fold_edge(atoms)).map(_finish).filter(_non_blank)
+    return (
+        st.one_of(joined, _fold_edge(atoms)).map(_finish).filter(_non_blank).filter(_no_delimiter)
+    )
 
 
 def line_texts(*, max_atoms: int = 40) -> SearchStrategy[str]:
@@ -560,7 +588,8 @@ def trips(draw: DrawFn, *, max_events: int = 5, max_members: int = 3, max_venues
 def edge_trip() -> Trip:
     """Return a fixed trip with the hard cases: folds, injections, odd zones, DST edges."""
     la = ZoneInfo("America/Los_Angeles")
-    injected = Text(ko='END:VEVENT 제목, 쉼표; 세미콜론 \\ "따옴표"', en="BEGIN:VCALENDAR")
+    # Component delimiters themselves are refused (test_model.py); their near misses are text.
+    injected = Text(ko='END VEVENT 제목, 쉼표; 세미콜론 \\ "따옴표"', en="BEGIN: VCALENDAR")
     return Trip(
         id="edge",
         name=Text(ko="가" * 24 + "👩\u200d👩\u200d👧", en="a" * 62 + "•tail"),
@@ -570,7 +599,7 @@ def edge_trip() -> Trip:
         zone="America/Los_Angeles",
         home_zone="Asia/Seoul",
         revised=datetime(2024, 1, 8, 2, 15, tzinfo=UTC),
-        description=LongText(ko=FOLD_EDGE, en="x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\ny"),
+        description=LongText(ko=FOLD_EDGE, en="x\r\nEND;VEVENT\r\nBEGIN :VEVENT\r\ny"),
         venues=(
             Venue(
                 id="hall",
