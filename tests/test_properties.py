@@ -21,9 +21,13 @@ from ics_rules import physical_lines, unfold
 
 from strategies import (
     CONTROL_CHARACTERS,
+    DST_EDGE_ZONES,
     NAMED_ZONES,
+    EdgeTime,
     accepted_zone_names,
     control_characters,
+    dst_edge_spans,
+    edge_points,
     edge_trip,
     kind_of_wall,
     languages,
@@ -739,3 +743,98 @@ def test_fractions_of_a_second_are_refused():
     end = datetime(2024, 1, 9, 11, 0, 0, 900_000, tzinfo=la)
     with pytest.raises(TripError, match="fraction of a second"):
         ExactTime(start=start, end=end)
+
+
+# --- 8. daylight-saving edges in many zones (issue 8) --------------------------------------------
+
+
+def _read_back(vevent: icalendar.cal.Component, prop: str, zones_in_file: dict[str, tzinfo]):
+    """Return the UTC instant of *prop* as a client reads it: through the file's own VTIMEZONE."""
+    value = vevent[prop]
+    got = value.dt
+    assert isinstance(got, datetime)
+    tzid = value.params.get("TZID")
+    if tzid is None:
+        assert got.utcoffset() == timedelta(0), f"{prop} is floating or offset"
+        return got.astimezone(UTC), None
+    own = got.replace(tzinfo=None).replace(tzinfo=zones_in_file[tzid])
+    return own.astimezone(UTC), tzid
+
+
+@_settings(200)
+@given(span=dst_edge_spans())
+@example(  # 01:30 PDT to 01:10 PST: a valid event that main refused (issue 8)
+    span=(
+        EdgeTime(
+            "2024-11-03T01:30-07:00[America/Los_Angeles]",
+            "America/Los_Angeles",
+            datetime(2024, 11, 3, 1, 30),
+            datetime(2024, 11, 3, 8, 30, tzinfo=UTC),
+        ),
+        EdgeTime(
+            "2024-11-03T01:10-08:00[America/Los_Angeles]",
+            "America/Los_Angeles",
+            datetime(2024, 11, 3, 1, 10),
+            datetime(2024, 11, 3, 9, 10, tzinfo=UTC),
+        ),
+    )
+)
+@example(  # and its mirror, which main wrote with DTEND before DTSTART
+    span=(
+        EdgeTime(
+            "2024-11-03T01:10-08:00[America/Los_Angeles]",
+            "America/Los_Angeles",
+            datetime(2024, 11, 3, 1, 10),
+            datetime(2024, 11, 3, 9, 10, tzinfo=UTC),
+        ),
+        EdgeTime(
+            "2024-11-03T01:30-07:00[America/Los_Angeles]",
+            "America/Los_Angeles",
+            datetime(2024, 11, 3, 1, 30),
+            datetime(2024, 11, 3, 8, 30, tzinfo=UTC),
+        ),
+    )
+)
+def test_times_at_daylight_saving_edges_round_trip_or_are_refused(span):
+    """What seoulcal accepts comes back as the same instants; an end not after its start is not.
+
+    Start and end land on skipped and repeated hours (and Samoa's skipped day) in ten zones. A
+    wall clock that does not exist is refused; an end at or before its start, compared as
+    instants, is refused; anything else is exported and read back through the file's own
+    VTIMEZONEs, as a client reads it, to the same instants, DTEND after DTSTART.
+    """
+    start, end = span
+    if start.instant is None or end.instant is None:
+        with pytest.raises(TripError, match="does not exist"):
+            ExactTime(start=start.given, end=end.given)
+        return
+    if end.instant <= start.instant:
+        with pytest.raises(TripError, match="not after start"):
+            ExactTime(start=start.given, end=end.given)
+        return
+    trip = _one_event_trip(start.zone, start.given, end.given)
+    calendar = icalendar.Calendar.from_ical(trip.to_ics(lang="en"))
+    (vevent,) = calendar.walk("VEVENT")
+    zones_in_file = readers(calendar)
+    got_start, start_tzid = _read_back(vevent, "DTSTART", zones_in_file)
+    got_end, end_tzid = _read_back(vevent, "DTEND", zones_in_file)
+    assert got_start == start.instant
+    assert got_end == end.instant
+    assert got_end > got_start
+    for tzid, edge in ((start_tzid, start), (end_tzid, end)):
+        if tzid is not None:
+            assert tzid == edge.zone
+
+
+@pytest.mark.parametrize("name", sorted(DST_EDGE_ZONES))
+def test_dst_edge_points_land_in_gaps_repeats_and_plain_times(name):
+    """The strategy's points around a change are skipped, repeated and plain wall clocks."""
+    first, last = DST_EDGE_ZONES[name]
+    tz = ZoneInfo(name)
+    kinds: set[str] = set()
+    for year in range(first, last + 1):
+        for change in offset_changes(name, year):
+            kinds.update(kind_of_wall(wall, tz) for wall in edge_points(name, change))
+        if kinds == {"gap", "ambiguous", "plain"}:
+            break
+    assert kinds == {"gap", "ambiguous", "plain"}, kinds
