@@ -146,7 +146,7 @@ def _width(text: str) -> int:
     previous = ""
     last = 0
     for char in text:
-        if previous == "\u200d" or ("\U0001f3fb" <= char <= "\U0001f3ff" and last == 2):  # noqa: PLR2004
+        if previous == "\u200d" or ("\U0001f3fb" <= char <= "\U0001f3ff" and last == 2):
             width = 0  # joined to the emoji before the joiner, or a skin tone that modifies it
         elif char == "\ufe0f" and last == 1:
             width = 1  # the emoji form of a narrow character is two columns

@@ -108,9 +108,10 @@ Id = Annotated[str, AfterValidator(_check_id), Field(pattern=_ID_PATTERN)]
 #
 # Every text is NFC-normalised, so that the same words typed two ways (an accent as its own
 # character, or as a letter and a combining mark) give the same bytes everywhere. Line breaks are
-# "\n": "\r\n", "\r" and the Unicode separators U+2028 and U+2029 become one in a long text, and
-# are refused in a one-line text. C0 and C1 control characters but tab (U+0000-U+001F, U+007F-U+009F,
-# U+0085 included) and lone surrogates are refused in any text; so is a leading U+FEFF (a byte
+# "\n": "\r\n", "\r" and the Unicode separators U+2028 and U+2029 become one in a long text,
+# and are refused in a one-line text. C0 and C1 control characters but tab (U+0000-U+001F and
+# U+007F-U+009F, U+0085 included) and lone surrogates are refused in any text; so is a leading
+# U+FEFF (a byte
 # order mark, which readers drop). One-line texts lose leading and trailing white space (spaces,
 # tabs, no-break and ideographic spaces), which some clients drop and others keep. A text that
 # holds an iCalendar component delimiter (BEGIN:V..., END:V..., in any case) is refused: nobody
@@ -237,7 +238,7 @@ def _audience(info: ValidationInfo | None) -> Audience:
     return "python"
 
 
-def _toml(value: object) -> str:
+def _toml(value: object) -> str:  # noqa: PLR0911 - one spelling per kind of TOML value
     """Spell *value* as a trip file would (the TOML value it came from)."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -264,7 +265,7 @@ def _offset_text(moment: datetime) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _not_a_moment(value: object, audience: Audience) -> ValueError:
+def _not_a_moment(value: object, audience: Audience) -> ValueError:  # noqa: PLR0911 - one per kind
     """Explain why *value* (not a string, not an aware datetime) is no date and time."""
     if audience == "toml":
         if isinstance(value, datetime):
@@ -388,7 +389,9 @@ def _day(value: object, info: ValidationInfo) -> date:
                 f"{value.isoformat()} is a date and time; a day is a date without quotes, "
                 f"such as {value.date().isoformat()}"
             )
-        raise ValueError(f"{value!r} is a datetime; pass a datetime.date, such as {value.date()!r}")
+        raise ValueError(  # noqa: TRY004 - pydantic reports ValueError, not TypeError, as invalid
+            f"{value!r} is a datetime; pass a datetime.date, such as {value.date()!r}"
+        )
     if isinstance(value, str) and _DAY.fullmatch(value):
         try:
             value = date.fromisoformat(value)
@@ -397,7 +400,9 @@ def _day(value: object, info: ValidationInfo) -> date:
     if not isinstance(value, date):
         if audience == "toml":
             raise ValueError(f"{_toml(value)} is not a date; write one without quotes: 2024-01-09")
-        raise ValueError(f"{value!r} is not a date; pass a datetime.date, such as date(2024, 1, 9)")
+        raise ValueError(  # noqa: TRY004 - pydantic reports ValueError, not TypeError, as invalid
+            f"{value!r} is not a date; pass a datetime.date, such as date(2024, 1, 9)"
+        )
     zones.check_year(value)
     return value
 
@@ -441,7 +446,7 @@ class _Checked(ModelMetaclass):
     reported by that model, all problems together.
     """
 
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - the class's own signature
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401, N805 - a metaclass's call
         try:
             return super().__call__(*args, **kwargs)
         except ValidationError as error:
@@ -985,7 +990,9 @@ _TABLES = {
 }
 
 
-def _message(detail: ErrorDetails, audience: Audience) -> str:  # noqa: C901, PLR0911 - one line each
+def _message(  # noqa: C901, PLR0911, PLR0912 - one plain branch per kind of error
+    detail: ErrorDetails, audience: Audience
+) -> str:
     """Word one pydantic error for a trip file's author (TOML) or a Python caller."""
     kind, context, given = detail["type"], detail.get("ctx") or {}, detail.get("input")
     toml = audience == "toml"
@@ -1022,7 +1029,9 @@ def _message(detail: ErrorDetails, audience: Audience) -> str:  # noqa: C901, PL
         name = str(context.get("class_name", ""))
         if toml:
             example = _TABLES.get(name)
-            return f"{shown} is not a table; write {example}" if example else f"{shown} is not a table"
+            return (
+                f"{shown} is not a table; write {example}" if example else f"{shown} is not a table"
+            )
         return f"{shown} is not a {name or 'dict'} (nor a dict of its fields)"
     if kind in {"literal_error", "enum"}:
         expected = str(context.get("expected", ""))

@@ -281,7 +281,14 @@ def normalize_datetime(value: datetime) -> datetime:
         # A ZoneInfo datetime's fold is 0 unless someone set it, so an ambiguous wall clock is an
         # unmade choice, except when fold=1 was set on purpose.
         chosen = value.utcoffset() if value.fold == 1 else None
-        return resolve_wall_time(wall, target, offset=chosen)
+        try:
+            return resolve_wall_time(wall, target, offset=chosen)
+        except ValueError as error:
+            if chosen is None and "happens twice" in str(error):
+                raise ValueError(
+                    f"{error}; from Python, the datetime with fold=1 is the second reading"
+                ) from None
+            raise
     # pytz: localize() records the chosen offset. A zone passed as tzinfo= carries the zone's
     # first period (local mean time, rounded to the minute, so it can equal a real reading, as
     # -07:00 for Denver): that is no choice at all.

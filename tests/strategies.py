@@ -64,12 +64,12 @@ __all__ = [
     "FOLD_EDGE",
     "LANGUAGES",
     "NAMED_ZONES",
+    "EdgeTime",
     "accepted_zone_names",
     "approximate_times",
     "as_input",
     "control_characters",
     "days_times",
-    "EdgeTime",
     "dst_edge_spans",
     "dst_edge_times",
     "dst_edge_walls",
@@ -293,7 +293,9 @@ COMPONENT_DELIMITERS = (
 """iCalendar component delimiters, in any case: seoulcal refuses a text that holds one."""
 
 # The rule as the trip-file reference states it, written out again here rather than imported.
-_DELIMITER = re.compile(r"(?:begin|end):(?:v|standard|daylight|available|participant|x-)", re.I)
+_DELIMITER = re.compile(
+    r"(?:begin|end):(?:v|standard|daylight|available|participant|x-)", re.IGNORECASE
+)
 
 
 def _finish(text: str) -> str:

@@ -491,7 +491,11 @@ def test_an_approximate_window_whose_edge_clocks_skip_is_refused(small):
     for part in ("lunch", "morning"):
         small["events"][2]["time"] = {"day": "2000-01-15", "part": part, "zone": "Africa/Khartoum"}
         refused(small, 'events[2] "later" → time', "clocks skip 2000-01-15T12:00")
-    small["events"][2]["time"] = {"day": "2000-01-15", "part": "afternoon", "zone": "Africa/Khartoum"}
+    small["events"][2]["time"] = {
+        "day": "2000-01-15",
+        "part": "afternoon",
+        "zone": "Africa/Khartoum",
+    }
     Trip.model_validate(small)
 
 
@@ -509,7 +513,9 @@ def test_an_approximate_window_whose_edge_clocks_skip_is_refused(small):
         ("day", "2100-01-01", 'events[2] "later" → time.day'),
     ],
 )
-def test_dates_outside_the_supported_years_are_refused_by_item_and_field(small, field, value, where):
+def test_dates_outside_the_supported_years_are_refused_by_item_and_field(
+    small, field, value, where
+):
     if field == "revised":
         small["revised"] = value
     elif field == "first":
@@ -536,7 +542,7 @@ def test_the_edges_of_the_supported_years_are_accepted(small):
 
 def test_building_a_model_directly_raises_a_seoulcal_error():
     cases = [
-        lambda: ExactTime(start=datetime(2024, 1, 9, 11), end=datetime(2024, 1, 9, 12)),  # noqa: DTZ001
+        lambda: ExactTime(start=datetime(2024, 1, 9, 11), end=datetime(2024, 1, 9, 12)),
         lambda: seoulcal.Event(
             id="Bad Id", title={"ko": "가", "en": "A"}, time={"first": "2024-01-09"}
         ),
@@ -552,7 +558,7 @@ def test_building_a_model_directly_raises_a_seoulcal_error():
 
 def test_a_python_caller_reads_python_spellings():
     with pytest.raises(TripError) as caught:
-        ExactTime(start=datetime(2024, 1, 9, 11), end="2024-01-09T12:00[Asia/Seoul]")  # noqa: DTZ001
+        ExactTime(start=datetime(2024, 1, 9, 11), end="2024-01-09T12:00[Asia/Seoul]")
     assert "ZoneInfo(" in str(caught.value)
     fixed = timezone(timedelta(hours=-8))
     with pytest.raises(TripError) as caught:
@@ -595,7 +601,7 @@ def test_the_same_title_typed_two_ways_gives_the_same_calendar(small):
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\n"])
 def test_line_separators_and_next_line_are_refused_in_one_line_texts(separator):
-    with pytest.raises(TripError, match="single line|U\\+0085"):
+    with pytest.raises(TripError, match=r"single line|U\+0085"):
         seoulcal.Text(ko=f"가{separator}나", en="a")
 
 

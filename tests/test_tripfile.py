@@ -150,7 +150,15 @@ def toml_problem(text: str) -> str:
 
 
 # Spellings a trip file's author cannot act on: they are Python's.
-PYTHON_WORDS = ("datetime(", "datetime.", "ZoneInfo(", "timedelta", "tuple", "dictionary", "instance")
+PYTHON_WORDS = (
+    "datetime(",
+    "datetime.",
+    "ZoneInfo(",
+    "timedelta",
+    "tuple",
+    "dictionary",
+    "instance",
+)
 
 
 @pytest.mark.parametrize(
@@ -163,16 +171,51 @@ PYTHON_WORDS = ("datetime(", "datetime.", "ZoneInfo(", "timedelta", "tuple", "di
         (MEMBER + 'illustrative = "yes"', "illustrative", "write true or false"),
         (MEMBER + "illustrative = 1", "illustrative", "write true or false"),
         (MEMBER + 'language = "fr"', "language", '"ko" or "en"'),
-        (MEMBER + "groups = \"team\"", "groups", "write a list in brackets"),
+        (MEMBER + 'groups = "team"', "groups", "write a list in brackets"),
         (MEMBER + "email = 5", "email", "write text in double quotes"),
-        (EVENT + 'time = { start = "2024-01-09T11:00[Asia/Seoul]", end = "2024-01-09T12:00[Asia/Seoul]" }\nattendees = "everyone"', "attendees", "write a list"),
-        (EVENT.replace('title = { ko = "가", en = "A" }', 'title = "Opening"') + 'time = { first = 2024-01-09 }', "title", '{ ko = "…", en = "…" }'),
-        (EVENT + "time = { start = 2024-01-09T11:00:00, end = 2024-01-09T12:00:00 }", "time.start", 'as a string with its zone, such as "2024-01-09T11:00[America/Los_Angeles]"'),
-        (EVENT + "time = { start = 2024-01-09T11:00:00-08:00, end = 2024-01-09T12:00:00-08:00 }", "time.start", '"2024-01-09T11:00-08:00[America/Los_Angeles]"'),
-        (EVENT + 'time = { start = 2024-01-09, end = "2024-01-09T12:00[Asia/Seoul]" }', "time.start", "time = { first = 2024-01-09 }"),
-        (EVENT + 'time = { start = 11:00:00, end = "2024-01-09T12:00[Asia/Seoul]" }', "time.start", "a time of day without a date"),
-        (EVENT + 'time = { start = "2024-01-09T11:00:00.5[Asia/Seoul]", end = "2024-01-09T12:00[Asia/Seoul]" }', "time.start", "is not a date and time"),
-        (EVENT + "time = { first = 2024-01-09T10:00:00 }", "time.first", "a day is a date without quotes"),
+        (
+            EVENT
+            + 'time = { start = "2024-01-09T11:00[Asia/Seoul]", end = "2024-01-09T12:00[Asia/Seoul]" }\nattendees = "everyone"',
+            "attendees",
+            "write a list",
+        ),
+        (
+            EVENT.replace('title = { ko = "가", en = "A" }', 'title = "Opening"')
+            + "time = { first = 2024-01-09 }",
+            "title",
+            '{ ko = "…", en = "…" }',
+        ),
+        (
+            EVENT + "time = { start = 2024-01-09T11:00:00, end = 2024-01-09T12:00:00 }",
+            "time.start",
+            'as a string with its zone, such as "2024-01-09T11:00[America/Los_Angeles]"',
+        ),
+        (
+            EVENT + "time = { start = 2024-01-09T11:00:00-08:00, end = 2024-01-09T12:00:00-08:00 }",
+            "time.start",
+            '"2024-01-09T11:00-08:00[America/Los_Angeles]"',
+        ),
+        (
+            EVENT + 'time = { start = 2024-01-09, end = "2024-01-09T12:00[Asia/Seoul]" }',
+            "time.start",
+            "time = { first = 2024-01-09 }",
+        ),
+        (
+            EVENT + 'time = { start = 11:00:00, end = "2024-01-09T12:00[Asia/Seoul]" }',
+            "time.start",
+            "a time of day without a date",
+        ),
+        (
+            EVENT
+            + 'time = { start = "2024-01-09T11:00:00.5[Asia/Seoul]", end = "2024-01-09T12:00[Asia/Seoul]" }',
+            "time.start",
+            "is not a date and time",
+        ),
+        (
+            EVENT + "time = { first = 2024-01-09T10:00:00 }",
+            "time.first",
+            "a day is a date without quotes",
+        ),
         (EVENT + "time = { first = 20240109 }", "time.first", "write one without quotes"),
         (EVENT + 'time = { day = 2024-01-09, part = "noon" }', "time.part", '"morning"'),
     ],
@@ -188,7 +231,12 @@ def test_a_trip_file_author_reads_toml_spellings(body, where, says):
 
 @pytest.mark.parametrize(
     "revised",
-    ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", '"0001-01-01T00:00:00Z"', '"1969-12-31T23:59:59Z"'],
+    [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        '"0001-01-01T00:00:00Z"',
+        '"1969-12-31T23:59:59Z"',
+    ],
 )
 def test_a_revised_stamp_outside_the_supported_years_is_refused(revised):
     text = HEAD.replace('revised = "2024-01-01T00:00:00Z"', f"revised = {revised}")
@@ -206,8 +254,8 @@ def test_a_revised_stamp_outside_the_supported_years_is_refused(revised):
         '{ start = "2024-01-01T00:00[Asia/Seoul]", end = "9999-12-31T23:00[Asia/Seoul]" }',
         '{ start = "0001-01-01T00:00:00Z", end = "2024-01-01T00:00[Asia/Seoul]" }',
         "{ start = 0001-01-01T00:00:00Z, end = 2024-01-01T00:00:00Z }",
-        "{ day = 0001-01-01, part = \"morning\" }",
-        "{ day = 9999-12-31, part = \"evening\" }",
+        '{ day = 0001-01-01, part = "morning" }',
+        '{ day = 9999-12-31, part = "evening" }',
     ],
 )
 def test_times_outside_the_supported_years_are_refused_by_item_and_field(time_):
