@@ -408,7 +408,9 @@ def test_a_wrong_vtimezone_stops_the_export(small, monkeypatch):
 
 
 def test_text_cannot_break_the_structure(small):
-    attack = "x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil"
+    # The component delimiters themselves are refused by the model (test_model.py); what is left
+    # of an attack (line breaks, a property name at a line start) is escaped.
+    attack = "x\r\nEND VEVENT\r\nBEGIN;VEVENT\r\nUID:evil\r\n DTSTART:20000101T000000Z"
     small["events"][0]["description"] = {"ko": attack, "en": attack}
     small["venues"][0]["address"] = {"ko": 'a"b;c,d:e\\f', "en": "a\nb"}
     data = Trip.model_validate(small).to_ics()
