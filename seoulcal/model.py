@@ -196,7 +196,7 @@ Paragraph = Annotated[
 
 
 def _email(value: str) -> str:
-    if not _EMAIL_RE.match(value):
+    if not _EMAIL_RE.match(value) or _DELIMITER.search(value):
         raise ValueError(f"{value!r} is not an email address like 'office@example.org'")
     return value
 

@@ -659,3 +659,8 @@ def test_a_fifty_megabyte_description_is_refused_with_its_limit(small):
     Trip.model_validate(small)
     with pytest.raises(TripError, match="at most 1,000"):
         seoulcal.Text(ko="가" * (seoulcal.model.MAX_LINE + 1), en="a")
+
+
+def test_an_organizer_address_with_a_delimiter_is_refused(small):
+    small["organizer"]["email"] = "END:VEVENT@example.org"
+    refused(small, "organizer.email", "is not an email address")
