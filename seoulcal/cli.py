@@ -87,9 +87,14 @@ def write_output(data: bytes, target: str | None) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from seoulcal.ics import size_warning  # noqa: PLC0415 - loaded with the export anyway
+
     trip = _trip(args)
     data = trip.to_ics(member=args.member, lang=args.lang)
     write_output(data, args.output)
+    warning = size_warning(f"the calendar ({args.output or 'stdout'})", data)
+    if warning is not None:
+        sys.stderr.write(f"seoulcal: warning: {warning}\n")
     return EXIT_OK
 
 
