@@ -66,6 +66,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+# BaseModel's metaclass (pydantic exports it from no public module): _Checked extends it.
 from pydantic._internal._model_construction import ModelMetaclass
 
 from seoulcal import zones
