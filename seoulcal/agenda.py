@@ -6,7 +6,16 @@ rows (:func:`agenda_rows`) so that every view shows the same times in the same w
 
 from __future__ import annotations
 
-__all__ = ["AgendaRow", "agenda_rows", "render_agenda", "render_table", "span_text"]
+__all__ = [
+    "AgendaRow",
+    "Segment",
+    "agenda_rows",
+    "home_segments",
+    "local_segments",
+    "render_agenda",
+    "render_table",
+    "span_text",
+]
 
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +29,14 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from seoulcal.model import Event, Language, Member, Timing, Trip
+
+
+Segment = tuple[str, datetime | date | None]
+"""A piece of a time's text, with the instant (or, for whole days, the day) it shows, if any.
+
+Joined, the segments of a time are its text; pages mark the pieces that show an instant up as
+``<time>`` elements without formatting any time themselves.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +81,8 @@ def agenda_rows(
                 timing=timing,
                 title=title,
                 place=venue.name.pick(lang) if venue else "",
-                local=_local_text(timing, lang),
-                home=_home_text(timing, home, lang),
+                local=_joined(local_segments(timing, lang)),
+                home=_joined(home_segments(timing, home, lang)),
             )
         )
     return rows
@@ -76,43 +93,63 @@ def span_text(start: datetime, end: datetime, lang: Language) -> str:
 
     Each end is shown in its own zone; the day is repeated only when it changes.
     """
+    return _joined(_span_segments(start, end, lang))
+
+
+def _span_segments(start: datetime, end: datetime, lang: Language) -> list[Segment]:
     head = f"{_day(start.date(), lang)} {start:%H:%M}"
     same_zone = start.utcoffset() == end.utcoffset() and start.tzname() == end.tzname()
     if same_zone and start.date() == end.date():
-        return f"{head}–{end:%H:%M} {start.tzname()}"
-    return f"{head} {start.tzname()} → {_day(end.date(), lang)} {end:%H:%M} {end.tzname()}"
+        return [(head, start), ("–", None), (f"{end:%H:%M}", end), (f" {start.tzname()}", None)]
+    return [
+        (head, start),
+        (f" {start.tzname()} → ", None),
+        (f"{_day(end.date(), lang)} {end:%H:%M}", end),
+        (f" {end.tzname()}", None),
+    ]
+
+
+def _joined(segments: Sequence[Segment]) -> str:
+    return "".join(text for text, _ in segments)
 
 
 def _day(day: date, lang: Language) -> str:
     return f"{day.isoformat()} ({wording.short_day(day, lang)})"
 
 
-def _days_text(timing: Timing, lang: Language) -> str:
+def _days_segments(timing: Timing, lang: Language) -> list[Segment]:
     first = timing.start if isinstance(timing.start, date) else timing.start.date()
     end = timing.end if isinstance(timing.end, date) else timing.end.date()
     last = end - timedelta(days=1)
     whole = wording.label("all-day", lang)
     if last == first:
-        return f"{_day(first, lang)} {whole}"
-    return f"{_day(first, lang)} – {_day(last, lang)} {whole}"
+        return [(_day(first, lang), first), (f" {whole}", None)]
+    return [
+        (_day(first, lang), first),
+        (" – ", None),
+        (_day(last, lang), last),
+        (f" {whole}", None),
+    ]
 
 
-def _approximate(text: str, timing: Timing) -> str:
-    return text if timing.approximate is None else f"≈ {text}"
+def _approximate(segments: list[Segment], timing: Timing) -> list[Segment]:
+    return segments if timing.approximate is None else [("≈ ", None), *segments]
 
 
-def _local_text(timing: Timing, lang: Language) -> str:
+def local_segments(timing: Timing, lang: Language) -> list[Segment]:
+    """Return when an event happens at its place, in segments (joined: :attr:`AgendaRow.local`)."""
     if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
-        return _days_text(timing, lang)
+        return _days_segments(timing, lang)
     start = timing.start.astimezone(timing.zone)
-    return _approximate(span_text(start, timing.end, lang), timing)
+    return _approximate(_span_segments(start, timing.end, lang), timing)
 
 
-def _home_text(timing: Timing, home: ZoneInfo, lang: Language) -> str:
+def home_segments(timing: Timing, home: ZoneInfo, lang: Language) -> list[Segment]:
+    """Return when an event happens in *home*, in segments (joined: :attr:`AgendaRow.home`)."""
     if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
-        return _days_text(timing, lang)
-    text = span_text(timing.start.astimezone(home), timing.end.astimezone(home), lang)
-    return _approximate(text, timing)
+        return _days_segments(timing, lang)
+    segments = _span_segments(timing.start.astimezone(home), timing.end.astimezone(home), lang)
+    return _approximate(segments, timing)
 
 
 def _char_width(char: str) -> int:

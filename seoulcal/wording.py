@@ -127,7 +127,7 @@ _PAGE: dict[str, Pair] = {
         ),
     ),
     "local": ("현지", "Local"),
-    "add-google": ("Google에 추가", "Add to Google"),
+    "add-google": ("Google 캘린더에 추가", "Add to Google Calendar"),
     "add-outlook": ("Outlook.com에 추가", "Add to Outlook.com"),
     "add-m365": ("Microsoft 365에 추가", "Add to Microsoft 365"),
     "add-ics": (".ics", ".ics"),
@@ -148,6 +148,66 @@ _PAGE: dict[str, Pair] = {
     "no-events": ("일정이 없습니다.", "No events."),
     "tbc": ("시각 미정", "time to be confirmed"),
     "generator": ("seoulcal로 만들었습니다.", "Made with seoulcal."),
+    # Accessible names: {visible} is what the eye reads; the rest is visually hidden text.
+    "name-event": ("{title} — {visible}", "{title} — {visible}"),
+    "name-event-ics": (
+        "{title} — {visible} 파일 내려받기",
+        "{title} — download the {visible} file",
+    ),
+    "name-feed": ("{calendar} — {visible}", "{calendar} — {visible}"),
+    "skip": ("일정표로 건너뛰기", "Skip to the itinerary"),
+    "public-page": ("공개 일정표", "Public itinerary"),
+    # Android: the Google Calendar app cannot subscribe from a link (field notes §1.12).
+    "android": ("Android 휴대전화에서 구독하기", "Subscribing on an Android phone"),
+    "android-intro": (
+        (
+            "Android의 Google 캘린더 앱은 링크로 달력을 구독하지 못합니다. 위의 Google 단추도 "
+            "앱에서는 오류로 끝납니다. 대신 웹에서 주소로 추가하면 앱에도 나타납니다."
+        ),
+        (
+            "The Google Calendar app on Android cannot subscribe from a link: the Google buttons "
+            "above end in an error there. Add the calendar by its address on the web instead, "
+            "and it appears in the app too."
+        ),
+    ),
+    "android-copy": (
+        "위의 ‘주소 복사’ 칸에서 원하는 달력의 주소를 복사합니다.",
+        "Copy the address of the calendar you want from its box above.",
+    ),
+    "android-web": (
+        (
+            "컴퓨터의 브라우저에서, 또는 휴대전화 브라우저 메뉴의 ‘데스크톱 사이트’를 켜고 "
+            "{link}을 엽니다. Google의 ‘URL로 추가’ 화면이 열립니다(캘린더 화면에서는 ‘다른 "
+            "캘린더’ 옆의 + → ‘URL로 추가’)."
+        ),
+        (
+            "In a browser on a computer, or on the phone with ‘Desktop site’ turned on in the "
+            "browser’s menu, open {link}. It opens Google’s ‘From URL’ page (in the calendar, + "
+            "next to ‘Other calendars’, then ‘From URL’)."
+        ),
+    ),
+    "android-link": ("{visible} — ‘URL로 추가’ 화면", "{visible} — the ‘From URL’ page"),
+    "android-sync": (
+        (
+            "주소를 붙여 넣고 ‘캘린더 추가’를 누릅니다. 잠시 뒤 휴대전화의 Google 캘린더 앱에도 "
+            "나타납니다. 보이지 않으면 앱의 설정에서 그 달력을 누르고 ‘동기화’를 켜세요."
+        ),
+        (
+            "Paste the address and choose ‘Add calendar’. It shows in the Google Calendar app "
+            "on the phone shortly after; if it does not, open the app’s Settings, tap the "
+            "calendar and turn on Sync."
+        ),
+    ),
+    "android-other": (
+        (
+            "Samsung 캘린더 같은 다른 달력 앱에서는 ICSx⁵ 같은 구독 앱에 같은 주소를 넣어 "
+            "구독할 수 있습니다."
+        ),
+        (
+            "Other calendar apps on Android, such as Samsung Calendar, can subscribe to the same "
+            "address through a subscription app such as ICSx⁵."
+        ),
+    ),
 }
 
 _HOME_NAMES: dict[str, Pair] = {"Asia/Seoul": ("서울", "Seoul")}

@@ -18,7 +18,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from seoulcal import links, wording, zones
-from seoulcal.agenda import AgendaRow, agenda_rows
+from seoulcal.agenda import AgendaRow, Segment, agenda_rows, home_segments, local_segments
 from seoulcal.publish import layout
 
 if TYPE_CHECKING:
@@ -40,8 +40,15 @@ font-family:system-ui,-apple-system,"Segoe UI","Apple SD Gothic Neo","Malgun Got
 "Noto Sans KR","Noto Sans CJK KR","NanumGothic",Roboto,"Helvetica Neue",Arial,sans-serif;
 word-break:keep-all;overflow-wrap:anywhere}
 a{color:var(--brand)}
-a:focus-visible,summary:focus-visible,input:focus-visible{outline:3px solid var(--focus);
+a:focus-visible,summary:focus-visible,input:focus-visible{outline:3px solid var(--ink);
 outline-offset:2px}
+.top a:focus-visible{outline-color:var(--focus)}
+.vh{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;
+clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap;border:0}
+.skip{position:absolute;left:.5rem;top:-10rem;z-index:1;padding:.6rem 1rem;background:var(--focus);
+color:var(--ink);font-weight:700;border-radius:0 0 .45rem .45rem}
+.skip:focus{top:0}
+.skip:focus-visible{outline:3px solid var(--ink);outline-offset:0}
 .wrap{max-width:62rem;margin:0 auto;padding:0 1rem}
 .top{background:var(--brand);color:var(--brand-ink);padding:1.25rem 0 1.5rem;
 border-bottom:4px solid var(--accent)}
@@ -88,6 +95,11 @@ background:#fff1d6;border-radius:.3rem;padding:0 .35rem}
 .add{display:flex;flex-wrap:wrap;gap:.35rem .6rem;margin:.45rem 0 0;padding:0;list-style:none;
 font-size:.88rem}
 .add .lead{color:var(--muted)}
+.android{margin-top:1rem;border-left:4px solid var(--brand);padding:.1rem 0 .1rem .9rem}
+.android h3{margin:.2rem 0 .3rem}
+.android p,.android ol{margin:.3rem 0}
+.android ol{padding-left:1.4rem}
+.android li{margin:.25rem 0}
 footer{color:var(--muted);font-size:.88rem;padding:0 0 2rem}
 @media print{.top{background:none;color:var(--ink)}.top a{color:var(--ink)}
 #subscribe{display:none}section{border:none}}
@@ -109,6 +121,7 @@ def _page(  # noqa: PLR0913 - keyword-only parts of one page
     top: str,
     body: Iterable[str],
     footer: str,
+    skip: str = "",
 ) -> bytes:
     parts = [
         "<!DOCTYPE html>",
@@ -123,6 +136,7 @@ def _page(  # noqa: PLR0913 - keyword-only parts of one page
         f"<style>{_STYLE.strip()}</style>",
         "</head>",
         "<body>",
+        skip,
         f'<header class="top"><div class="wrap">{top}</div></header>',
         '<main class="wrap">',
         *body,
@@ -135,47 +149,101 @@ def _page(  # noqa: PLR0913 - keyword-only parts of one page
     return "\n".join(part for part in parts if part).encode("utf-8")
 
 
-def _external(href: str, text: str, *, kind: str, css: str = "button") -> str:
+def _named(visible: str, key: str, lang: Language, **values: str) -> str:
+    """Return *visible* (escaped) inside the rest of its accessible name, visually hidden.
+
+    The name is the page word *key* with ``{visible}`` at the place of the visible words, and
+    ``{title}`` or ``{calendar}`` filled from *values*: ``CES 2024 서울관 개관식 — Google 캘린더에
+    추가`` where the eye reads "Google 캘린더에 추가". Hidden text rather than ``aria-label``: the
+    visible words stay part of the name by construction (WCAG 2.5.3), and browsers' page
+    translation, which leaves attributes alone, translates the whole name with the page.
+    """
+    fields = {name: "{" + name + "}" for name in ("title", "calendar")}
+    template = _w(key, lang, visible="{visible}", **fields)
+    before, _, after = template.partition("{visible}")
+    parts = []
+    for hidden in (before, after):
+        for name, value in values.items():
+            hidden = hidden.replace("{" + name + "}", value)  # noqa: PLW2901 - one half at a time
+        parts.append(f'<span class="vh">{_e(hidden)}</span>' if hidden else "")
+    return f"{parts[0]}{_e(visible)}{parts[1]}"
+
+
+def _external(href: str, name: str, *, kind: str, css: str = "button") -> str:
+    """Return a link that opens *href* in a new tab; *name* is its content, already HTML."""
+    css = f' class="{css}"' if css else ""
     return (
-        f'<a class="{css}" href="{_e(href)}" data-link="{kind}" rel="noopener noreferrer" '
-        f'target="_blank">{_e(text)}</a>'
+        f'<a{css} href="{_e(href)}" data-link="{kind}" rel="noopener noreferrer" '
+        f'target="_blank">{name}</a>'
     )
 
 
 def _feed_card(feed: Feed, lang: Language, heading: str) -> str:
+    """Return the buttons of one calendar.
+
+    The card is in the page's language whatever the calendar's (its words are the page's), and
+    each control's name says which calendar it is for, as the page has a card per calendar.
+    """
+
+    def name(key: str) -> str:
+        return _named(_w(key, lang), "name-feed", lang, calendar=heading)
+
     buttons = [
         (
             f'<a class="button primary" href="{_e(links.webcal_url(feed.url))}" '
-            f'data-link="webcal">{_e(_w("apple", lang))}</a>'
+            f'data-link="webcal">{name("apple")}</a>'
         ),
-        _external(
-            links.google_subscribe_url(feed.url), _w("google", lang), kind="google-subscribe"
-        ),
+        _external(links.google_subscribe_url(feed.url), name("google"), kind="google-subscribe"),
         _external(
             links.outlook_subscribe_url(feed.url, feed.name, host="outlook.com"),
-            _w("outlook", lang),
+            name("outlook"),
             kind="outlook-subscribe",
         ),
         _external(
             links.outlook_subscribe_url(feed.url, feed.name, host="microsoft365"),
-            _w("m365", lang),
+            name("m365"),
             kind="m365-subscribe",
         ),
         (
             f'<a class="button" href="{_e(feed.href)}" download data-link="download">'
-            f"{_e(_w('download', lang))}</a>"
+            f"{name('download')}</a>"
         ),
     ]
     field = f"url-{feed.lang}"
     items = "".join(f"<li>{button}</li>" for button in buttons)
+    fallback = _external(
+        links.GOOGLE_ADD_BY_URL, name("google-fallback"), kind="google-addbyurl", css="fallback"
+    )
     return (
-        f'<div class="feed" data-feed="{feed.lang}" data-url="{_e(feed.url)}" lang="{feed.lang}">'
+        f'<div class="feed" data-feed="{feed.lang}" data-url="{_e(feed.url)}">'
         f"<h3>{_e(heading)}</h3>"
         f'<ul class="buttons">{items}</ul>'
-        f'<label for="{field}">{_e(_w("copy", lang))}</label>'
+        f'<label for="{field}">{name("copy")}</label>'
         f'<input class="url" id="{field}" type="text" readonly value="{_e(feed.url)}" '
         f'data-link="raw">'
-        f'<p class="note">{_external(links.GOOGLE_ADD_BY_URL, _w("google-fallback", lang), kind="google-addbyurl", css="fallback")}</p>'  # noqa: E501 - one element
+        f'<p class="note">{fallback}</p>'
+        "</div>"
+    )
+
+
+def _android(lang: Language) -> str:
+    """Tell Android users how to subscribe: on the web, by URL (the app cannot from a link)."""
+    google = _external(
+        links.GOOGLE_ADD_BY_URL,
+        _named("calendar.google.com", "android-link", lang),
+        kind="android-addbyurl",
+        css="",
+    )
+    steps = "".join(
+        f"<li>{_e(_w(key, lang)).replace('{link}', google)}</li>"
+        for key in ("android-copy", "android-web", "android-sync")
+    )
+    return (
+        '<div class="android" id="android">'
+        f"<h3>{_e(_w('android', lang))}</h3>"
+        f"<p>{_e(_w('android-intro', lang))}</p>"
+        f"<ol>{steps}</ol>"
+        f'<p class="note">{_e(_w("android-other", lang))}</p>'
         "</div>"
     )
 
@@ -183,10 +251,11 @@ def _feed_card(feed: Feed, lang: Language, heading: str) -> str:
 def _subscribe(feeds: Sequence[Feed], lang: Language, *, heading: str) -> str:
     cards = "".join(_feed_card(feed, lang, _w(f"calendar-{feed.lang}", lang)) for feed in feeds)
     return (
-        '<section id="subscribe">'
-        f"<h2>{_e(heading)}</h2>"
+        '<section id="subscribe" aria-labelledby="subscribe-heading">'
+        f'<h2 id="subscribe-heading">{_e(heading)}</h2>'
         f'<p class="note">{_e(_w("subscribe-intro", lang))}</p>'
         f'<div class="feeds">{cards}</div>'
+        f"{_android(lang)}"
         f'<p class="note">{_e(_w("refresh-note", lang))}</p>'
         "</section>"
     )
@@ -196,6 +265,27 @@ def _instant(value: datetime | date) -> str:
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
     return value.isoformat()
+
+
+def _time(text: str, value: datetime | date) -> str:
+    """Return *text* as a ``<time>`` of *value*: the instant with its offset, or the day."""
+    return f'<time datetime="{_instant(value)}">{_e(text)}</time>'
+
+
+def _times(segments: Sequence[Segment], *, approximate: bool) -> str:
+    """Return a time's text with each piece that shows an instant (or a day) in ``<time>``.
+
+    An approximate time is a window the source does not give: its pieces carry the day only.
+    """
+    parts = []
+    for text, value in segments:
+        if value is None:
+            parts.append(_e(text))
+        elif approximate and isinstance(value, datetime):
+            parts.append(_time(text, value.date()))
+        else:
+            parts.append(_time(text, value))
+    return "".join(parts)
 
 
 def _local_day(row: AgendaRow) -> date:
@@ -227,6 +317,8 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
     event = row.event
     timing = row.timing
     home = wording.home_name(trip.home_zone, lang)
+    local = local_segments(timing, lang)
+    at_home = home_segments(timing, zones.zone(trip.home_zone), lang)
     classes = "event cancelled" if event.status == "cancelled" else "event"
     approx = ""
     if row.approximate:
@@ -255,14 +347,18 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
             host="microsoft365",
         )
         ics = root_href + layout.event_path(event.id, lang)
+
+        def name(key: str, pattern: str = "name-event") -> str:
+            return _named(_w(key, lang), pattern, lang, title=row.title)
+
         adds = (
             '<ul class="add">'
             f'<li class="lead">{_e(_w("add-label", lang))}</li>'
-            f"<li>{_external(google, _w('add-google', lang), kind='google-add', css=_ADD)}</li>"
-            f"<li>{_external(outlook, _w('add-outlook', lang), kind='outlook-add', css=_ADD)}</li>"
-            f"<li>{_external(m365, _w('add-m365', lang), kind='m365-add', css=_ADD)}</li>"
-            f'<li><a class="addlink" href="{_e(ics)}" download data-link="event-ics">'
-            f"{_e(_w('add-ics', lang))}</a></li>"
+            f"<li>{_external(google, name('add-google'), kind='google-add', css=_ADD)}</li>"
+            f"<li>{_external(outlook, name('add-outlook'), kind='outlook-add', css=_ADD)}</li>"
+            f"<li>{_external(m365, name('add-m365'), kind='m365-add', css=_ADD)}</li>"
+            f'<li><a class="{_ADD}" href="{_e(ics)}" download data-link="event-ics">'
+            f"{name('add-ics', 'name-event-ics')}</a></li>"
             "</ul>"
         )
     place = f'<p class="place">{_e(row.place)}</p>' if row.place else ""
@@ -272,9 +368,9 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
         f'data-zone="{timing.zone.key}">'
         '<div class="times">'
         f'<p class="local"><span class="tag">{_e(_w("local", lang))}</span> '
-        f'<span data-time="local">{_e(row.local)}</span></p>'
+        f'<span data-time="local">{_times(local, approximate=row.approximate)}</span></p>'
         f'<p class="home"><span class="tag">{_e(home)}</span> '
-        f'<span data-time="home">{_e(row.home)}</span></p>'
+        f'<span data-time="home">{_times(at_home, approximate=row.approximate)}</span></p>'
         "</div>"
         f'<div class="what"><h4>{_e(row.title)}</h4>{place}{approx}{adds}</div>'
         "</li>"
@@ -321,8 +417,8 @@ class Pages:
     ) -> str:
         home = wording.home_name(self.trip.home_zone, lang)
         parts = [
-            '<section id="agenda">',
-            f"<h2>{_e(heading)}</h2>",
+            '<section id="agenda" aria-labelledby="agenda-heading">',
+            f'<h2 id="agenda-heading">{_e(heading)}</h2>',
             f'<p class="note">{_e(_w("agenda-intro", lang, home=home))}</p>',
         ]
         if any(row.approximate for row in rows):
@@ -335,7 +431,8 @@ class Pages:
             if this_day != day:
                 if day is not None:
                     parts.append("</ol>")
-                parts.append(f'<h3 class="day">{_e(wording.day_text(this_day, lang))}</h3>')
+                day_text = _time(wording.day_text(this_day, lang), this_day)
+                parts.append(f'<h3 class="day">{day_text}</h3>')
                 parts.append('<ol class="events">')
                 day = this_day
             parts.append(self._item(row, lang, root_href))
@@ -376,6 +473,7 @@ class Pages:
             top=top,
             body=body,
             footer=self._footer(lang),
+            skip=_skip(lang),
         )
 
     def member_page(
@@ -417,11 +515,18 @@ class Pages:
             top=top,
             body=body,
             footer=self._footer(lang),
+            skip=_skip(lang),
         )
+
+
+def _skip(lang: Language) -> str:
+    """Return the link that skips the header and the calendars, straight to the agenda."""
+    return f'<a class="skip" href="#agenda" data-link="skip">{_e(_w("skip", lang))}</a>'
 
 
 def _footer(trip: Trip, lang: Language) -> str:
     revised = trip.revised.astimezone(zones.zone(trip.home_zone))
+    when = f"{wording.day_text(revised.date(), lang)} {revised:%H:%M} {revised.tzname() or ''}"
     return (
         f"<p>{_e(_w('published-by', lang))}: {_e(trip.organizer.name.pick(lang))}"
         + (
@@ -430,8 +535,8 @@ def _footer(trip: Trip, lang: Language) -> str:
             else ""
         )
         + "</p>"
-        f"<p>{_e(_w('revised', lang))}: {_e(wording.day_text(revised.date(), lang))} "
-        f"{revised:%H:%M} {_e(revised.tzname() or '')} · {_e(_w('generator', lang))}</p>"
+        f"<p>{_e(_w('revised', lang))}: {_time(when.strip(), revised)} · "
+        f"{_e(_w('generator', lang))}</p>"
     )
 
 
@@ -447,13 +552,21 @@ def members_folder_page(trip: Trip) -> bytes:
 
     A host that lists folders would otherwise show every member's token here.
     """
-    text = f"{_w('members-folder', 'ko')} {_w('members-folder', 'en')}"
+    body = (
+        '<div class="private">'
+        f"<p>{_e(_w('members-folder', 'ko'))}</p>"
+        f'<p lang="en">{_e(_w("members-folder", "en"))}</p>'
+        "</div>"
+        f'<p><a href="../{layout.page_path("ko")}">← {_e(_w("public-page", "ko"))}</a> · '
+        f'<a href="../{layout.page_path("en")}" hreflang="en" lang="en">'
+        f"{_e(_w('public-page', 'en'))}</a></p>"
+    )
     return _page(
         lang="ko",
         title=trip.name.pick("ko"),
         head_extra='<meta name="robots" content="noindex, nofollow, noarchive">',
         top=f"<h1>{_e(trip.name.pick('ko'))}</h1>",
-        body=[f'<p class="private">{_e(text)}</p>', '<p><a href="../">← index.html</a></p>'],
+        body=[body],
         footer=_footer(trip, "ko"),
     )
 
