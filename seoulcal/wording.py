@@ -22,6 +22,7 @@ __all__ = [
     "home_name",
     "label",
     "link_line",
+    "link_name",
     "one_line",
     "page_word",
     "part_name",
@@ -405,12 +406,15 @@ def event_description(  # noqa: C901 - one block per part of the description
     return "\n\n".join(blocks)
 
 
-def link_line(link: Link, lang: Language) -> str:
-    """Return a link as a line of text: its label (and that it is a video call), its address."""
+def link_name(link: Link, lang: Language) -> str:
+    """Return what a link is called: its label, and that it is a video call if it is one."""
     name = link.label.pick(lang)
-    if link.kind == "video":
-        name = f"{name} ({label('video', lang)})"
-    return f"{name}: {link.url}"
+    return f"{name} ({label('video', lang)})" if link.kind == "video" else name
+
+
+def link_line(link: Link, lang: Language) -> str:
+    """Return a link as a line of text: its name, then its address."""
+    return f"{link_name(link, lang)}: {link.url}"
 
 
 def reminder_text(event: Event, timing: Timing, lang: Language) -> str:

@@ -335,3 +335,17 @@ def test_a_contact_needs_a_phone_or_an_email():
     text = TRIP.replace(', phone = "+1 702-555-0199" }', " }")
     with pytest.raises(seoulcal.TripError, match="give a phone, an email, or both"):
         parse_trip(text, source="rich.toml")
+
+
+def test_the_pages_show_links_and_contacts(trip, tmp_path):
+    root = tmp_path / "site"
+    build_site(trip, root, base_url=BASE, secret=SECRET)
+    page = (root / "index.en.html").read_text("utf-8")
+    item = page[page.index('id="event-briefing-20240308"') :]
+    item = item[: item.index('id="event-', 10)]
+    assert 'href="https://meet.example.org/seoul-room"' in item
+    assert "Video call to the Seoul situation room (video call)</a>" in item
+    assert 'href="https://docs.example.org/briefing"' in item
+    assert 'Contact: On-site coordinator, <a href="tel:+17025550199">+1 702-555-0199</a>' in item
+    assert 'Contact: Front desk, <a href="tel:+17025550100">+1 702-555-0100</a>' in item
+    assert "lead.private@example.org" not in page

@@ -24,7 +24,7 @@ from seoulcal.publish import layout
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from seoulcal.model import Event, Language, Member, Trip
+    from seoulcal.model import Contact, Event, Language, Member, Trip
     from seoulcal.publish.layout import Feed
 
 
@@ -88,7 +88,9 @@ ol.events{list-style:none;margin:0;padding:0}
 color:var(--muted);letter-spacing:.02em}
 .times .home{color:var(--muted)}
 .event h4{margin:0;font-size:1.02rem;line-height:1.4}
-.event .place{margin:.1rem 0 0;color:var(--muted);font-size:.93rem}
+.event .place,.event .contact{margin:.1rem 0 0;color:var(--muted);font-size:.93rem}
+.links{list-style:none;margin:.3rem 0 0;padding:0;display:flex;flex-wrap:wrap;gap:.3rem .8rem;
+font-size:.9rem}
 .approx{display:inline-block;margin-top:.2rem;font-size:.8rem;font-weight:700;color:#8a4b00;
 background:#fff1d6;border-radius:.3rem;padding:0 .35rem}
 .cancelled h4{text-decoration:line-through;color:var(--muted)}
@@ -362,6 +364,21 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
             "</ul>"
         )
     place = f'<p class="place">{_e(row.place)}</p>' if row.place else ""
+    venue = trip.venue_of(event)
+    if venue is not None and venue.contact is not None:
+        place += _contact(venue.contact, lang)
+    if event.contact is not None:
+        place += _contact(event.contact, lang)
+    if event.links:
+        items = "".join(
+            "<li>"
+            + _external(
+                link.url, _e(wording.link_name(link, lang)), kind=f"event-{link.kind}", css=""
+            )
+            + "</li>"
+            for link in event.links
+        )
+        place += f'<ul class="links" aria-label="{_e(wording.label("links", lang))}">{items}</ul>'
     return (
         f'<li class="{classes}" id="event-{event.id}" data-event="{event.id}" '
         f'data-start="{_instant(timing.start)}" data-end="{_instant(timing.end)}" '
@@ -375,6 +392,17 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
         f'<div class="what"><h4>{_e(row.title)}</h4>{place}{approx}{adds}</div>'
         "</li>"
     )
+
+
+def _contact(contact: Contact, lang: Language) -> str:
+    """Render a public contact: its name, a phone (a ``tel:`` link) and an address."""
+    parts = [_e(contact.name.pick(lang))] if contact.name is not None else []
+    if contact.phone is not None:
+        dial = "".join(char for char in contact.phone if char.isdigit() or char == "+")
+        parts.append(f'<a href="tel:{_e(dial)}">{_e(contact.phone)}</a>')
+    if contact.email is not None:
+        parts.append(f'<a href="mailto:{_e(contact.email)}">{_e(contact.email)}</a>')
+    return f'<p class="contact">{_e(wording.label("contact", lang))}: {", ".join(parts)}</p>'
 
 
 class Pages:
