@@ -308,26 +308,33 @@ def _sample_members(trip, limit: int):  # noqa: ANN001, ANN202
 def check_site(trip_path: Path, outdir: Path, *, limit: int = 1000) -> int:
     """Assert the built site's calendars are byte-identical to ``trip.to_ics``; return the count."""
     from seoulcal import load_trip  # noqa: PLC0415
-    from seoulcal.export import CalendarWriter  # noqa: PLC0415
+    from seoulcal.export import CalendarWriter, trip_ics  # noqa: PLC0415
     from seoulcal.publish import member_token  # noqa: PLC0415
 
     trip = load_trip(trip_path)
     checked = 0
+    # A site's calendars link each event to its page and carry no reminders (a first build:
+    # every revision at SEQUENCE 0, as trip_ics writes them).
     for lang in ("ko", "en"):
         got = (outdir / f"{trip.id}.{lang}.ics").read_bytes()
-        expect(got == trip.to_ics(lang=lang), f"{outdir}: public {lang} calendar differs")
+        page = BASE_URL + ("index.html" if lang == "ko" else f"index.{lang}.html")
+        want = trip_ics(trip, lang=lang, alarms=False, page=page)
+        expect(got == want, f"{outdir}: public {lang} calendar differs")
         checked += 1
-    writer = CalendarWriter(trip)  # byte-identical to to_ics (spot-checked below), and faster
+    writer = CalendarWriter(trip)  # byte-identical to trip_ics (spot-checked below), and faster
     for index, member in enumerate(_sample_members(trip, limit)):
-        folder = outdir / "m" / member_token(SECRET.encode(), trip, member)
+        token = member_token(SECRET.encode(), trip, member)
+        folder = outdir / "m" / token
+        page = f"{BASE_URL}m/{token}/"
         for lang in ("ko", "en"):
             got = (folder / f"{trip.id}.{lang}.ics").read_bytes()
+            options = {"alarms": member.reminders_in_feed, "page": page}
             want = (
-                trip.to_ics(member=member, lang=lang)
+                trip_ics(trip, member=member, lang=lang, **options)
                 if index < 20
-                else writer.calendar(member, lang)
+                else writer.calendar(member, lang, **options)
             )
-            expect(got == want, f"{folder.name}/{trip.id}.{lang}.ics differs from trip.to_ics")
+            expect(got == want, f"{folder.name}/{trip.id}.{lang}.ics differs from trip_ics")
             checked += 1
     return checked
 

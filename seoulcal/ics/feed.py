@@ -71,6 +71,7 @@ def trip_calendar(  # noqa: PLR0913 - the calendar's audience, language and opti
     revisions: Mapping[str, Revision] | None = None,
     extra_events: Iterable[Chosen] = (),
     alarms: bool = True,
+    page: str | None = None,
 ) -> icalendar.Calendar:
     """Return the calendar of *trip* (or of one *member*) in *lang*.
 
@@ -78,11 +79,12 @@ def trip_calendar(  # noqa: PLR0913 - the calendar's audience, language and opti
     revision time). *extra_events* adds events that are not in the trip any more, such as
     cancelled ones a publisher keeps for a while, each with its own revision. An exported file
     carries the events' reminders (Outlook gives an imported file without them no reminder at
-    all); *alarms* ``False`` leaves them out.
+    all); *alarms* ``False`` leaves them out, as a site's subscribed calendars do. *page* links
+    every event to that page (the page's ``#event-<id>``), as a site's calendars do.
     """
     who = trip.member(member) if isinstance(member, str) else member
     chosen = _chosen(trip, trip.events_for(who), revisions, extra_events)
-    return feed_calendar(trip, who, lang, chosen, alarms=alarms)
+    return feed_calendar(trip, who, lang, chosen, alarms=alarms, page=page)
 
 
 def feed_calendar(  # noqa: PLR0913 - a feed's audience, language and events; two options
@@ -134,15 +136,18 @@ def event_calendar(
     return calendar
 
 
-def trip_ics(
+def trip_ics(  # noqa: PLR0913 - trip_calendar's options
     trip: Trip,
     *,
     member: Member | str | None = None,
     lang: Language = "ko",
     revisions: Mapping[str, Revision] | None = None,
+    alarms: bool = True,
+    page: str | None = None,
 ) -> bytes:
     """Return :func:`trip_calendar` as bytes: UTF-8 without BOM, CRLF line ends, folded."""
-    return CalendarWriter(trip, revisions=revisions).calendar(member, lang)
+    writer = CalendarWriter(trip, revisions=revisions)
+    return writer.calendar(member, lang, alarms=alarms, page=page)
 
 
 def ordered(trip: Trip, chosen: Iterable[Chosen]) -> list[tuple[Event, Revision, Timing]]:
@@ -183,12 +188,13 @@ class CalendarWriter:
         *,
         extra_events: Iterable[Chosen] = (),
         alarms: bool = True,
+        page: str | None = None,
     ) -> bytes:
         """Return the bytes of ``trip_calendar(trip, member=..., lang=..., ...)``."""
         trip = self.trip
         who = trip.member(member) if isinstance(member, str) else member
         chosen = _chosen(trip, trip.events_for(who), self._revisions, extra_events)
-        return self.render(who, lang, chosen, alarms=alarms)
+        return self.render(who, lang, chosen, alarms=alarms, page=page)
 
     def render(
         self,
