@@ -19,20 +19,37 @@ from seoulcal.errors import Problem, TripError
 from seoulcal.model import Trip
 
 SCHEMA_ID = "https://seoulcal.invalid/schema/trip.schema.json"
+TABLE_FIELDS = ("members", "venues", "events")
+"""The trip fields that may name a CSV or XLSX table instead of listing their items."""
 
 
-def parse_trip(text: str, *, source: str = "<trip>") -> Trip:
-    """Parse and validate the TOML *text* of a trip; *source* names it in errors."""
+def parse_trip(text: str, *, source: str = "<trip>", base: str | Path | None = None) -> Trip:
+    """Parse and validate the TOML *text* of a trip; *source* names it in errors.
+
+    ``members``, ``venues`` and ``events`` may name a CSV or XLSX table instead of listing items
+    (see ``docs/tables.md``); the file is found relative to *base* (the current folder if absent).
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TripError(
             [Problem("", f"not valid TOML: {error}; fix the syntax at that line")], source=source
         ) from None
+    origins = None
+    if any(isinstance(data.get(field), str) for field in TABLE_FIELDS):
+        from seoulcal.sources.tables import resolve_tables  # noqa: PLC0415 - only for tables
+
+        try:
+            origins = resolve_tables(data, base=Path(base) if base is not None else Path())
+        except TripError as error:
+            raise TripError(list(error.problems), source=source) from None
     try:
         return Trip.model_validate(data)
     except TripError as error:
-        raise TripError(list(error.problems), source=source) from None
+        problems = list(error.problems)
+        raise TripError(
+            origins.relocate(problems) if origins else problems, source=source
+        ) from None
 
 
 def load_trip(path: str | Path) -> Trip:
@@ -54,7 +71,7 @@ def load_trip(path: str | Path) -> Trip:
             [Problem("", f"not UTF-8 text (byte {error.start}); save the file as UTF-8")],
             source=str(location),
         ) from None
-    return parse_trip(text.removeprefix("\ufeff"), source=str(location))
+    return parse_trip(text.removeprefix("\ufeff"), source=str(location), base=location.parent)
 
 
 @cache
@@ -73,6 +90,23 @@ def ces2024() -> Trip:
 def trip_schema() -> dict[str, Any]:
     """Return the JSON Schema of a trip file (draft 2020-12)."""
     schema = Trip.model_json_schema(mode="validation")
+    for field in TABLE_FIELDS:
+        listed = schema["properties"][field]
+        schema["properties"][field] = {
+            "anyOf": [
+                {key: value for key, value in listed.items() if key not in {"default", "title"}},
+                {
+                    "type": "string",
+                    "pattern": r"^[^#]+\.(csv|xlsx|CSV|XLSX)(#.+)?$",
+                    "description": (
+                        f"A CSV or XLSX table of the {field}, relative to the trip file; "
+                        "'file.xlsx#sheet' picks a sheet (see docs/tables.md)."
+                    ),
+                    "examples": [f"{field}.xlsx", f"{field}.xlsx#Sheet1", f"{field}.csv"],
+                },
+            ],
+            **{key: value for key, value in listed.items() if key in {"default", "title"}},
+        }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
