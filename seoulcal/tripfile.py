@@ -13,21 +13,31 @@ import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seoulcal.errors import Problem, TripError
 from seoulcal.model import Trip
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 SCHEMA_ID = "https://seoulcal.invalid/schema/trip.schema.json"
 TABLE_FIELDS = ("members", "venues", "events")
 """The trip fields that may name a CSV or XLSX table instead of listing their items."""
 
 
-def parse_trip(text: str, *, source: str = "<trip>", base: str | Path | None = None) -> Trip:
+def parse_trip(
+    text: str,
+    *,
+    source: str = "<trip>",
+    base: str | Path | None = None,
+    tables: Mapping[str, tuple[str, Path]] | None = None,
+) -> Trip:
     """Parse and validate the TOML *text* of a trip; *source* names it in errors.
 
     ``members``, ``venues`` and ``events`` may name a CSV or XLSX table instead of listing items
     (see ``docs/tables.md``); the file is found relative to *base* (the current folder if absent).
+    *tables* (field → table and its folder) takes those fields from tables, whatever *text* says.
     """
     try:
         data = tomllib.loads(text)
@@ -36,11 +46,12 @@ def parse_trip(text: str, *, source: str = "<trip>", base: str | Path | None = N
             [Problem("", f"not valid TOML: {error}; fix the syntax at that line")], source=source
         ) from None
     origins = None
-    if any(isinstance(data.get(field), str) for field in TABLE_FIELDS):
+    if tables or any(isinstance(data.get(field), str) for field in TABLE_FIELDS):
         from seoulcal.sources.tables import resolve_tables  # noqa: PLC0415 - only for tables
 
         try:
-            origins = resolve_tables(data, base=Path(base) if base is not None else Path())
+            folder = Path(base) if base is not None else Path()
+            origins = resolve_tables(data, base=folder, tables=tables)
         except TripError as error:
             raise TripError(list(error.problems), source=source) from None
     try:

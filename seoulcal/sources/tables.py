@@ -798,22 +798,30 @@ def _zone_text(item: object) -> tuple[str, str] | None:
     return None
 
 
-def resolve_tables(data: dict[str, Any], *, base: Path) -> Origins | None:
+def resolve_tables(
+    data: dict[str, Any],
+    *,
+    base: Path,
+    tables: Mapping[str, tuple[str, Path]] | None = None,
+) -> Origins | None:
     """Replace the table names in a trip file's *data* by the items the tables hold.
 
-    ``members``, ``venues`` and ``events`` may each name a table, relative to *base*. Returns
-    where the items came from (``None`` when no field names a table), or raises
-    :class:`TripError` with every problem of every table.
+    ``members``, ``venues`` and ``events`` may each name a table, relative to *base*; *tables*
+    (kind → table and its folder) replaces what *data* says for those kinds. Returns where the
+    items came from (``None`` when no table is named), or raises :class:`TripError` with every
+    problem of every table.
     """
     kinds = cast("tuple[TableKind, ...]", ("venues", "members", "events"))
-    if not any(isinstance(data.get(kind), str) for kind in kinds):
+    chosen = {kind: (data[kind], base) for kind in kinds if isinstance(data.get(kind), str)}
+    chosen.update({kind: table for kind, table in (tables or {}).items() if kind in kinds})
+    if not chosen:
         return None
     problems: list[Problem] = []
     places: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {}
     for kind in kinds:
-        spec = data.get(kind)
-        if not isinstance(spec, str):
+        if kind not in chosen:
             continue
+        spec, folder = chosen[kind]
         venues = data.get("venues")
         pairs = (_zone_text(v) for v in venues) if isinstance(venues, list | tuple) else ()
         trip_zone = data.get("zone")
@@ -821,7 +829,7 @@ def resolve_tables(data: dict[str, Any], *, base: Path) -> Origins | None:
             loaded = load_items(
                 kind,
                 spec,
-                base=base,
+                base=folder,
                 venue_zones=dict(pair for pair in pairs if pair is not None),
                 trip_zone=trip_zone if isinstance(trip_zone, str) else None,
             )
