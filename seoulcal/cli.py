@@ -84,7 +84,9 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
         from seoulcal.sources.sheets import agenda_table  # noqa: PLC0415 - tables only
 
         trip = _trip(args)
-        write_output(agenda_table(trip, args.format, member=args.member, lang=args.lang), args.output)
+        write_output(
+            agenda_table(trip, args.format, member=args.member, lang=args.lang), args.output
+        )
         return EXIT_OK
     if args.output is not None:
         raise _UsageError("-o: give --format csv or --format xlsx to write the agenda to a file")
@@ -144,7 +146,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     tables = {
         kind: spec
-        for kind, spec in (("members", args.members), ("venues", args.venues), ("events", args.events))
+        for kind, spec in (
+            ("members", args.members),
+            ("venues", args.venues),
+            ("events", args.events),
+        )
         if spec is not None
     }
     if not tables:
@@ -335,57 +341,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"seoulcal: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``seoulcal`` command."""
-    parser = _Parser(
-        prog="seoulcal",
-        description="Turn a delegation's itinerary into calendars correct in every client.",
+def _table_options(sub: argparse.ArgumentParser, what: str) -> None:
+    sub.add_argument(
+        "--format",
+        choices=("text", "csv", "xlsx"),
+        default="text",
+        help=f"text (a table on the terminal), or {what} as a CSV (UTF-8 with a BOM, for "
+        "Excel) or XLSX file that 'import' reads back",
     )
-    parser.add_argument("--version", action="version", version=f"seoulcal {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name: str, text: str, run: Callable[[argparse.Namespace], int]) -> _Parser:
-        sub = commands.add_parser(name, help=text, description=text)
-        sub.set_defaults(run=run)
-        return sub
-
-    def trip_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--trip", metavar="FILE", help="a trip file (TOML); without it, the built-in trip"
-        )
-
-    def member_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--member", metavar="ID", help="one member's calendar (see 'members')")
-        sub.add_argument("--lang", choices=("ko", "en"), default="ko", help="language (ko)")
-
-    sub = command("export", "Write the trip's .ics calendar (stdout without -o).", _cmd_export)
-    trip_option(sub)
-    member_options(sub)
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
-    def table_options(sub: argparse.ArgumentParser, what: str) -> None:
-        sub.add_argument(
-            "--format",
-            choices=("text", "csv", "xlsx"),
-            default="text",
-            help=f"text (a table on the terminal), or {what} as a CSV (UTF-8 with a BOM, for "
-            "Excel) or XLSX file that 'import' reads back",
-        )
-        sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
-    sub = command("agenda", "Print the agenda: local time and home time side by side.", _cmd_agenda)
-    trip_option(sub)
-    member_options(sub)
-    sub.add_argument("--tz", metavar="ZONE", help="zone of the second column (the home zone)")
-    table_options(sub, "the events")
-
-    sub = command("members", "List the trip's members and their calendars.", _cmd_members)
-    trip_option(sub)
-    sub.add_argument(
-        "--lang", choices=("ko", "en"), default="ko", help="language of a table's headers (ko)"
-    )
-    table_options(sub, "the roster")
-
+def _office_commands(
+    command: Callable[[str, str, Callable[[argparse.Namespace], int]], _Parser],
+    trip_option: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Add the commands for the office's own formats: ``import`` (tables) and ``print`` (PDF)."""
     sub = command(
         "import",
         "Turn CSV or XLSX tables into one self-contained TOML trip file.",
@@ -422,6 +393,50 @@ def build_parser() -> argparse.ArgumentParser:
         "--secret-file", metavar="FILE", help="the secret given to 'build' (else $SEOULCAL_SECRET)"
     )
     sub.add_argument("-o", "--output", metavar="FILE", required=True, help="the PDF file to write")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``seoulcal`` command."""
+    parser = _Parser(
+        prog="seoulcal",
+        description="Turn a delegation's itinerary into calendars correct in every client.",
+    )
+    parser.add_argument("--version", action="version", version=f"seoulcal {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, text: str, run: Callable[[argparse.Namespace], int]) -> _Parser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(run=run)
+        return sub
+
+    def trip_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--trip", metavar="FILE", help="a trip file (TOML); without it, the built-in trip"
+        )
+
+    def member_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--member", metavar="ID", help="one member's calendar (see 'members')")
+        sub.add_argument("--lang", choices=("ko", "en"), default="ko", help="language (ko)")
+
+    sub = command("export", "Write the trip's .ics calendar (stdout without -o).", _cmd_export)
+    trip_option(sub)
+    member_options(sub)
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    sub = command("agenda", "Print the agenda: local time and home time side by side.", _cmd_agenda)
+    trip_option(sub)
+    member_options(sub)
+    sub.add_argument("--tz", metavar="ZONE", help="zone of the second column (the home zone)")
+    _table_options(sub, "the events")
+
+    sub = command("members", "List the trip's members and their calendars.", _cmd_members)
+    trip_option(sub)
+    sub.add_argument(
+        "--lang", choices=("ko", "en"), default="ko", help="language of a table's headers (ko)"
+    )
+    _table_options(sub, "the roster")
+
+    _office_commands(command, trip_option)
 
     sub = command("check", "Validate a trip file and every calendar it makes.", _cmd_check)
     trip_option(sub)

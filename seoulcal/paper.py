@@ -30,7 +30,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from seoulcal import wording, zones
 from seoulcal.agenda import AgendaRow, agenda_rows
@@ -38,6 +38,8 @@ from seoulcal.errors import SeoulcalError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+
+    from fpdf import FPDF
 
     from seoulcal.model import Language, Member, Trip
 
@@ -202,14 +204,14 @@ def itinerary_pdf(
     is printed as a QR code: the member's own page (a private address: print it only on their
     sheet) or the public page. *font* defaults to :func:`find_korean_font`.
     """
-    fpdf, segno = _modules()
+    _modules()
     who = trip.member(member) if isinstance(member, str) else member
     language: Language = lang or (who.language if who else "ko")
     chosen = font or find_korean_font()
     rows = agenda_rows(trip, member=who, lang=language)
     _check_glyphs(trip, rows, chosen, language, who)
-    pdf = _document(fpdf, trip, who, language, chosen)
-    _head(pdf, trip, who, language, page_url, segno)
+    pdf = _document(trip, who, language, chosen)
+    _head(pdf, trip, who, language, page_url)
     _days(pdf, trip, rows, language)
     _places(pdf, trip, rows, language)
     quiet = logging.getLogger("fontTools")
@@ -230,10 +232,12 @@ def member_pdf(trip: Trip, member: Member | str, *, lang: Language, page_url: st
     return itinerary_pdf(trip, member, lang=lang, page_url=page_url)
 
 
-def _document(fpdf: Any, trip: Trip, who: Member | None, lang: Language, font: KoreanFont) -> Any:  # noqa: ANN401 - fpdf's own type
+def _document(trip: Trip, who: Member | None, lang: Language, font: KoreanFont) -> FPDF:
+    from fpdf import FPDF  # noqa: PLC0415 - an optional dependency (checked by _modules)
+
     home = zones.zone(trip.home_zone).key
 
-    class Paper(fpdf.FPDF):  # type: ignore[misc,name-defined]
+    class Paper(FPDF):
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font("korean", "", 7.5)
@@ -246,7 +250,9 @@ def _document(fpdf: Any, trip: Trip, who: Member | None, lang: Language, font: K
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_font("korean", "", str(font.regular), collection_font_number=font.index)
     bold = font.bold or font.regular
-    pdf.add_font("korean", "B", str(bold), collection_font_number=font.index if not font.bold else 0)
+    pdf.add_font(
+        "korean", "B", str(bold), collection_font_number=font.index if not font.bold else 0
+    )
     pdf.set_creation_date(trip.revised)
     pdf.set_lang(lang)
     title = trip.name.pick(lang) + (f" · {who.name.pick(lang)}" if who else "")
@@ -264,12 +270,11 @@ def _revised_text(trip: Trip, lang: Language) -> str:
 
 
 def _head(
-    pdf: Any,  # noqa: ANN401 - fpdf's own type
+    pdf: FPDF,
     trip: Trip,
     who: Member | None,
     lang: Language,
     page_url: str | None,
-    segno: Any,  # noqa: ANN401 - segno's module
 ) -> None:
     text_width = pdf.epw - (_QR_SIZE + _GAP if page_url else 0)
     top = pdf.get_y()
@@ -285,12 +290,16 @@ def _head(
     pdf.set_font("korean", "", 8.5)
     pdf.set_text_color(*_GREY)
     home = zones.zone(trip.home_zone).key
-    pdf.multi_cell(text_width, 4.5, _revised_text(trip, lang), align="L", new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(text_width, 4.5, _say("zones", lang, home=home), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        text_width, 4.5, _revised_text(trip, lang), align="L", new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.multi_cell(
+        text_width, 4.5, _say("zones", lang, home=home), align="L", new_x="LMARGIN", new_y="NEXT"
+    )
     bottom = pdf.get_y()
     if page_url:
         left = pdf.w - _MARGIN - _QR_SIZE
-        _qr(pdf, segno, page_url, left, top, _QR_SIZE)
+        _qr(pdf, page_url, (left, top, _QR_SIZE))
         pdf.set_xy(left - 6, top + _QR_SIZE + 1)
         pdf.set_font("korean", "", 6.5)
         pdf.set_text_color(*_GREY)
@@ -303,8 +312,10 @@ def _head(
     _rule(pdf)
 
 
-def _qr(pdf: Any, segno: Any, url: str, left: float, top: float, size: float) -> None:  # noqa: ANN401
-    """Draw *url* as a QR code (vector squares, quiet zone included) at *left*, *top*."""
+def _qr(pdf: FPDF, url: str, box: tuple[float, float, float]) -> None:
+    """Draw *url* as a QR code (vector squares, quiet zone included) in *box* (left, top, size)."""
+    _, segno = _modules()
+    left, top, size = box
     code = segno.make_qr(url, error="m")  # never a Micro QR: phone cameras do not read those
     matrix = [list(row) for row in code.matrix_iter(border=4)]
     module = size / len(matrix)
@@ -324,7 +335,7 @@ def _qr(pdf: Any, segno: Any, url: str, left: float, top: float, size: float) ->
             x = run
 
 
-def _rule(pdf: Any) -> None:  # noqa: ANN401 - fpdf's own type
+def _rule(pdf: FPDF) -> None:
     pdf.set_draw_color(*_RULE)
     pdf.set_line_width(0.2)
     pdf.line(_MARGIN, pdf.get_y(), pdf.w - _MARGIN, pdf.get_y())
@@ -357,23 +368,32 @@ def _event_parts(trip: Trip, row: AgendaRow, lang: Language) -> tuple[list[_Part
     if event.source is not None:
         source = event.source
         right.append(
-            _Part(f"{wording.label('source', lang)}: {source.document} — {source.quote}", 6.5, grey=True)
+            _Part(
+                f"{wording.label('source', lang)}: {source.document} — {source.quote}",
+                6.5,
+                grey=True,
+            )
         )
-    for assumption in event.assumptions:
-        right.append(_Part(f"{wording.label('assumed', lang)}: {assumption.pick(lang)}", 6.5, grey=True))
+    right.extend(
+        _Part(f"{wording.label('assumed', lang)}: {assumption.pick(lang)}", 6.5, grey=True)
+        for assumption in event.assumptions
+    )
     return left, right
 
 
-def _height(pdf: Any, parts: Iterable[_Part], width: float) -> float:  # noqa: ANN401
+def _height(pdf: FPDF, parts: Iterable[_Part], width: float) -> float:
     total = 0.0
     for part in parts:
         pdf.set_font("korean", "B" if part.bold else "", part.size)
-        lines = pdf.multi_cell(width, part.size * 0.45, part.text, align="L", dry_run=True, output="LINES")
+        lines = pdf.multi_cell(
+            width, part.size * 0.45, part.text, align="L", dry_run=True, output="LINES"
+        )
+        lines = cast("list[str]", lines)
         total += len(lines) * part.size * 0.45 + 0.6
     return total
 
 
-def _write(pdf: Any, parts: Iterable[_Part], x: float, width: float) -> float:  # noqa: ANN401
+def _write(pdf: FPDF, parts: Iterable[_Part], x: float, width: float) -> float:
     for part in parts:
         pdf.set_x(x)
         pdf.set_font("korean", "B" if part.bold else "", part.size)
@@ -383,7 +403,7 @@ def _write(pdf: Any, parts: Iterable[_Part], x: float, width: float) -> float:  
     return float(pdf.get_y())
 
 
-def _fits(pdf: Any, height: float) -> None:  # noqa: ANN401
+def _fits(pdf: FPDF, height: float) -> None:
     if pdf.get_y() + height > pdf.page_break_trigger and pdf.get_y() > _MARGIN + 30:
         pdf.add_page()
 
@@ -395,7 +415,7 @@ def _day_of(row: AgendaRow) -> date:
     return start
 
 
-def _days(pdf: Any, trip: Trip, rows: list[AgendaRow], lang: Language) -> None:  # noqa: ANN401
+def _days(pdf: FPDF, trip: Trip, rows: list[AgendaRow], lang: Language) -> None:
     right_x = _MARGIN + _LEFT_WIDTH + _GAP
     right_width = pdf.w - _MARGIN - right_x
     if not rows:
@@ -432,7 +452,7 @@ def _days(pdf: Any, trip: Trip, rows: list[AgendaRow], lang: Language) -> None: 
         pdf.multi_cell(0, 4, _say("approximate", lang), align="L", new_x="LMARGIN", new_y="NEXT")
 
 
-def _places(pdf: Any, trip: Trip, rows: list[AgendaRow], lang: Language) -> None:  # noqa: ANN401
+def _places(pdf: FPDF, trip: Trip, rows: list[AgendaRow], lang: Language) -> None:
     seen: dict[str, str] = {}
     for row in rows:
         venue = trip.venue_of(row.event)
@@ -475,7 +495,12 @@ def _check_glyphs(
     for path in {font.regular, font.bold or font.regular}:
         with TTFont(str(path), fontNumber=font.index, lazy=True) as face:
             cmap = face.getBestCmap()
-        missing |= {char for text in texts for char in text if char.isprintable() and char != " " and ord(char) not in cmap}
+        missing |= {
+            char
+            for text in texts
+            for char in text
+            if char.isprintable() and char != " " and ord(char) not in cmap
+        }
     if missing:
         shown = " ".join(f"{char} (U+{ord(char):04X})" for char in sorted(missing))
         raise SeoulcalError(

@@ -34,6 +34,8 @@ from seoulcal.sources.columns import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from seoulcal.model import Event, Language, Member, Trip
 
 TableFormat = Literal["csv", "xlsx"]
@@ -91,29 +93,30 @@ def _clock(moment: datetime) -> tuple[date, time | str, str]:
     return wall.date(), wall.time(), name
 
 
-def _event_cells(event: Event, lang: Language) -> dict[str, Cell]:
+def _time_cells(event: Event, lang: Language) -> dict[str, Cell]:
     when = event.time
+    if isinstance(when, DaysTime):
+        return {"date": when.first, "last_day": when.last}
+    if isinstance(when, ApproximateTime):
+        return {"date": when.day, "part": _word(PART_WORDS, when.part, lang), "zone": when.zone}
+    day, start, zone = _clock(when.start)
+    end_day, end, end_zone = _clock(when.end)
+    cells: dict[str, Cell] = {"date": day, "start": start, "end": end, "zone": zone}
+    if end_day != day:
+        cells["end_date"] = end_day
+    if end_zone != zone:
+        cells["end_zone"] = end_zone
+    return cells
+
+
+def _event_cells(event: Event, lang: Language) -> dict[str, Cell]:
     cells: dict[str, Cell] = {
         "id": event.id,
         "title_ko": event.title.ko,
         "title_en": event.title.en,
+        **_time_cells(event, lang),
+        "venue": event.venue,
     }
-    if isinstance(when, DaysTime):
-        cells["date"] = when.first
-        cells["last_day"] = when.last
-    elif isinstance(when, ApproximateTime):
-        cells["date"] = when.day
-        cells["part"] = _word(PART_WORDS, when.part, lang)
-        cells["zone"] = when.zone
-    else:
-        day, start, zone = _clock(when.start)
-        end_day, end, end_zone = _clock(when.end)
-        cells.update(date=day, start=start, end=end, zone=zone)
-        if end_day != day:
-            cells["end_date"] = end_day
-        if end_zone != zone:
-            cells["end_zone"] = end_zone
-    cells["venue"] = event.venue
     if event.attendees != ("everyone",):
         cells["attendees"] = ", ".join(event.attendees)
     if event.status != "confirmed":
@@ -179,7 +182,6 @@ def table_bytes(
 def _xlsx(rows: Sequence[Sequence[Cell]], *, sheet: str, stamp: datetime) -> bytes:
     try:
         import openpyxl  # noqa: PLC0415 - an optional dependency, loaded only for .xlsx
-        from openpyxl.styles import Alignment, Font  # noqa: PLC0415 - same as above
     except ImportError:
         raise SeoulcalError(
             "writing .xlsx files needs openpyxl; install it with pip install 'seoulcal[tables]'"
@@ -191,7 +193,22 @@ def _xlsx(rows: Sequence[Sequence[Cell]], *, sheet: str, stamp: datetime) -> byt
     page.title = sheet
     for row in rows:
         page.append(list(row))
-    widths = [0] * len(rows[0])
+    _style(page, len(rows[0]))
+    naive = stamp.astimezone(zones.UTC).replace(tzinfo=None)
+    book.properties.created = naive
+    book.properties.modified = naive
+    book.properties.creator = "seoulcal"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _fixed_zip(buffer.getvalue(), naive)
+
+
+def _style(page: Worksheet, count: int) -> None:
+    """Give date and time cells their formats, the header bold, and columns their widths."""
+    from openpyxl.styles import Alignment, Font  # noqa: PLC0415 - an optional dependency
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415 - same as above
+
+    widths = [0] * count
     for row_cells in page.iter_rows():
         for index, cell in enumerate(row_cells):
             value = cell.value
@@ -206,15 +223,8 @@ def _xlsx(rows: Sequence[Sequence[Cell]], *, sheet: str, stamp: datetime) -> byt
     for cell in page[1]:
         cell.font = Font(bold=True)
     for index, width in enumerate(widths):
-        page.column_dimensions[openpyxl.utils.get_column_letter(index + 1)].width = max(8, width)
+        page.column_dimensions[get_column_letter(index + 1)].width = max(8, width)
     page.freeze_panes = "A2"
-    naive = stamp.astimezone(zones.UTC).replace(tzinfo=None)
-    book.properties.created = naive
-    book.properties.modified = naive
-    book.properties.creator = "seoulcal"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return _fixed_zip(buffer.getvalue(), naive)
 
 
 def _fixed_zip(data: bytes, stamp: datetime) -> bytes:

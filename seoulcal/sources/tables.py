@@ -34,7 +34,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
@@ -53,6 +52,8 @@ from seoulcal.sources.columns import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
 
 Item = Member | Venue | Event
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "cp949")
@@ -96,8 +97,8 @@ def read_sheet(spec: str, *, base: Path) -> Sheet:
 
     if suffix not in TABLE_SUFFIXES:
         raise refuse(
-            f"is not a table seoulcal reads; give a .csv or .xlsx file (saved from Excel as "
-            f"'CSV UTF-8' or 'Excel Workbook'), or list the items in the trip file"
+            "is not a table seoulcal reads; give a .csv or .xlsx file (saved from Excel as "
+            "'CSV UTF-8' or 'Excel Workbook'), or list the items in the trip file"
         )
     try:
         raw = path.read_bytes()
@@ -182,7 +183,8 @@ def _xlsx_sheet(raw: bytes, name: str, sheet: str | None) -> Sheet:
             [Problem(f"{name}, sheet {sheet}", f"no such sheet; the workbook has: {known}")]
         )
     rows = tuple(
-        (number, tuple(values)) for number, values in enumerate(chosen.iter_rows(values_only=True), 1)
+        (number, tuple(values))
+        for number, values in enumerate(chosen.iter_rows(values_only=True), 1)
     )
     return Sheet(f"{name}, sheet {chosen.title}", rows)
 
@@ -218,7 +220,7 @@ def parse_date(value: object) -> date:
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 - a cell's type is the user's input
             f"{value!r} is a number, not a date; format the cell as a date or type it like "
             "2024-01-09 or 2024. 1. 9."
         )
@@ -264,7 +266,7 @@ def parse_time(value: object) -> tuple[time, timedelta | None]:
             raise ValueError(f"{value} has a fraction of a second; give whole seconds")
         return value, None
     if not isinstance(value, str):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 - a cell's type is the user's input
             f"{value!r} is a number, not a time; format the cell as a time or type it like "
             "17:30 or 오후 5:30"
         )
@@ -273,6 +275,10 @@ def parse_time(value: object) -> tuple[time, timedelta | None]:
         raise ValueError(
             f"{value!r} is not a time seoulcal reads; write it like 17:30, 오후 5:30 or 오전 11:00"
         )
+    return _clock(value, found)
+
+
+def _clock(value: str, found: re.Match[str]) -> tuple[time, timedelta | None]:
     hour, minute, second = int(found["h"]), int(found["m"]), int(found["s"] or 0)
     half = found["half"] or (found["ampm"] or "").upper() or None
     if found["half"] and found["ampm"]:
@@ -294,8 +300,9 @@ def parse_time(value: object) -> tuple[time, timedelta | None]:
 
 
 def _text(value: object) -> str:
-    if isinstance(value, bool) or isinstance(value, date | time):
-        raise ValueError(f"{value!r} is not text; format the cell as text")
+    if isinstance(value, bool | date | time):
+        message = f"{value!r} is not text; format the cell as text"
+        raise ValueError(message)  # noqa: TRY004 - a cell's type is the user's input
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value).strip()
@@ -332,7 +339,8 @@ def _bool(value: object) -> bool:
 
 def _number(value: object) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+        message = f"{value!r} is not a number"
+        raise ValueError(message)  # noqa: TRY004 - a cell's type is the user's input
     if isinstance(value, int | float):
         return float(value)
     text = _text(value)
@@ -438,7 +446,9 @@ def _header_problems(
         if column is None:
             known = ", ".join(f"{c.key} ({c.korean})" for c in columns)
             problems.append(
-                Problem(where, f"unknown column {header!r}; check its spelling: columns are {known}")
+                Problem(
+                    where, f"unknown column {header!r}; check its spelling: columns are {known}"
+                )
             )
             continue
         if column.key in seen:
@@ -451,14 +461,14 @@ def _header_problems(
             continue
         seen[column.key] = header
         found[index] = column
-    for column in columns:
-        if column.required and column.key not in seen:
-            problems.append(
-                Problem(
-                    f"{label}, row {number}",
-                    f"missing column {column.korean!r} (or {column.key!r}); add it to the header",
-                )
-            )
+    problems.extend(
+        Problem(
+            f"{label}, row {number}",
+            f"missing column {column.korean!r} (or {column.key!r}); add it to the header",
+        )
+        for column in columns
+        if column.required and column.key not in seen
+    )
     return found, problems
 
 
@@ -475,7 +485,9 @@ def _rows(sheet: Sheet, columns: Sequence[Column]) -> tuple[list[_Row], list[Pro
         stray = [
             index
             for index, cell in enumerate(cells)
-            if index not in found and not _empty(cell) and (index >= len(head) or _empty(head[index]))
+            if index not in found
+            and not _empty(cell)
+            and (index >= len(head) or _empty(head[index]))
         ]
         for index in stray:
             problems.append(
@@ -546,7 +558,7 @@ class _Context:
     trip_zone: str | None
 
 
-def _zone_of(row: _Row, key: str, context: _Context) -> zones.ZoneInfo | None:
+def _zone_of(row: _Row, key: str, context: _Context) -> ZoneInfo | None:
     """Return the zone of column *key*, else the venue's, else the trip's."""
     name = row.get(key, _text)
     if name is None and row.has(key):
@@ -569,7 +581,7 @@ def _zone_of(row: _Row, key: str, context: _Context) -> zones.ZoneInfo | None:
         return None  # a venue's or trip's bad zone is reported where it is written
 
 
-def _moment(row: _Row, day: date, key: str, zone: zones.ZoneInfo) -> datetime | None:
+def _moment(row: _Row, day: date, key: str, zone: ZoneInfo) -> datetime | None:
     read = row.get(key, parse_time)
     if read is None:
         return None
@@ -581,26 +593,25 @@ def _moment(row: _Row, day: date, key: str, zone: zones.ZoneInfo) -> datetime | 
         return None
 
 
-def _event_time(row: _Row, context: _Context) -> dict[str, object] | None:
-    day = row.get("date", parse_date)
-    if row.has("start"):
-        for key in ("last_day", "part"):
-            if row.has(key):
-                row.problem(key, "a timed event (with a start) takes no last day or part of day")
-        if not row.has("end"):
-            row.problem("end", "empty; a timed event needs its end time (a start needs an end)")
-        start_zone = _zone_of(row, "zone", context)
-        end_zone = (
-            _zone_of(row, "end_zone", context) if row.has("end_zone") else start_zone
-        )
-        end_day = row.get("end_date", parse_date) if row.has("end_date") else day
-        if day is None or start_zone is None or end_zone is None or end_day is None:
-            return None
-        start = _moment(row, day, "start", start_zone)
-        end = _moment(row, end_day, "end", end_zone)
-        if start is None or end is None:
-            return None
-        return {"start": start, "end": end}
+def _exact_time(row: _Row, day: date | None, context: _Context) -> dict[str, object] | None:
+    for key in ("last_day", "part"):
+        if row.has(key):
+            row.problem(key, "a timed event (with a start) takes no last day or part of day")
+    if not row.has("end"):
+        row.problem("end", "empty; a timed event needs its end time (a start needs an end)")
+    start_zone = _zone_of(row, "zone", context)
+    end_zone = _zone_of(row, "end_zone", context) if row.has("end_zone") else start_zone
+    end_day = row.get("end_date", parse_date) if row.has("end_date") else day
+    if day is None or start_zone is None or end_zone is None or end_day is None:
+        return None
+    start = _moment(row, day, "start", start_zone)
+    end = _moment(row, end_day, "end", end_zone)
+    if start is None or end is None:
+        return None
+    return {"start": start, "end": end}
+
+
+def _untimed(row: _Row, day: date | None) -> dict[str, object] | None:
     for key in _EXACT_ONLY:
         if row.has(key):
             row.problem(key, "give a start time too, or clear this cell (an untimed event)")
@@ -618,6 +629,11 @@ def _event_time(row: _Row, context: _Context) -> dict[str, object] | None:
     if row.has("last_day"):
         when["last"] = row.get("last_day", parse_date)
     return when if day is not None else None
+
+
+def _event_time(row: _Row, context: _Context) -> dict[str, object] | None:
+    day = row.get("date", parse_date)
+    return _exact_time(row, day, context) if row.has("start") else _untimed(row, day)
 
 
 def _event(row: _Row, context: _Context) -> dict[str, object]:
@@ -761,7 +777,9 @@ def load_items(
 
 # --- a trip file's tables ------------------------------------------------------------------------
 
-_WHERE = re.compile(r'^(?P<field>members|venues|events)\[(?P<index>\d+)\](?: "[^"]*")?(?: → (?P<path>.*))?$')
+_WHERE = re.compile(
+    r'^(?P<field>members|venues|events)\[(?P<index>\d+)\](?: "[^"]*")?(?: → (?P<path>.*))?$'
+)
 
 
 @dataclass(frozen=True, slots=True)

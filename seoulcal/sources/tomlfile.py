@@ -27,8 +27,6 @@ from seoulcal.tripfile import parse_trip
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from seoulcal.sources.columns import TableKind
-
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _ARRAYS = ("venues", "members", "events")
 
@@ -37,7 +35,7 @@ def _key(name: str) -> str:
     return name if _BARE_KEY.match(name) else json.dumps(name, ensure_ascii=False)
 
 
-def _value(value: object) -> str:
+def _value(value: object) -> str:  # noqa: PLR0911 - one return per TOML type reads best
     """Write *value* as a TOML value (inline tables and arrays on one line)."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -86,7 +84,7 @@ def trip_toml(trip: Trip, *, comment: str = "") -> str:
     return text
 
 
-def import_trip(trip_file: str | Path, tables: Mapping[TableKind, str]) -> Trip:
+def import_trip(trip_file: str | Path, tables: Mapping[str, str]) -> Trip:
     """Read *trip_file*, with its members, venues or events taken from *tables* (kind → table).
 
     The tables are named relative to the current folder (``roster.xlsx#명단`` picks a sheet);
@@ -98,7 +96,9 @@ def import_trip(trip_file: str | Path, tables: Mapping[TableKind, str]) -> Trip:
         text = location.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        raise TripError([Problem("", f"cannot read the trip file: {reason}")], source=str(location)) from None
+        raise TripError(
+            [Problem("", f"cannot read the trip file: {reason}")], source=str(location)
+        ) from None
     return parse_trip(
         text,
         source=str(location),
