@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         Trip,
         Venue,
     )
+    from seoulcal.paper import itinerary_pdf, member_pdf
     from seoulcal.publish import BuildReport, build_site
     from seoulcal.tripfile import ces2024, load_trip, parse_trip, trip_schema
 
@@ -75,6 +76,7 @@ _LAZY = {
         "Trip",
         "Venue",
     ),
+    "seoulcal.paper": ("itinerary_pdf", "member_pdf"),
     "seoulcal.publish": ("BuildReport", "build_site"),
     "seoulcal.tripfile": ("ces2024", "load_trip", "parse_trip", "trip_schema"),
 }
@@ -128,7 +130,9 @@ __all__ = [
     "ces2024",
     "event_calendar",
     "event_uid",
+    "itinerary_pdf",
     "load_trip",
+    "member_pdf",
     "parse_trip",
     "trip_calendar",
     "trip_ics",

@@ -162,7 +162,6 @@ _WORDS: dict[str, tuple[str, str]] = {
         "≈ 시각 미정: 출처에 날짜와 때(오전·오후 등)만 있는 일정입니다.",
         "≈ time to be confirmed: the source gives only the day and part of the day.",
     ),
-    "page": ("쪽", "page"),
 }
 
 _MARGIN = 15.0
@@ -243,7 +242,9 @@ def _document(trip: Trip, who: Member | None, lang: Language, font: KoreanFont) 
             self.set_font("korean", "", 7.5)
             self.set_text_color(*_GREY)
             name = trip.name.pick(lang) + (f" · {who.name.pick(lang)}" if who else "")
-            self.cell(0, 5, f"{name}   {self.page_no()}/{{nb}} {_say('page', lang)}", align="C")
+            count = f"{self.page_no()}/{{nb}}"
+            number = f"{count} 쪽" if lang == "ko" else f"page {count}"
+            self.cell(0, 5, f"{name}   {number}", align="C")
 
     pdf = Paper(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)

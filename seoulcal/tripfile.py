@@ -102,22 +102,15 @@ def trip_schema() -> dict[str, Any]:
     """Return the JSON Schema of a trip file (draft 2020-12)."""
     schema = Trip.model_json_schema(mode="validation")
     for field in TABLE_FIELDS:
+        # One schema, not anyOf: 'items' applies to the list and 'pattern' to the table name, so
+        # a validator still reports each bad item on its own.
         listed = schema["properties"][field]
-        schema["properties"][field] = {
-            "anyOf": [
-                {key: value for key, value in listed.items() if key not in {"default", "title"}},
-                {
-                    "type": "string",
-                    "pattern": r"^[^#]+\.(csv|xlsx|CSV|XLSX)(#.+)?$",
-                    "description": (
-                        f"A CSV or XLSX table of the {field}, relative to the trip file; "
-                        "'file.xlsx#sheet' picks a sheet (see docs/tables.md)."
-                    ),
-                    "examples": [f"{field}.xlsx", f"{field}.xlsx#Sheet1", f"{field}.csv"],
-                },
-            ],
-            **{key: value for key, value in listed.items() if key in {"default", "title"}},
-        }
+        listed["type"] = ["array", "string"]
+        listed["pattern"] = r"^[^#]+\.(csv|xlsx|CSV|XLSX)(#.+)?$"
+        listed["description"] = (
+            f"The {field}, listed; or a CSV or XLSX table of them, relative to the trip file, "
+            "where 'file.xlsx#sheet' picks a sheet (see docs/tables.md)."
+        )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
