@@ -756,6 +756,8 @@ def load_items(
     sheet = read_sheet(spec, base=base)
     columns = KINDS[kind]
     rows, problems = _rows(sheet, columns)
+    if problems:  # the columns are not known for sure: the rows would only add noise
+        return TableItems((), (), tuple(problems))
     model, build = _BUILDERS[kind]
     context = _Context(venue_zones or {}, trip_zone)
     items: list[Item] = []
