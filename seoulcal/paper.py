@@ -21,12 +21,16 @@ __all__ = [
     "find_korean_font",
     "itinerary_pdf",
     "member_pdf",
+    "require_printing",
 ]
 
+import atexit
+import functools
 import logging
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -189,6 +193,16 @@ def _modules() -> tuple[Any, Any]:
     return fpdf, segno
 
 
+def require_printing(environ: Mapping[str, str] | None = None) -> KoreanFont:
+    """Check that PDFs can be printed here: the ``print`` extra and a Korean font.
+
+    Returns the font :func:`itinerary_pdf` will use; raises :class:`SeoulcalError` saying what to
+    install. A build that prints calls it before it writes anything.
+    """
+    _modules()
+    return find_korean_font(environ)
+
+
 def itinerary_pdf(
     trip: Trip,
     member: Member | str | None = None,
@@ -208,15 +222,18 @@ def itinerary_pdf(
     language: Language = lang or (who.language if who else "ko")
     chosen = font or find_korean_font()
     rows = agenda_rows(trip, member=who, lang=language)
-    _check_glyphs(trip, rows, chosen, language, who)
-    pdf = _document(trip, who, language, chosen)
-    _head(pdf, trip, who, language, page_url)
-    _days(pdf, trip, rows, language)
-    _places(pdf, trip, rows, language)
+    _check_glyphs(chosen, _texts(trip, rows, language, who))
+    chars = _trip_characters(trip, who)
     quiet = logging.getLogger("fontTools")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # subsetting notes ("TSI0 NOT subset") are not the user's
     try:
+        regular = _FONTS.subset(chosen.regular, chosen.index, chars)
+        bold = _FONTS.subset(chosen.bold, 0, chars) if chosen.bold else regular
+        pdf = _document(trip, who, language, KoreanFont(regular, bold))
+        _head(pdf, trip, who, language, page_url)
+        _days(pdf, trip, rows, language)
+        _places(pdf, trip, rows, language)
         return bytes(pdf.output())
     finally:
         quiet.setLevel(level)
@@ -476,13 +493,9 @@ def _places(pdf: FPDF, trip: Trip, rows: list[AgendaRow], lang: Language) -> Non
         pdf.multi_cell(0, 4.5, f"· {line}", align="L", new_x="LMARGIN", new_y="NEXT")
 
 
-def _check_glyphs(
-    trip: Trip, rows: list[AgendaRow], font: KoreanFont, lang: Language, who: Member | None
-) -> None:
-    """Refuse to print characters the font lacks: they would print as empty boxes (tofu)."""
-    from fontTools.ttLib import TTFont  # noqa: PLC0415 - comes with fpdf2, loaded only to print
-
-    texts = [trip.name.pick(lang), _revised_text(trip, lang)]
+def _texts(trip: Trip, rows: list[AgendaRow], lang: Language, who: Member | None) -> list[str]:
+    """Return every text a sheet of *rows* prints."""
+    texts = [trip.name.pick(lang), _revised_text(trip, lang), "0123456789/ 쪽 page"]
     texts.extend(pair[0] if lang == "ko" else pair[1] for pair in _WORDS.values())
     if who is not None:
         texts += [who.name.pick(lang), who.role.pick(lang)]
@@ -492,10 +505,39 @@ def _check_glyphs(
         venue = trip.venue_of(row.event)
         if venue is not None:
             texts.append(venue.zone)
+    return texts
+
+
+def _trip_characters(trip: Trip, who: Member | None) -> frozenset[str]:
+    """Return every character any sheet of *trip* (in either language) may print.
+
+    The embedded font is cut down to these once per trip, so that each member's sheet loads a
+    small font; a sheet's bytes do not depend on which other sheets were printed before it.
+    """
+    chars: set[str] = set()
+    members = (*trip.members, *((who,) if who is not None else ()))
+    for lang in ("ko", "en"):
+        rows = agenda_rows(trip, lang=lang)
+        for text in _texts(trip, rows, lang, None):
+            chars.update(text)
+        for member in members:
+            chars.update(member.name.pick(lang) + member.role.pick(lang))
+    return frozenset(char for char in chars if char.isprintable())
+
+
+@functools.cache
+def _character_map(path: Path, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 - comes with fpdf2, loaded only to print
+
+    with TTFont(str(path), fontNumber=index, lazy=True) as face:
+        return frozenset(face.getBestCmap())
+
+
+def _check_glyphs(font: KoreanFont, texts: list[str]) -> None:
+    """Refuse to print characters the font lacks: they would print as empty boxes (tofu)."""
     missing: set[str] = set()
     for path in {font.regular, font.bold or font.regular}:
-        with TTFont(str(path), fontNumber=font.index, lazy=True) as face:
-            cmap = face.getBestCmap()
+        cmap = _character_map(path, font.index)
         missing |= {
             char
             for text in texts
@@ -508,3 +550,45 @@ def _check_glyphs(
             f"the font {font.regular} has no glyph for {shown}, which would print as empty "
             f"boxes; set ${FONT_ENV} to a font that has them, or change the text"
         )
+
+
+class _FontCache:
+    """Fonts cut down to a trip's characters, in a temporary folder removed at exit."""
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self.owner = 0
+        self.files: dict[tuple[Path, int, frozenset[str]], Path] = {}
+
+    def subset(self, path: Path, index: int, chars: frozenset[str]) -> Path:
+        key = (path, index, chars)
+        found = self.files.get(key)
+        if found is not None and found.is_file():
+            return found
+        from fontTools import subset  # noqa: PLC0415 - comes with fpdf2, loaded only to print
+        from fontTools.ttLib import TTFont  # noqa: PLC0415 - same as above
+
+        if self.folder is None or not self.folder.is_dir():
+            self.folder = Path(tempfile.mkdtemp(prefix="seoulcal-fonts-"))
+            self.owner = os.getpid()
+            atexit.register(self.remove)
+        options = subset.Options()
+        options.layout_features = ["*"]
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        options.recalc_timestamp = False
+        with TTFont(str(path), fontNumber=index, recalcTimestamp=False) as face:
+            cutter = subset.Subsetter(options)
+            cutter.populate(unicodes=sorted(ord(char) for char in chars))
+            cutter.subset(face)
+            target = self.folder / f"{len(self.files)}-{path.stem}.ttf"
+            face.save(str(target))
+        self.files[key] = target
+        return target
+
+    def remove(self) -> None:
+        if self.folder is not None and os.getpid() == self.owner:  # not in a forked worker
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_FONTS = _FontCache()

@@ -19,7 +19,14 @@ from PIL import Image
 from seoulcal import cli
 from seoulcal.agenda import agenda_rows
 from seoulcal.errors import SeoulcalError
-from seoulcal.paper import FONT_ENV, KoreanFont, find_korean_font, itinerary_pdf, member_pdf
+from seoulcal.paper import (
+    FONT_ENV,
+    KoreanFont,
+    find_korean_font,
+    itinerary_pdf,
+    member_pdf,
+    require_printing,
+)
 from seoulcal.publish import build_site
 from seoulcal.tripfile import parse_trip
 
@@ -221,3 +228,10 @@ def test_without_the_print_extra_print_names_it_and_writes_nothing(tmp_path, cap
     assert cli.main(["print", "--member", "mayor", "-o", str(out)]) == 2
     assert "pip install 'seoulcal[print]'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_build_can_check_before_it_starts_that_printing_works(monkeypatch):
+    assert require_printing().regular.is_file()
+    monkeypatch.setitem(sys.modules, "segno", None)
+    with pytest.raises(SeoulcalError, match=r"segno is missing.*seoulcal\[print\]"):
+        require_printing()
