@@ -53,11 +53,18 @@ def _word(words: Mapping[str, object], value: object, lang: Language) -> str:
 
 
 def _joined(values: Sequence[str], separator: str, what: str) -> str:
+    """Join list items into one cell, refusing items the import would not read back the same."""
+    mark = separator.strip() or "line break"
     for value in values:
-        if separator.strip() and separator.strip() in value:
+        if separator.strip() in value if separator.strip() else "\n" in value:
             raise SeoulcalError(
-                f"{what} {value!r} has a {separator.strip()!r}, which separates items in a "
-                "table cell; rename it, or keep the trip in its TOML file"
+                f"{what} {value!r} has a {mark!r}, which separates items in a table cell; "
+                "rename it, or keep the trip in its TOML file"
+            )
+        if value != value.strip():
+            raise SeoulcalError(
+                f"{what} {value!r} starts or ends with blanks, which a table cell's list items "
+                "lose; remove them, or keep the trip in its TOML file"
             )
     return separator.join(values)
 
@@ -132,8 +139,8 @@ def _event_cells(event: Event, lang: Language) -> dict[str, Cell]:
         cells["source_quote"] = event.source.quote
         cells["source_url"] = event.source.url
     if event.assumptions:
-        cells["assumptions_ko"] = "\n".join(a.ko for a in event.assumptions)
-        cells["assumptions_en"] = "\n".join(a.en for a in event.assumptions)
+        cells["assumptions_ko"] = _joined([a.ko for a in event.assumptions], "\n", "assumption")
+        cells["assumptions_en"] = _joined([a.en for a in event.assumptions], "\n", "assumption")
     return cells
 
 
@@ -216,8 +223,10 @@ def _style(page: Worksheet, count: int) -> None:
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, time):
                 cell.number_format = "hh:mm" if not value.second else "hh:mm:ss"
-            elif isinstance(value, str) and "\n" in value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif isinstance(value, str):
+                cell.data_type = "s"  # text, even when it starts with '=' (not a formula)
+                if "\n" in value:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
             text = "" if value is None else str(value)
             widths[index] = max(widths[index], min(60, 2 * len(text.split("\n")[0]) + 2))
     for cell in page[1]:

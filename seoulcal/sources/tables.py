@@ -302,6 +302,11 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+def _verbatim(value: object) -> str:
+    """Read a text cell as it is (blanks at its ends kept: they are the author's)."""
+    return value if isinstance(value, str) else _text(value)
+
+
 def _word(value: object, words: Mapping[str, str], what: str) -> str:
     text = _text(value)
     if text in words:
@@ -399,7 +404,7 @@ class _Row:
 
     def pair(self, stem: str, *, need: bool = False) -> dict[str, str] | None:
         """Return the ``{ko, en}`` text of columns ``stem_ko`` and ``stem_en``."""
-        ko, en = self.get(f"{stem}_ko", _text), self.get(f"{stem}_en", _text)
+        ko, en = self.get(f"{stem}_ko", _verbatim), self.get(f"{stem}_en", _verbatim)
         if ko is None and en is None and not need:
             return None
         if ko is None or en is None:
@@ -671,8 +676,8 @@ def _source(row: _Row) -> dict[str, object] | None:
         if not row.has(key):
             row.problem(key, "empty; a source needs its document and the quoted sentence")
     source = {
-        "document": row.get("source_document", _text),
-        "quote": row.get("source_quote", _text),
+        "document": row.get("source_document", _verbatim),
+        "quote": row.get("source_quote", _verbatim),
     }
     if row.has("source_url"):
         source["url"] = row.get("source_url", _text)
@@ -772,8 +777,6 @@ def load_items(
         if item is not None:
             items.append(item)
             places.append((row.where(), row.headers))
-    if not rows and not problems:
-        problems.append(Problem(sheet.label, "has a header but no rows"))
     return TableItems(tuple(items), tuple(places), tuple(problems))
 
 
