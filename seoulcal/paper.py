@@ -141,32 +141,6 @@ def _fontconfig_font() -> KoreanFont | None:
 
 # --- the document --------------------------------------------------------------------------------
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "whole_trip": ("전체 일정", "Full itinerary"),
-    "revised": ("기준", "As of"),
-    "zones": (
-        "시각: 위는 현지 시각(장소 기준), '본국'은 {home} 시각",
-        "Times: first at the place, then at 'home' in {home}",
-    ),
-    "scan": (
-        "휴대전화 카메라로 찍으면 내 일정 페이지가 열립니다 (달력 구독).",
-        "Scan with a phone camera to open your own page and subscribe.",
-    ),
-    "private": (
-        "개인 주소입니다: 다른 사람과 공유하지 마세요.",
-        "This code is your private address: do not share it.",
-    ),
-    "public": (
-        "휴대전화 카메라로 찍으면 일정 페이지가 열립니다.",
-        "Scan with a phone camera to open the itinerary page.",
-    ),
-    "places": ("장소", "Places"),
-    "no_events": ("일정 없음", "No events"),
-    "approximate": (
-        "≈ 시각 미정: 출처에 날짜와 때(오전·오후 등)만 있는 일정입니다.",
-        "≈ time to be confirmed: the source gives only the day and part of the day.",
-    ),
-}
 
 _MARGIN = 15.0
 _LEFT_WIDTH = 62.0
@@ -178,8 +152,7 @@ _RULE = (190, 190, 190)
 
 
 def _say(key: str, lang: Language, **values: str) -> str:
-    ko, en = _WORDS[key]
-    return (ko if lang == "ko" else en).format(**values)
+    return wording.sheet_text(key, lang, **values)
 
 
 def _modules() -> tuple[Any, Any]:
@@ -496,7 +469,7 @@ def _places(pdf: FPDF, trip: Trip, rows: list[AgendaRow], lang: Language) -> Non
 def _texts(trip: Trip, rows: list[AgendaRow], lang: Language, who: Member | None) -> list[str]:
     """Return every text a sheet of *rows* prints."""
     texts = [trip.name.pick(lang), _revised_text(trip, lang), "0123456789/ 쪽 page"]
-    texts.extend(pair[0] if lang == "ko" else pair[1] for pair in _WORDS.values())
+    texts.extend(wording.sheet_texts(lang))
     if who is not None:
         texts += [who.name.pick(lang), who.role.pick(lang)]
     for row in rows:

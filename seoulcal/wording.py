@@ -12,6 +12,8 @@ __all__ = [
     "day_text",
     "label",
     "part_name",
+    "sheet_text",
+    "sheet_texts",
 ]
 
 from datetime import date, datetime
@@ -32,6 +34,34 @@ _LABELS: dict[str, tuple[str, str]] = {
     "illustrative": ("예시", "illustrative"),
     "local": ("현지", "local"),
     "home": ("본국", "home"),
+}
+
+_SHEET: dict[str, tuple[str, str]] = {
+    # the printed itinerary (seoulcal.paper)
+    "whole_trip": ("전체 일정", "Full itinerary"),
+    "revised": ("기준", "As of"),
+    "zones": (
+        "시각: 위는 현지 시각(장소 기준), '본국'은 {home} 시각",
+        "Times: first at the place, then at 'home' in {home}",
+    ),
+    "scan": (
+        "휴대전화 카메라로 찍으면 내 일정 페이지가 열립니다 (달력 구독).",
+        "Scan with a phone camera to open your own page and subscribe.",
+    ),
+    "private": (
+        "개인 주소입니다: 다른 사람과 공유하지 마세요.",
+        "This code is your private address: do not share it.",
+    ),
+    "public": (
+        "휴대전화 카메라로 찍으면 일정 페이지가 열립니다.",
+        "Scan with a phone camera to open the itinerary page.",
+    ),
+    "places": ("장소", "Places"),
+    "no_events": ("일정 없음", "No events"),
+    "approximate": (
+        "≈ 시각 미정: 출처에 날짜와 때(오전·오후 등)만 있는 일정입니다.",
+        "≈ time to be confirmed: the source gives only the day and part of the day.",
+    ),
 }
 
 _PARTS: dict[DayPart, tuple[str, str]] = {
@@ -60,6 +90,16 @@ def _pick(pair: tuple[str, str], lang: Language) -> str:
 def label(key: str, lang: Language) -> str:
     """Return the fixed label *key* in *lang*."""
     return _pick(_LABELS[key], lang)
+
+
+def sheet_text(key: str, lang: Language, **values: str) -> str:
+    """Return the printed itinerary's fixed text *key* in *lang*, with *values* filled in."""
+    return _pick(_SHEET[key], lang).format(**values)
+
+
+def sheet_texts(lang: Language) -> list[str]:
+    """Return every fixed text of the printed itinerary in *lang* (to check a font covers them)."""
+    return [_pick(pair, lang) for pair in _SHEET.values()]
 
 
 def part_name(part: DayPart, lang: Language) -> str:
