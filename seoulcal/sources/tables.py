@@ -409,7 +409,7 @@ class _Row:
             return None
         if ko is None or en is None:
             missing = f"{stem}_ko" if ko is None else f"{stem}_en"
-            if not self.has(missing):
+            if not self.has(missing) and not need:  # a required cell is reported as such
                 self.problem(missing, "empty; give this text in both Korean and English")
             return None
         return {"ko": ko, "en": en}
@@ -771,7 +771,7 @@ def load_items(
         for key, value in row.cells.items():
             required = next(c.required for c in columns if c.key == key)
             if required and _empty(value):
-                row.problem(key, f"empty; every row needs its {key}")
+                row.problem(key, "empty; every row needs this cell")
         item = _validate(row, model, build(row, context))
         problems.extend(row.problems)
         if item is not None:
