@@ -57,13 +57,7 @@ def agenda_rows(
     for event in trip.events_for(member):
         timing = trip.timing(event)
         venue = trip.venue_of(event)
-        title = event.title.pick(lang)
-        if timing.approximate is not None:
-            title = f"{title} {wording.approximate_marker(timing.approximate, lang)}"
-        if event.status == "cancelled":
-            title = f"[{wording.label('cancelled', lang)}] {title}"
-        elif event.status == "tentative":
-            title = f"[{wording.label('tentative', lang)}] {title}"
+        title = wording.event_title(event, timing, lang, tentative=True)
         rows.append(
             AgendaRow(
                 event=event,
@@ -90,16 +84,14 @@ def span_text(start: datetime, end: datetime, lang: Language) -> str:
 
 
 def _day(day: date, lang: Language) -> str:
-    weekday = wording.day_text(day, lang)
-    short = weekday[weekday.index("(") + 1 : weekday.index(")")] if lang == "ko" else weekday[:3]
-    return f"{day.isoformat()} ({short})"
+    return f"{day.isoformat()} ({wording.short_day(day, lang)})"
 
 
 def _days_text(timing: Timing, lang: Language) -> str:
     first = timing.start if isinstance(timing.start, date) else timing.start.date()
     end = timing.end if isinstance(timing.end, date) else timing.end.date()
     last = end - timedelta(days=1)
-    whole = "종일" if lang == "ko" else "all day"
+    whole = wording.label("all-day", lang)
     if last == first:
         return f"{_day(first, lang)} {whole}"
     return f"{_day(first, lang)} – {_day(last, lang)} {whole}"
@@ -123,9 +115,40 @@ def _home_text(timing: Timing, home: ZoneInfo, lang: Language) -> str:
     return _approximate(text, timing)
 
 
+def _char_width(char: str) -> int:
+    """Count the terminal columns one character takes on its own: 0, 1 or 2."""
+    if char == "\u00ad":  # a soft hyphen is shown
+        return 1
+    if unicodedata.category(char) in {"Mn", "Me", "Cf"} or "\u1160" <= char <= "\u11ff":
+        return 0  # combining marks, zero-width characters, Hangul vowels and finals of a syllable
+    if "\ud7b0" <= char <= "\ud7ff":
+        return 0  # more conjoining Hangul vowels and finals
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
 def _width(text: str) -> int:
-    """Count the terminal columns *text* takes (Hangul and other wide characters take 2)."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    """Count the terminal columns *text* takes, as terminals show it.
+
+    Wide characters (Hangul, CJK, emoji) take 2; combining marks, zero-width characters and the
+    vowels and finals of a conjoining Hangul syllable take none; a character after a zero-width
+    joiner, and a skin tone after an emoji, join the emoji before them; U+FE0F asks for the
+    emoji form, two columns wide.
+    """
+    total = 0
+    previous = ""
+    last = 0
+    for char in text:
+        if previous == "\u200d" or ("\U0001f3fb" <= char <= "\U0001f3ff" and last == 2):
+            width = 0  # joined to the emoji before the joiner, or a skin tone that modifies it
+        elif char == "\ufe0f" and last == 1:
+            width = 1  # the emoji form of a narrow character is two columns
+        else:
+            width = _char_width(char)
+        total += width
+        if width:
+            last = width
+        previous = char
+    return total
 
 
 def _pad(text: str, width: int) -> str:
@@ -158,19 +181,17 @@ def render_agenda(
     home = zones.zone(zone or trip.home_zone).key
     who = trip.member(member) if isinstance(member, str) else member
     heading = trip.name.pick(lang) + (f" · {who.name.pick(lang)}" if who else "")
-    if lang == "ko":
-        columns = ("현지 시각 (장소 기준)", f"{home} 시각", "일정", "장소")
-    else:
-        columns = ("Local time (at the place)", f"Time in {home}", "Event", "Place")
+    columns = (
+        wording.label("agenda-local", lang),
+        wording.label("agenda-home", lang, zone=home),
+        wording.label("agenda-event", lang),
+        wording.label("agenda-place", lang),
+    )
     table = [columns, *((row.local, row.home, row.title, row.place) for row in rows)]
     lines = [heading, "", render_table(table).rstrip("\n")]
     if any(row.approximate for row in rows):
         lines.append("")
-        lines.append(
-            "≈ 시각 미정: 보도자료에 날짜와 때(오전·오후 등)만 있는 일정입니다."
-            if lang == "ko"
-            else "≈ time to be confirmed: the source gives only the day and part of the day."
-        )
+        lines.append(wording.label("agenda-approx", lang))
     if not rows:
-        lines.append("(일정 없음)" if lang == "ko" else "(no events)")
+        lines.append(wording.label("agenda-empty", lang))
     return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from seoulcal import __version__, zones
 from seoulcal.agenda import render_agenda, render_table
-from seoulcal.errors import SeoulcalError
+from seoulcal.errors import InternalError, PublishError, SeoulcalError
 from seoulcal.tripfile import ces2024, load_trip, trip_schema_text
 
 # Publishing (site pages, links, server) is imported by the commands that use it: `export` and
@@ -33,6 +33,20 @@ if TYPE_CHECKING:
     from seoulcal.publish import BuildReport
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
+
+_OPTIONS = {
+    "base_url": "--base-url",
+    "secret_file": "--secret-file",
+    "jobs": "--jobs",
+    "retention": "--keep-cancelled",
+    "outdir": "OUTDIR",
+}
+"""The option that gives each input the library names in its errors (PublishError.field)."""
+_WARNING_OPTIONS = (
+    ("no base URL", "--base-url"),
+    ("the base URL", "--base-url"),
+    ("NO SECRET", "--secret-file or $SEOULCAL_SECRET"),
+)
 
 
 class _UsageError(SeoulcalError):
@@ -54,7 +68,8 @@ def write_output(data: bytes, target: str | None) -> None:
         sys.stdout.buffer.flush()
         return
     path = Path(target)
-    if path.is_dir():
+    if target.endswith(("/", os.sep)) or path.is_dir():
+        # Path() drops a final "/": "newdir/" would otherwise become a file called newdir.
         raise _UsageError(f"-o {target}: is a folder; give a file name such as trip.ics")
     directory = path.parent if str(path.parent) else Path()
     if not directory.is_dir():
@@ -73,9 +88,14 @@ def write_output(data: bytes, target: str | None) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from seoulcal.ics import size_warning  # noqa: PLC0415 - loaded with the export anyway
+
     trip = _trip(args)
     data = trip.to_ics(member=args.member, lang=args.lang)
     write_output(data, args.output)
+    warning = size_warning(f"the calendar ({args.output or 'stdout'})", data)
+    if warning is not None:
+        sys.stderr.write(f"seoulcal: warning: {warning}\n")
     return EXIT_OK
 
 
@@ -168,9 +188,8 @@ def _page_url(args: argparse.Namespace, trip: Trip) -> str | None:
         return str(args.page_url)
     if args.base_url is None:
         return None
-    from seoulcal.publish import (  # noqa: PLC0415 - publishing is loaded only when used
-        MEMBER_DIR,
-        member_token,
+    from seoulcal.publish.access import (  # noqa: PLC0415 - publishing is loaded only when used
+        member_site,
         normalize_base_url,
         read_secret,
     )
@@ -178,8 +197,9 @@ def _page_url(args: argparse.Namespace, trip: Trip) -> str | None:
     base = normalize_base_url(args.base_url)
     if args.member is None:
         return base
-    token = member_token(read_secret(args.secret_file), trip, args.member)
-    return f"{base}{MEMBER_DIR}/{token}/"
+    secret = read_secret(args.secret_file)
+    _, site = member_site(trip, trip.member(args.member), base_url=base, secret=secret)
+    return site.page_url
 
 
 def _cmd_print(args: argparse.Namespace) -> int:
@@ -201,7 +221,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _report_build(report: BuildReport) -> None:
     """Print a build's warnings (stderr) and what it published (stdout)."""
     for warning in report.warnings:
-        sys.stderr.write(f"seoulcal: warning: {warning}\n")
+        option = next((flag for start, flag in _WARNING_OPTIONS if warning.startswith(start)), None)
+        sys.stderr.write(f"seoulcal: warning: {warning}{f' ({option})' if option else ''}\n")
     if report.changed:
         head = (
             f"{report.outdir}: {len(report.written)} files written, {len(report.kept)} unchanged, "
@@ -505,12 +526,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per kind of end
     """Run the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
+    except InternalError as error:
+        sys.stderr.write(f"seoulcal: {error}\n")
+        return EXIT_FAULT
+    except PublishError as error:
+        option = _OPTIONS.get(error.field or "")
+        sys.stderr.write(f"seoulcal: {option + ': ' if option else ''}{error}\n")
+        return EXIT_INPUT
     except SeoulcalError as error:
         sys.stderr.write(f"seoulcal: {error}\n")
         return EXIT_INPUT
@@ -523,6 +551,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("seoulcal: interrupted\n")
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: report, exit 1
-        sys.stderr.write(f"seoulcal: unexpected error: {type(error).__name__}: {error}\n")
+        sys.stderr.write(
+            f"seoulcal: unexpected error (a bug in seoulcal, please report it): "
+            f"{type(error).__name__}: {error}\n"
+        )
         return EXIT_FAULT
     return code

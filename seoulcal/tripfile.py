@@ -55,7 +55,7 @@ def parse_trip(
         except TripError as error:
             raise TripError(list(error.problems), source=source) from None
     try:
-        return Trip.model_validate(data)
+        return Trip.model_validate(data, context={"audience": "toml"})
     except TripError as error:
         problems = list(error.problems)
         raise TripError(

@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import ValidationError
-
 from seoulcal import zones
 from seoulcal.errors import Problem, SeoulcalError, TripError
 from seoulcal.model import Event, Member, Venue
@@ -701,14 +699,13 @@ _TIME_FIELDS = {
 }
 
 
-def _column_of(loc: tuple[int | str, ...]) -> str | None:
-    """Map a model field path (pydantic's ``loc``) to the column it came from."""
-    names = [str(step) for step in loc if isinstance(step, str)]
+def _column_of(where: str, *, timed: bool) -> str | None:
+    """Map a problem's field path (``name.ko``, ``time.end``, ``groups[1]``) to its column."""
+    names = [name for name in re.split(r"[.\[\]]", where) if name and not name.isdigit()]
     if names and names[0] == "time":
-        rest = [name for name in names[1:] if name not in {"exact", "days", "approximate"}]
-        if rest:
-            return _TIME_FIELDS.get(rest[0], "date")
-        return "last_day" if "days" in names else "end"
+        if len(names) > 1:
+            return _TIME_FIELDS.get(names[1], "date")
+        return "end" if timed else "last_day"
     if not names:
         return None
     return "_".join(names)
@@ -718,17 +715,13 @@ def _validate(row: _Row, model: type[Item], data: dict[str, object]) -> Item | N
     if row.problems:
         return None
     try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        for detail in error.errors(include_url=False):
-            context = detail.get("ctx") or {}
-            message = str(context["error"]) if "error" in context else detail["msg"]
-            if detail["type"] == "missing":
-                message = "empty; this cell is required"
-            column = _column_of(detail["loc"])
+        return model.model_validate(data, context={"audience": "toml"})
+    except TripError as error:
+        for problem in error.problems:
+            column = _column_of(problem.where, timed=row.has("start"))
             if model is Venue and column is None:
                 column = "latitude"
-            row.problem(column, message)
+            row.problem(column, problem.message)
         return None
 
 
