@@ -233,7 +233,7 @@ def _document(trip: Trip, who: Member | None, lang: Language, font: KoreanFont) 
             self.set_text_color(*_GREY)
             name = trip.name.pick(lang) + (f" · {who.name.pick(lang)}" if who else "")
             count = f"{self.page_no()}/{{nb}}"
-            number = f"{count} 쪽" if lang == "ko" else f"page {count}"
+            number = wording.sheet_text("page", lang, count=count)
             self.cell(0, 5, f"{name}   {number}", align="C")
 
     pdf = Paper(orientation="portrait", unit="mm", format="A4")
@@ -468,7 +468,7 @@ def _places(pdf: FPDF, trip: Trip, rows: list[AgendaRow], lang: Language) -> Non
 
 def _texts(trip: Trip, rows: list[AgendaRow], lang: Language, who: Member | None) -> list[str]:
     """Return every text a sheet of *rows* prints."""
-    texts = [trip.name.pick(lang), _revised_text(trip, lang), "0123456789/ 쪽 page"]
+    texts = [trip.name.pick(lang), _revised_text(trip, lang), "0123456789/"]
     texts.extend(wording.sheet_texts(lang))
     if who is not None:
         texts += [who.name.pick(lang), who.role.pick(lang)]

@@ -27,6 +27,8 @@ __all__ = [
     "sheet_text",
     "sheet_texts",
     "short_day",
+    "table_words",
+    "weekday_letter",
     "word",
 ]
 
@@ -91,6 +93,56 @@ _SHEET: dict[str, Pair] = {
         "≈ 시각 미정: 출처에 날짜와 때(오전·오후 등)만 있는 일정입니다.",
         "≈ time to be confirmed: the source gives only the day and part of the day.",
     ),
+    "page": ("{count} 쪽", "page {count}"),
+}
+
+_TABLE_HEADERS: dict[str, str] = {
+    # the Korean headers of members, venues and events tables (seoulcal.sources.columns)
+    "id": "아이디",
+    "name_ko": "이름",
+    "name_en": "영문 이름",
+    "role_ko": "직책",
+    "role_en": "영문 직책",
+    "email": "이메일",
+    "language": "언어",
+    "groups": "그룹",
+    "illustrative": "예시",
+    "zone": "시간대",
+    "address_ko": "주소",
+    "address_en": "영문 주소",
+    "latitude": "위도",
+    "longitude": "경도",
+    "assumptions_ko": "가정",
+    "assumptions_en": "영문 가정",
+    "title_ko": "제목",
+    "title_en": "영문 제목",
+    "date": "날짜",
+    "start": "시작",
+    "end": "종료",
+    "end_date": "종료 날짜",
+    "end_zone": "종료 시간대",
+    "last_day": "마지막 날",
+    "part": "때",
+    "venue": "장소",
+    "attendees": "참석자",
+    "status": "상태",
+    "description_ko": "설명",
+    "description_en": "영문 설명",
+    "categories_ko": "분류",
+    "categories_en": "영문 분류",
+    "source_document": "출처 문서",
+    "source_quote": "출처 인용",
+    "source_url": "출처 주소",
+}
+
+_TABLE_WORDS: dict[str, dict[str, str]] = {
+    # the Korean words table cells may hold, by what they say (seoulcal.sources)
+    "status": {"확정": "confirmed", "미정": "tentative", "취소": "cancelled"},
+    "language": {"한국어": "ko", "영어": "en"},
+    "yes_no": {"예": "yes", "아니오": "no", "아니요": "no"},
+    "meridiem": {"오전": "AM", "오후": "PM"},
+    "sheet": {"명단": "members", "일정": "agenda"},
+    "format": {"CSV UTF-8 (쉼표로 분리)": "csv-utf-8"},
 }
 
 _PAGE: dict[str, Pair] = {
@@ -238,6 +290,24 @@ def sheet_text(key: str, lang: Language, **values: str) -> str:
 def sheet_texts(lang: Language) -> list[str]:
     """Return every fixed text of the printed itinerary in *lang* (to check a font covers them)."""
     return [pick(pair, lang) for pair in _SHEET.values()]
+
+
+def table_words(kind: str) -> dict[str, str]:
+    """Return the Korean words of tables of *kind*, each mapped to what it means.
+
+    Kinds: ``headers``, ``status``, ``language``, ``yes_no``, ``meridiem``, ``sheet``, ``format``
+    and ``part``.
+    """
+    if kind == "headers":
+        return dict(_TABLE_HEADERS)
+    if kind == "part":
+        return {ko: part.value for part, (ko, _) in _PARTS.items()}
+    return dict(_TABLE_WORDS[kind])
+
+
+def weekday_letter(day: date) -> str:
+    """Return the one-letter Korean weekday of *day* (``화`` for a Tuesday)."""
+    return _WEEKDAYS[day.weekday()][0]
 
 
 def part_name(part: DayPart, lang: Language) -> str:

@@ -383,7 +383,7 @@ def test_date_forms(text, expected):
         ("1/9/2024", "ambiguous"),
         ("24. 1. 9.", "ambiguous"),
         ("2024. 2. 30.", "not a day"),
-        ("2024. 1. 9.(수)", "화요일"),
+        ("2024. 1. 9.(수)", r"a Tuesday \(화\), not \(수\)"),
         (45300, "a number"),
         (datetime(2024, 1, 9, 11), "date and time"),
     ],

@@ -14,6 +14,7 @@ __all__ = [
     "PART_WORDS",
     "STATUS_WORDS",
     "VENUE_COLUMNS",
+    "YES_NO_WORDS",
     "Column",
     "TableKind",
 ]
@@ -21,6 +22,7 @@ __all__ = [
 from dataclasses import dataclass
 from typing import Literal
 
+from seoulcal import wording
 from seoulcal.model import DayPart
 
 TableKind = Literal["members", "venues", "events"]
@@ -43,55 +45,34 @@ class Column:
         return self.korean if lang == "ko" else self.key
 
 
-MEMBER_COLUMNS: tuple[Column, ...] = (
-    Column("id", "아이디", required=True),
-    Column("name_ko", "이름", required=True),
-    Column("name_en", "영문 이름", required=True),
-    Column("role_ko", "직책", required=True),
-    Column("role_en", "영문 직책", required=True),
-    Column("email", "이메일"),
-    Column("language", "언어"),
-    Column("groups", "그룹"),
-    Column("illustrative", "예시"),
+_HEADERS = wording.table_words("headers")
+
+
+def _columns(*keys: str, required: int) -> tuple[Column, ...]:
+    """Return the columns of *keys*, the first *required* of them required."""
+    return tuple(
+        Column(key, _HEADERS[key], required=index < required) for index, key in enumerate(keys)
+    )
+
+
+MEMBER_COLUMNS = _columns(
+    *("id", "name_ko", "name_en", "role_ko", "role_en"),
+    *("email", "language", "groups", "illustrative"),
+    required=5,
 )
 
-VENUE_COLUMNS: tuple[Column, ...] = (
-    Column("id", "아이디", required=True),
-    Column("name_ko", "이름", required=True),
-    Column("name_en", "영문 이름", required=True),
-    Column("zone", "시간대", required=True),
-    Column("address_ko", "주소"),
-    Column("address_en", "영문 주소"),
-    Column("latitude", "위도"),
-    Column("longitude", "경도"),
-    Column("assumptions_ko", "가정"),
-    Column("assumptions_en", "영문 가정"),
+VENUE_COLUMNS = _columns(
+    *("id", "name_ko", "name_en", "zone"),
+    *("address_ko", "address_en", "latitude", "longitude", "assumptions_ko", "assumptions_en"),
+    required=4,
 )
 
-EVENT_COLUMNS: tuple[Column, ...] = (
-    Column("id", "아이디", required=True),
-    Column("title_ko", "제목", required=True),
-    Column("title_en", "영문 제목", required=True),
-    Column("date", "날짜", required=True),
-    Column("start", "시작"),
-    Column("end", "종료"),
-    Column("zone", "시간대"),
-    Column("end_date", "종료 날짜"),
-    Column("end_zone", "종료 시간대"),
-    Column("last_day", "마지막 날"),
-    Column("part", "때"),
-    Column("venue", "장소"),
-    Column("attendees", "참석자"),
-    Column("status", "상태"),
-    Column("description_ko", "설명"),
-    Column("description_en", "영문 설명"),
-    Column("categories_ko", "분류"),
-    Column("categories_en", "영문 분류"),
-    Column("source_document", "출처 문서"),
-    Column("source_quote", "출처 인용"),
-    Column("source_url", "출처 주소"),
-    Column("assumptions_ko", "가정"),
-    Column("assumptions_en", "영문 가정"),
+EVENT_COLUMNS = _columns(
+    *("id", "title_ko", "title_en", "date"),
+    *("start", "end", "zone", "end_date", "end_zone", "last_day", "part", "venue", "attendees"),
+    *("status", "description_ko", "description_en", "categories_ko", "categories_en"),
+    *("source_document", "source_quote", "source_url", "assumptions_ko", "assumptions_en"),
+    required=4,
 )
 
 KINDS: dict[TableKind, tuple[Column, ...]] = {
@@ -102,21 +83,22 @@ KINDS: dict[TableKind, tuple[Column, ...]] = {
 
 PART_WORDS: dict[str, DayPart] = {
     **{part.value: part for part in DayPart},
-    "오전": DayPart.MORNING,
-    "점심": DayPart.LUNCH,
-    "오후": DayPart.AFTERNOON,
-    "저녁": DayPart.EVENING,
-    "하루": DayPart.ALL_DAY,
+    **{korean: DayPart(meant) for korean, meant in wording.table_words("part").items()},
 }
 """The words a ``part`` cell may hold: the trip file's, and the Korean names of the parts."""
 
 STATUS_WORDS: dict[str, str] = {
-    "confirmed": "confirmed",
-    "tentative": "tentative",
-    "cancelled": "cancelled",
-    "확정": "confirmed",
-    "미정": "tentative",
-    "취소": "cancelled",
+    **{status: status for status in ("confirmed", "tentative", "cancelled")},
+    **wording.table_words("status"),
 }
 
-LANGUAGE_WORDS: dict[str, str] = {"ko": "ko", "en": "en", "한국어": "ko", "영어": "en"}
+LANGUAGE_WORDS: dict[str, str] = {"ko": "ko", "en": "en", **wording.table_words("language")}
+
+YES_NO_WORDS: dict[str, bool] = {
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    **{korean: meant == "yes" for korean, meant in wording.table_words("yes_no").items()},
+}
+"""The words a yes-or-no cell may hold (matched in lower case), and what they mean."""

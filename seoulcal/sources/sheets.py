@@ -20,7 +20,7 @@ import zipfile
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Literal
 
-from seoulcal import zones
+from seoulcal import wording, zones
 from seoulcal.errors import SeoulcalError
 from seoulcal.model import ApproximateTime, DaysTime
 from seoulcal.sources.columns import (
@@ -42,7 +42,9 @@ TableFormat = Literal["csv", "xlsx"]
 TABLE_FORMATS: tuple[TableFormat, ...] = ("csv", "xlsx")
 Cell = str | date | time | bool | float | None
 
-_SHEET_NAMES = {"members": ("명단", "Members"), "agenda": ("일정", "Agenda")}
+_SHEET_NAMES = {meant: korean for korean, meant in wording.table_words("sheet").items()}
+"""The Korean names of the sheets written (English: ``Members``, ``Agenda``)."""
+_YES_NO = {meant: korean for korean, meant in reversed(wording.table_words("yes_no").items())}
 
 
 def _word(words: Mapping[str, object], value: object, lang: Language) -> str:
@@ -158,7 +160,8 @@ def _csv_text(cell: Cell, lang: Language) -> str:
     if cell is None:
         return ""
     if isinstance(cell, bool):
-        return ("예" if cell else "아니오") if lang == "ko" else ("yes" if cell else "no")
+        meant = "yes" if cell else "no"
+        return _YES_NO[meant] if lang == "ko" else meant
     if isinstance(cell, time):
         return cell.strftime("%H:%M" if not cell.second else "%H:%M:%S")
     if isinstance(cell, date):
@@ -253,7 +256,7 @@ def members_table(trip: Trip, fmt: TableFormat, *, lang: Language = "ko") -> byt
     """Return the trip's members as a table (headers in *lang*) that the import reads back."""
     records = [_member_cells(member) for member in trip.members]
     rows = _grid(MEMBER_COLUMNS, records, lang)
-    sheet = _SHEET_NAMES["members"][0 if lang == "ko" else 1]
+    sheet = _SHEET_NAMES["members"] if lang == "ko" else "Members"
     return table_bytes(rows, fmt, sheet=sheet, lang=lang, stamp=trip.revised)
 
 
@@ -263,5 +266,5 @@ def agenda_table(
     """Return *member*'s events (all for ``None``), in time order, as an events table."""
     records = [_event_cells(event, lang) for event in trip.events_for(member)]
     rows = _grid(EVENT_COLUMNS, records, lang)
-    sheet = _SHEET_NAMES["agenda"][0 if lang == "ko" else 1]
+    sheet = _SHEET_NAMES["agenda"] if lang == "ko" else "Agenda"
     return table_bytes(rows, fmt, sheet=sheet, lang=lang, stamp=trip.revised)

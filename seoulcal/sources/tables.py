@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from seoulcal import zones
+from seoulcal import wording, zones
 from seoulcal.errors import Problem, SeoulcalError, TripError
 from seoulcal.model import Event, Member, Venue
 from seoulcal.sources.columns import (
@@ -44,6 +44,7 @@ from seoulcal.sources.columns import (
     LANGUAGE_WORDS,
     PART_WORDS,
     STATUS_WORDS,
+    YES_NO_WORDS,
     Column,
     TableKind,
 )
@@ -137,7 +138,7 @@ def _decode(raw: bytes, name: str) -> str:
             Problem(
                 name,
                 "is neither UTF-8 (with or without a byte order mark) nor CP949 text: tried "
-                f"{', '.join(failures)}; save it from Excel as 'CSV UTF-8 (쉼표로 분리)'",
+                f"{', '.join(failures)}; save it from Excel as {_CSV_UTF8!r}",
             )
         ]
     )
@@ -188,10 +189,14 @@ _DATE_FORMS = (
     re.compile(r"^(?P<y>\d{4})\.\s*(?P<m>\d{1,2})\.\s*(?P<d>\d{1,2})\.?$"),
     re.compile(r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})$"),
 )
-_WEEKDAY_SUFFIX = re.compile(r"^(?P<day>.*?)\s*\((?P<w>[월화수목금토일])\)$")
-_KOREAN_WEEKDAYS = "월화수목금토일"
+_CSV_UTF8 = next(iter(wording.table_words("format")))
+"""Excel's name for the CSV format with a byte order mark, as Korean Excel shows it."""
+_MERIDIEM = wording.table_words("meridiem")
+"""The Korean words for AM and PM (오전, 오후), mapped to AM and PM."""
+_AM, _PM = (next(k for k, v in _MERIDIEM.items() if v == meant) for meant in ("AM", "PM"))
+_WEEKDAY_SUFFIX = re.compile(r"^(?P<day>.*?)\s*\((?P<w>\w)\)$")
 _TIME_FORM = re.compile(
-    r"^(?:(?P<half>오전|오후)\s*)?(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2}))?"
+    rf"^(?:(?P<half>{'|'.join(_MERIDIEM)})\s*)?(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?"
     r"(?:\s*(?P<ampm>AM|PM|am|pm))?"
     r"(?:\s*(?P<offset>[+-]\d{2}:?\d{2}))?$"
 )
@@ -228,10 +233,10 @@ def parse_date(value: object) -> date:
                 day = date(int(found["y"]), int(found["m"]), int(found["d"]))
             except ValueError:
                 raise ValueError(f"{value!r} is not a day of the calendar") from None
-            if weekday is not None and _KOREAN_WEEKDAYS[day.weekday()] != weekday:
+            if weekday is not None and wording.weekday_letter(day) != weekday:
                 raise ValueError(
-                    f"{value!r}: {day.isoformat()} is a "
-                    f"{_KOREAN_WEEKDAYS[day.weekday()]}요일, not {weekday}요일; check the date"
+                    f"{value!r}: {day.isoformat()} is a {day:%A} ({wording.weekday_letter(day)}), "
+                    f"not ({weekday}); check the date"
                 )
             return day
     raise ValueError(
@@ -260,19 +265,20 @@ def parse_time(value: object) -> tuple[time, timedelta | None]:
     if not isinstance(value, str):
         raise ValueError(  # noqa: TRY004 - a cell's type is the user's input
             f"{value!r} is a number, not a time; format the cell as a time or type it like "
-            "17:30 or 오후 5:30"
+            f"17:30 or {_PM} 5:30"
         )
     found = _TIME_FORM.match(value.strip())
     if found is None:
         raise ValueError(
-            f"{value!r} is not a time seoulcal reads; write it like 17:30, 오후 5:30 or 오전 11:00"
+            f"{value!r} is not a time seoulcal reads; write it like 17:30, {_PM} 5:30 or "
+            f"{_AM} 11:00"
         )
     return _clock(value, found)
 
 
 def _clock(value: str, found: re.Match[str]) -> tuple[time, timedelta | None]:
     hour, minute, second = int(found["h"]), int(found["m"]), int(found["s"] or 0)
-    half = found["half"] or (found["ampm"] or "").upper() or None
+    half = _MERIDIEM.get(found["half"] or "") or (found["ampm"] or "").upper() or None
     if found["half"] and found["ampm"]:
         raise ValueError(f"{value!r} says both {found['half']} and {found['ampm']}; keep one")
     if half is not None:
@@ -280,7 +286,7 @@ def _clock(value: str, found: re.Match[str]) -> tuple[time, timedelta | None]:
             raise ValueError(
                 f"{value!r}: with {half} the hour is 1 to 12; write 24-hour times without it"
             )
-        hour = hour % 12 + (12 if half in {"오후", "PM"} else 0)
+        hour = hour % 12 + (12 if half == "PM" else 0)
     if hour > 23 or minute > 59 or second > 59:
         raise ValueError(f"{value!r} is not a time of day (00:00 to 23:59)")
     offset = None
@@ -313,24 +319,14 @@ def _word(value: object, words: Mapping[str, str], what: str) -> str:
     raise ValueError(f"{text!r} is not {what}; write one of: {choices}")
 
 
-_BOOL_WORDS = {
-    "yes": True,
-    "no": False,
-    "true": True,
-    "false": False,
-    "예": True,
-    "아니오": False,
-    "아니요": False,
-}
-
-
 def _bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
     text = _text(value)
-    found = _BOOL_WORDS.get(text.lower())
+    found = YES_NO_WORDS.get(text.lower())
     if found is None:
-        raise ValueError(f"{text!r} is not yes or no; write 예 or 아니오 (or yes, no, TRUE, FALSE)")
+        words = ", ".join([*YES_NO_WORDS, "TRUE", "FALSE"])
+        raise ValueError(f"{text!r} is not yes or no; write one of: {words}")
     return found
 
 
