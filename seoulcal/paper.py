@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 import atexit
+import contextlib
 import functools
 import logging
 import os
@@ -41,7 +42,7 @@ from seoulcal.agenda import AgendaRow, agenda_rows
 from seoulcal.errors import SeoulcalError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from fpdf import FPDF
 
@@ -166,14 +167,36 @@ def _modules() -> tuple[Any, Any]:
     return fpdf, segno
 
 
-def require_printing(environ: Mapping[str, str] | None = None) -> KoreanFont:
+def require_printing(
+    trip: Trip | None = None, environ: Mapping[str, str] | None = None
+) -> KoreanFont:
     """Check that PDFs can be printed here: the ``print`` extra and a Korean font.
 
     Returns the font :func:`itinerary_pdf` will use; raises :class:`SeoulcalError` saying what to
-    install. A build that prints calls it before it writes anything.
+    install. A build that prints calls it before it writes anything. With *trip*, the font is also
+    cut down to the trip's characters now, so that forked workers inherit it ready.
     """
     _modules()
-    return find_korean_font(environ)
+    font = find_korean_font(environ)
+    if trip is not None:
+        chars = _trip_characters(trip, None)
+        with _quiet_fonttools():
+            _FONTS.subset(font.regular, font.index, chars)
+            if font.bold is not None:
+                _FONTS.subset(font.bold, 0, chars)
+    return font
+
+
+@contextlib.contextmanager
+def _quiet_fonttools() -> Iterator[None]:
+    """Silence fontTools' subsetting notes ("TSI0 NOT subset"): they are not the user's."""
+    quiet = logging.getLogger("fontTools")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        quiet.setLevel(level)
 
 
 def itinerary_pdf(
@@ -197,10 +220,7 @@ def itinerary_pdf(
     rows = agenda_rows(trip, member=who, lang=language)
     _check_glyphs(chosen, _texts(trip, rows, language, who))
     chars = _trip_characters(trip, who)
-    quiet = logging.getLogger("fontTools")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # subsetting notes ("TSI0 NOT subset") are not the user's
-    try:
+    with _quiet_fonttools():
         regular = _FONTS.subset(chosen.regular, chosen.index, chars)
         bold = _FONTS.subset(chosen.bold, 0, chars) if chosen.bold else regular
         pdf = _document(trip, who, language, KoreanFont(regular, bold))
@@ -208,8 +228,6 @@ def itinerary_pdf(
         _days(pdf, trip, rows, language)
         _places(pdf, trip, rows, language)
         return bytes(pdf.output())
-    finally:
-        quiet.setLevel(level)
 
 
 def member_pdf(trip: Trip, member: Member | str, *, lang: Language, page_url: str) -> bytes:
