@@ -881,3 +881,41 @@ def test_a_text_that_starts_with_an_equals_sign_stays_text_in_xlsx(tmp_path, lis
     again = import_trip(tmp_path / "base.toml", {"events": str(tmp_path / "a.xlsx")})
     assert set(again.events) == set(trip.events)
     assert next(e for e in again.events if e.id == "opening").title.ko == "=1+1 개관식"
+
+
+def test_reminders_and_free_time_round_trip_through_a_table(tmp_path):
+    text = (
+        LISTED.replace('id = "flight"\n', 'id = "flight"\nreminders = ["-PT3H", "-P1D"]\n')
+        .replace('id = "lunch"\n', 'id = "lunch"\nreminders = []\n')
+        .replace('id = "show"\n', 'id = "show"\nbusy = false\n')
+    )
+    trip = parse_trip(text)
+    data = agenda_table(trip, "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    cells = {row["아이디"]: (row["알림"], row["바쁨"]) for row in rows}
+    assert cells["flight"] == ("-PT3H, -P1D", "")
+    assert cells["lunch"] == ("없음", "")
+    assert cells["show"] == ("", "아니오")
+    (tmp_path / "a.csv").write_bytes(data)
+    (tmp_path / "base.toml").write_text(text, encoding="utf-8")
+    again = import_trip(tmp_path / "base.toml", {"events": str(tmp_path / "a.csv")})
+    assert every_calendar(again) == every_calendar(trip)
+
+
+def test_a_bad_reminder_is_placed_by_row_and_column(tmp_path):
+    events = _event_rows(cells=False)
+    events[0].append("알림")
+    for line in events[1:]:
+        line.append(None)
+    events[1][-1] = "-PT30M, 30분 전"
+    write_csv(tmp_path / "itinerary.csv", events, "utf-8")
+    write_csv(tmp_path / "roster.csv", ROSTER, "utf-8")
+    write_csv(tmp_path / "venues.csv", VENUES, "utf-8")
+    path = tmp_path / "trip.toml"
+    path.write_text(
+        HEAD + 'venues = "venues.csv"\nmembers = "roster.csv"\nevents = "itinerary.csv"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(TripError) as caught:
+        load_trip(path)
+    assert [p.where for p in caught.value.problems] == ["itinerary.csv, row 2, column 알림"]

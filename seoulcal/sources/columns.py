@@ -11,6 +11,7 @@ __all__ = [
     "KINDS",
     "LANGUAGE_WORDS",
     "MEMBER_COLUMNS",
+    "NONE_WORDS",
     "PART_WORDS",
     "STATUS_WORDS",
     "VENUE_COLUMNS",
@@ -72,6 +73,7 @@ EVENT_COLUMNS = _columns(
     *("start", "end", "zone", "end_date", "end_zone", "last_day", "part", "venue", "attendees"),
     *("status", "description_ko", "description_en", "categories_ko", "categories_en"),
     *("source_document", "source_quote", "source_url", "assumptions_ko", "assumptions_en"),
+    *("reminders", "busy"),
     required=4,
 )
 
@@ -102,3 +104,6 @@ YES_NO_WORDS: dict[str, bool] = {
     **{korean: meant == "yes" for korean, meant in wording.table_words("yes_no").items()},
 }
 """The words a yes-or-no cell may hold (matched in lower case), and what they mean."""
+
+NONE_WORDS: frozenset[str] = frozenset({"none", *wording.table_words("none")})
+"""The words of a ``reminders`` cell that turns an event's reminders off."""

@@ -12,17 +12,17 @@ The bytes are deterministic: XLSX files carry the trip's ``revised`` time, never
 
 from __future__ import annotations
 
-__all__ = ["TABLE_FORMATS", "agenda_table", "members_table", "table_bytes"]
+__all__ = ["TABLE_FORMATS", "agenda_table", "duration_text", "members_table", "table_bytes"]
 
 import csv
 import io
 import zipfile
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from seoulcal import wording, zones
 from seoulcal.errors import SeoulcalError
-from seoulcal.model import ApproximateTime, DaysTime
+from seoulcal.model import ApproximateTime, DaysTime, StayTime
 from seoulcal.sources.columns import (
     EVENT_COLUMNS,
     MEMBER_COLUMNS,
@@ -108,6 +108,8 @@ def _time_cells(event: Event, lang: Language) -> dict[str, Cell]:
         return {"date": when.first, "last_day": when.last}
     if isinstance(when, ApproximateTime):
         return {"date": when.day, "part": _word(PART_WORDS, when.part, lang), "zone": when.zone}
+    if isinstance(when, StayTime):  # pragma: no cover - refused by _table_can_hold first
+        raise SeoulcalError(f"event {event.id!r}: a stay has no table columns yet")
     day, start, zone = _clock(when.start)
     end_day, end, end_zone = _clock(when.end)
     cells: dict[str, Cell] = {"date": day, "start": start, "end": end, "zone": zone}
@@ -118,7 +120,45 @@ def _time_cells(event: Event, lang: Language) -> dict[str, Cell]:
     return cells
 
 
+def _table_can_hold(event: Event) -> None:
+    """Refuse an event with fields no table column holds yet (they would be lost)."""
+    held = {
+        "links": bool(event.links),
+        "contact": event.contact is not None,
+        "repeat": event.repeat is not None,
+        "marker": event.marker is not None,
+        "time (a stay)": isinstance(event.time, StayTime),
+    }
+    lost = [name for name, present in held.items() if present]
+    if lost:
+        raise SeoulcalError(
+            f"event {event.id!r} has {', '.join(lost)}, which a table has no column for yet; "
+            "keep this trip in its TOML file (docs/tables.md lists the columns)"
+        )
+
+
+def duration_text(delta: timedelta) -> str:
+    """Spell *delta* as an RFC 5545 duration (``-PT30M``, ``-P1DT2H``), as a trip file does."""
+    sign = "-" if delta < timedelta(0) else ""
+    days, rest = divmod(abs(int(delta.total_seconds())), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = "".join(f"{n}{u}" for n, u in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+    if not days and not clock:
+        return "PT0S"
+    return f"{sign}P{f'{days}D' if days else ''}{f'T{clock}' if clock else ''}"
+
+
+def _reminder_cell(event: Event, lang: Language) -> Cell:
+    if event.reminders is None:
+        return None
+    if not event.reminders:
+        return next(iter(wording.table_words("none"))) if lang == "ko" else "none"
+    return ", ".join(duration_text(delta) for delta in event.reminders)
+
+
 def _event_cells(event: Event, lang: Language) -> dict[str, Cell]:
+    _table_can_hold(event)
     cells: dict[str, Cell] = {
         "id": event.id,
         "title_ko": event.title.ko,
@@ -143,6 +183,9 @@ def _event_cells(event: Event, lang: Language) -> dict[str, Cell]:
     if event.assumptions:
         cells["assumptions_ko"] = _joined([a.ko for a in event.assumptions], "\n", "assumption")
         cells["assumptions_en"] = _joined([a.en for a in event.assumptions], "\n", "assumption")
+    cells["reminders"] = _reminder_cell(event, lang)
+    if not event.busy:
+        cells["busy"] = False
     return cells
 
 

@@ -42,6 +42,7 @@ from seoulcal.model import Event, Member, Venue
 from seoulcal.sources.columns import (
     KINDS,
     LANGUAGE_WORDS,
+    NONE_WORDS,
     PART_WORDS,
     STATUS_WORDS,
     YES_NO_WORDS,
@@ -659,7 +660,18 @@ def _event(row: _Row, context: _Context) -> dict[str, object]:
     assumptions = row.pairs("assumptions", _lines)
     if assumptions:
         data["assumptions"] = assumptions
+    if row.has("reminders"):
+        data["reminders"] = row.get("reminders", _reminders)
+    if row.has("busy"):
+        data["busy"] = row.get("busy", _bool)
     return data
+
+
+def _reminders(value: object) -> tuple[str, ...]:
+    """Read a reminders cell: durations such as ``-PT30M, -P1D``, or ``없음`` (none) for off."""
+    if _text(value).lower() in NONE_WORDS:
+        return ()
+    return _items(value, ",", "reminders")
 
 
 def _source(row: _Row) -> dict[str, object] | None:

@@ -14,7 +14,7 @@ __all__ = ["import_trip", "trip_toml"]
 import json
 import re
 import tomllib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from seoulcal import zones
 from seoulcal.errors import Problem, TripError
 from seoulcal.model import Trip
+from seoulcal.sources.sheets import duration_text as _duration
 from seoulcal.tripfile import parse_trip
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ def _value(value: object) -> str:  # noqa: PLR0911 - one return per TOML type re
         return repr(value)
     if isinstance(value, datetime):
         return _value(_zoned(value))
+    if isinstance(value, timedelta):
+        return _value(_duration(value))
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
