@@ -47,6 +47,7 @@ _LAZY = {
         "Trip",
         "Venue",
     ),
+    "seoulcal.paper": ("itinerary_pdf", "member_pdf"),
     "seoulcal.publish": ("BuildReport", "build_site"),
     "seoulcal.tripfile": ("ces2024", "load_trip", "parse_trip", "trip_schema"),
 }
@@ -74,6 +75,8 @@ if TYPE_CHECKING:
     from seoulcal.model import Timing as Timing
     from seoulcal.model import Trip as Trip
     from seoulcal.model import Venue as Venue
+    from seoulcal.paper import itinerary_pdf as itinerary_pdf
+    from seoulcal.paper import member_pdf as member_pdf
     from seoulcal.publish import BuildReport as BuildReport
     from seoulcal.publish import build_site as build_site
     from seoulcal.tripfile import ces2024 as ces2024
@@ -131,7 +134,9 @@ __all__ = [
     "ces2024",
     "event_calendar",
     "event_uid",
+    "itinerary_pdf",
     "load_trip",
+    "member_pdf",
     "parse_trip",
     "trip_calendar",
     "trip_ics",

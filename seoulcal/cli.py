@@ -100,6 +100,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_agenda(args: argparse.Namespace) -> int:
+    if args.format != "text":
+        from seoulcal.sources.sheets import agenda_table  # noqa: PLC0415 - tables only
+
+        trip = _trip(args)
+        write_output(
+            agenda_table(trip, args.format, member=args.member, lang=args.lang), args.output
+        )
+        return EXIT_OK
+    if args.output is not None:
+        raise _UsageError("-o: give --format csv or --format xlsx to write the agenda to a file")
     if args.tz is not None:
         try:
             zones.zone(args.tz)
@@ -113,6 +123,13 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
 
 def _cmd_members(args: argparse.Namespace) -> int:
     trip = _trip(args)
+    if args.format != "text":
+        from seoulcal.sources.sheets import members_table  # noqa: PLC0415 - tables only
+
+        write_output(members_table(trip, args.format, lang=args.lang), args.output)
+        return EXIT_OK
+    if args.output is not None:
+        raise _UsageError("-o: give --format csv or --format xlsx to write the members to a file")
     rows = [("ID", "NAME", "ROLE", "LANG", "GROUPS", "EVENTS", "ILLUSTRATIVE")]
     rows.extend(
         (
@@ -141,6 +158,58 @@ def _cmd_check(args: argparse.Namespace) -> int:
         f"{source}: ok ({len(trip.events)} events, {len(trip.members)} members, "
         f"{len(trip.venues)} venues)\n"
     )
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from seoulcal.sources.tomlfile import import_trip, trip_toml  # noqa: PLC0415 - import only
+
+    tables = {
+        kind: spec
+        for kind, spec in (
+            ("members", args.members),
+            ("venues", args.venues),
+            ("events", args.events),
+        )
+        if spec is not None
+    }
+    if not tables:
+        raise _UsageError("import: give at least one of --members, --venues and --events")
+    trip = import_trip(args.trip, tables)
+    named = ", ".join(f"{kind} from {spec}" for kind, spec in tables.items())
+    text = trip_toml(trip, comment=f"Written by seoulcal import: {args.trip}, with {named}.")
+    write_output(text.encode("utf-8"), args.output)
+    return EXIT_OK
+
+
+def _page_url(args: argparse.Namespace, trip: Trip) -> str | None:
+    """Return the address the printout's QR code opens: --page-url, or the built site's page."""
+    if args.page_url is not None:
+        return str(args.page_url)
+    if args.base_url is None:
+        return None
+    from seoulcal.publish.access import (  # noqa: PLC0415 - publishing is loaded only when used
+        member_site,
+        normalize_base_url,
+        read_secret,
+    )
+
+    base = normalize_base_url(args.base_url)
+    if args.member is None:
+        return base
+    secret = read_secret(args.secret_file)
+    _, site = member_site(trip, trip.member(args.member), base_url=base, secret=secret)
+    return site.page_url
+
+
+def _cmd_print(args: argparse.Namespace) -> int:
+    from seoulcal.paper import itinerary_pdf  # noqa: PLC0415 - printing only
+
+    trip = _trip(args)
+    if args.member is not None:
+        trip.member(args.member)
+    data = itinerary_pdf(trip, args.member, lang=args.lang, page_url=_page_url(args, trip))
+    write_output(data, args.output)
     return EXIT_OK
 
 
@@ -293,6 +362,60 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"seoulcal: error: {message}\n")
 
 
+def _table_options(sub: argparse.ArgumentParser, what: str) -> None:
+    sub.add_argument(
+        "--format",
+        choices=("text", "csv", "xlsx"),
+        default="text",
+        help=f"text (a table on the terminal), or {what} as a CSV (UTF-8 with a BOM, for "
+        "Excel) or XLSX file that 'import' reads back",
+    )
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+
+def _office_commands(
+    command: Callable[[str, str, Callable[[argparse.Namespace], int]], _Parser],
+    trip_option: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Add the commands for the office's own formats: ``import`` (tables) and ``print`` (PDF)."""
+    sub = command(
+        "import",
+        "Turn CSV or XLSX tables into one self-contained TOML trip file.",
+        _cmd_import,
+    )
+    sub.add_argument(
+        "--trip", metavar="FILE", required=True, help="the trip file that gives the rest (TOML)"
+    )
+    for kind in ("members", "venues", "events"):
+        sub.add_argument(
+            f"--{kind}",
+            metavar="TABLE",
+            help=f"a .csv or .xlsx table of the {kind} ('file.xlsx#sheet' picks a sheet)",
+        )
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    sub = command(
+        "print",
+        "Write a printable A4 itinerary (PDF), with a QR code to the member's own page.",
+        _cmd_print,
+    )
+    trip_option(sub)
+    sub.add_argument("--member", metavar="ID", help="one member's itinerary (see 'members')")
+    sub.add_argument(
+        "--lang", choices=("ko", "en"), help="language (the member's own; ko for the whole trip)"
+    )
+    sub.add_argument("--page-url", metavar="URL", help="the address the QR code opens")
+    sub.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the site's address as given to 'build': the QR code opens the member's page there",
+    )
+    sub.add_argument(
+        "--secret-file", metavar="FILE", help="the secret given to 'build' (else $SEOULCAL_SECRET)"
+    )
+    sub.add_argument("-o", "--output", metavar="FILE", required=True, help="the PDF file to write")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``seoulcal`` command."""
     parser = _Parser(
@@ -325,9 +448,16 @@ def build_parser() -> argparse.ArgumentParser:
     trip_option(sub)
     member_options(sub)
     sub.add_argument("--tz", metavar="ZONE", help="zone of the second column (the home zone)")
+    _table_options(sub, "the events")
 
     sub = command("members", "List the trip's members and their calendars.", _cmd_members)
     trip_option(sub)
+    sub.add_argument(
+        "--lang", choices=("ko", "en"), default="ko", help="language of a table's headers (ko)"
+    )
+    _table_options(sub, "the roster")
+
+    _office_commands(command, trip_option)
 
     sub = command("check", "Validate a trip file and every calendar it makes.", _cmd_check)
     trip_option(sub)

@@ -13,26 +13,54 @@ import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seoulcal.errors import Problem, TripError
 from seoulcal.model import Trip
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 SCHEMA_ID = "https://seoulcal.invalid/schema/trip.schema.json"
+TABLE_FIELDS = ("members", "venues", "events")
+"""The trip fields that may name a CSV or XLSX table instead of listing their items."""
 
 
-def parse_trip(text: str, *, source: str = "<trip>") -> Trip:
-    """Parse and validate the TOML *text* of a trip; *source* names it in errors."""
+def parse_trip(
+    text: str,
+    *,
+    source: str = "<trip>",
+    base: str | Path | None = None,
+    tables: Mapping[str, tuple[str, Path]] | None = None,
+) -> Trip:
+    """Parse and validate the TOML *text* of a trip; *source* names it in errors.
+
+    ``members``, ``venues`` and ``events`` may name a CSV or XLSX table instead of listing items
+    (see ``docs/tables.md``); the file is found relative to *base* (the current folder if absent).
+    *tables* (field → table and its folder) takes those fields from tables, whatever *text* says.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TripError(
             [Problem("", f"not valid TOML: {error}; fix the syntax at that line")], source=source
         ) from None
+    origins = None
+    if tables or any(isinstance(data.get(field), str) for field in TABLE_FIELDS):
+        from seoulcal.sources.tables import resolve_tables  # noqa: PLC0415 - only for tables
+
+        try:
+            folder = Path(base) if base is not None else Path()
+            origins = resolve_tables(data, base=folder, tables=tables)
+        except TripError as error:
+            raise TripError(list(error.problems), source=source) from None
     try:
         return Trip.model_validate(data, context={"audience": "toml"})
     except TripError as error:
-        raise TripError(list(error.problems), source=source) from None
+        problems = list(error.problems)
+        raise TripError(
+            origins.relocate(problems) if origins else problems, source=source
+        ) from None
 
 
 def load_trip(path: str | Path) -> Trip:
@@ -54,7 +82,7 @@ def load_trip(path: str | Path) -> Trip:
             [Problem("", f"not UTF-8 text (byte {error.start}); save the file as UTF-8")],
             source=str(location),
         ) from None
-    return parse_trip(text.removeprefix("\ufeff"), source=str(location))
+    return parse_trip(text.removeprefix("\ufeff"), source=str(location), base=location.parent)
 
 
 @cache
@@ -73,6 +101,16 @@ def ces2024() -> Trip:
 def trip_schema() -> dict[str, Any]:
     """Return the JSON Schema of a trip file (draft 2020-12)."""
     schema = Trip.model_json_schema(mode="validation")
+    for field in TABLE_FIELDS:
+        # One schema, not anyOf: 'items' applies to the list and 'pattern' to the table name, so
+        # a validator still reports each bad item on its own.
+        listed = schema["properties"][field]
+        listed["type"] = ["array", "string"]
+        listed["pattern"] = r"^[^#]+\.(csv|xlsx|CSV|XLSX)(#.+)?$"
+        listed["description"] = (
+            f"The {field}, listed; or a CSV or XLSX table of them, relative to the trip file, "
+            "where 'file.xlsx#sheet' picks a sheet (see docs/tables.md)."
+        )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -28,7 +28,11 @@ __all__ = [
     "part_name",
     "place_line",
     "reminder_text",
+    "sheet_text",
+    "sheet_texts",
     "short_day",
+    "table_words",
+    "weekday_letter",
     "word",
 ]
 
@@ -73,6 +77,87 @@ _LABELS: dict[str, Pair] = {
     "check-out": ("체크아웃", "Check-out"),
     "reminder": ("알림: {title}", "Reminder: {title}"),
     "video": ("화상 회의", "video call"),
+}
+
+_SHEET: dict[str, Pair] = {
+    # the printed itinerary (seoulcal.paper)
+    "whole_trip": ("전체 일정", "Full itinerary"),
+    "revised": ("기준", "As of"),
+    "zones": (
+        "시각: 위는 현지 시각(장소 기준), '본국'은 {home} 시각",
+        "Times: first at the place, then at 'home' in {home}",
+    ),
+    "scan": (
+        "휴대전화 카메라로 찍으면 내 일정 페이지가 열립니다 (달력 구독).",
+        "Scan with a phone camera to open your own page and subscribe.",
+    ),
+    "private": (
+        "개인 주소입니다: 다른 사람과 공유하지 마세요.",
+        "This code is your private address: do not share it.",
+    ),
+    "public": (
+        "휴대전화 카메라로 찍으면 일정 페이지가 열립니다.",
+        "Scan with a phone camera to open the itinerary page.",
+    ),
+    "places": ("장소", "Places"),
+    "no_events": ("일정 없음", "No events"),
+    "approximate": (
+        "≈ 시각 미정: 출처에 날짜와 때(오전·오후 등)만 있는 일정입니다.",
+        "≈ time to be confirmed: the source gives only the day and part of the day.",
+    ),
+    "page": ("{count} 쪽", "page {count}"),
+}
+
+_TABLE_HEADERS: dict[str, str] = {
+    # the Korean headers of members, venues and events tables (seoulcal.sources.columns)
+    "id": "아이디",
+    "name_ko": "이름",
+    "name_en": "영문 이름",
+    "role_ko": "직책",
+    "role_en": "영문 직책",
+    "email": "이메일",
+    "language": "언어",
+    "groups": "그룹",
+    "illustrative": "예시",
+    "zone": "시간대",
+    "address_ko": "주소",
+    "address_en": "영문 주소",
+    "latitude": "위도",
+    "longitude": "경도",
+    "assumptions_ko": "가정",
+    "assumptions_en": "영문 가정",
+    "title_ko": "제목",
+    "title_en": "영문 제목",
+    "date": "날짜",
+    "start": "시작",
+    "end": "종료",
+    "end_date": "종료 날짜",
+    "end_zone": "종료 시간대",
+    "last_day": "마지막 날",
+    "part": "때",
+    "venue": "장소",
+    "attendees": "참석자",
+    "status": "상태",
+    "description_ko": "설명",
+    "description_en": "영문 설명",
+    "categories_ko": "분류",
+    "categories_en": "영문 분류",
+    "source_document": "출처 문서",
+    "source_quote": "출처 인용",
+    "source_url": "출처 주소",
+    "reminders": "알림",
+    "busy": "바쁨",
+}
+
+_TABLE_WORDS: dict[str, dict[str, str]] = {
+    # the Korean words table cells may hold, by what they say (seoulcal.sources)
+    "status": {"확정": "confirmed", "미정": "tentative", "취소": "cancelled"},
+    "language": {"한국어": "ko", "영어": "en"},
+    "yes_no": {"예": "yes", "아니오": "no", "아니요": "no"},
+    "meridiem": {"오전": "AM", "오후": "PM"},
+    "sheet": {"명단": "members", "일정": "agenda"},
+    "format": {"CSV UTF-8 (쉼표로 분리)": "csv-utf-8"},
+    "none": {"없음": "none"},
 }
 
 _PAGE: dict[str, Pair] = {
@@ -270,6 +355,34 @@ def home_name(zone: str, lang: Language) -> str:
     """Return how pages name the home zone *zone* ("서울" for Asia/Seoul; else the zone id)."""
     names = _HOME_NAMES.get(zone)
     return zone if names is None else pick(names, lang)
+
+
+def sheet_text(key: str, lang: Language, **values: str) -> str:
+    """Return the printed itinerary's fixed text *key* in *lang*, with *values* filled in."""
+    return word(_SHEET, key, lang, **values)
+
+
+def sheet_texts(lang: Language) -> list[str]:
+    """Return every fixed text of the printed itinerary in *lang* (to check a font covers them)."""
+    return [pick(pair, lang) for pair in _SHEET.values()]
+
+
+def table_words(kind: str) -> dict[str, str]:
+    """Return the Korean words of tables of *kind*, each mapped to what it means.
+
+    Kinds: ``headers``, ``status``, ``language``, ``yes_no``, ``meridiem``, ``sheet``, ``format``
+    and ``part``.
+    """
+    if kind == "headers":
+        return dict(_TABLE_HEADERS)
+    if kind == "part":
+        return {ko: part.value for part, (ko, _) in _PARTS.items()}
+    return dict(_TABLE_WORDS[kind])
+
+
+def weekday_letter(day: date) -> str:
+    """Return the one-letter Korean weekday of *day* (``화`` for a Tuesday)."""
+    return _WEEKDAYS[day.weekday()][0]
 
 
 def part_name(part: DayPart, lang: Language) -> str:
