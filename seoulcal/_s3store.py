@@ -1,0 +1,654 @@
+"""Object storage: a published site's objects in an S3-compatible bucket (the low-level store).
+
+This is the only module that imports ``boto3`` (the ``seoulcal[s3]`` extra), and only when a
+bucket is opened, so nothing else pays for it. It knows objects, keys and HTTP conditions, not
+calendars:
+
+* :class:`Location` parses ``s3://BUCKET/PREFIX/`` and names every key of a site: its public
+  objects under ``PREFIX``, and its private ones under ``PREFIX.seoulcal/`` (the state, the lock,
+  the probe), which the documented bucket policy never lets an anonymous reader fetch.
+* :class:`ObjectStore` is the effect: get, put and delete one object. :class:`Boto3Store` is the
+  real one (boto3's ordinary credential chain, ``endpoint_url`` or ``AWS_ENDPOINT_URL``); tests
+  wrap it to inject failures. No listing call exists here at all (NAVER Cloud's government
+  region has no ListObjectsV2), and objects are never copied (servers change the Content-Type on
+  copy): every object is PUT whole with its headers.
+* :class:`SiteBucket` is what a build does with a bucket: check that the store honours
+  conditional writes (or refuse, unless the caller promises a single writer), hold the site's
+  lease (:data:`LOCK_KEY`) so two builds never upload into one site at once, read the state with
+  its ETag, replace it with ``If-Match`` (``If-None-Match: *`` the first time), upload objects with
+  the feed server's headers, and delete objects.
+
+Every failure of the network, the credentials or the permissions becomes a
+:class:`~seoulcal.errors.PublishError` that names the bucket, the key and the operation.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LOCK_KEY",
+    "PRIVATE_DIR",
+    "PROBE_KEY",
+    "S3_EXTRA",
+    "STATE_KEY",
+    "Boto3Store",
+    "ConditionsUnsupportedError",
+    "Location",
+    "ObjectHeaders",
+    "ObjectStore",
+    "PreconditionFailedError",
+    "SiteBucket",
+    "Stored",
+    "bucket_policy",
+    "object_headers",
+    "open_store",
+]
+
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Protocol, Self
+from urllib.parse import quote
+
+from seoulcal.errors import PublishError
+from seoulcal.server import CACHE_CONTROL, CONTENT_TYPES, PRIVATE_CACHE_CONTROL
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+S3_EXTRA = "seoulcal[s3]"
+"""The extra that installs boto3."""
+PRIVATE_DIR = ".seoulcal/"
+"""The private folder of a site in a bucket, relative to its prefix: never public."""
+STATE_KEY = PRIVATE_DIR + "state.json"
+"""The site's state (every state file and the manifest of uploaded objects), one object."""
+LOCK_KEY = PRIVATE_DIR + "lock.json"
+"""The lease a build holds while it uploads into the site."""
+PROBE_KEY = PRIVATE_DIR + "probe"
+"""A throwaway object that shows whether the store honours conditional writes."""
+DEFAULT_LEASE = timedelta(minutes=2)
+"""How long a build's hold on a site lasts without renewal (a killed build's hold expires)."""
+LOCK_FORMAT = "seoulcal-lock/1"
+
+_NEVER_MATCHES = '"seoulcal-probe-this-etag-never-matches"'
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
+_PRIVATE_HEADERS_CONTENT_TYPE = "application/json"
+
+
+# --- where ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A site's place in a bucket: ``s3://BUCKET/PREFIX/`` (an empty prefix: the whole bucket)."""
+
+    bucket: str
+    prefix: str
+    """``""`` or a path ending in ``/``."""
+
+    @classmethod
+    def parse(cls, url: str) -> Location:
+        """Parse ``s3://BUCKET/PREFIX/``; a missing final ``/`` is added.
+
+        Raises :class:`PublishError` naming the URL and what to write instead.
+        """
+        if not url.startswith("s3://"):
+            raise PublishError(f"{url!r}: not an s3:// address; write s3://BUCKET/PREFIX/")
+        rest = url.removeprefix("s3://")
+        bucket, _, prefix = rest.partition("/")
+        if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+            raise PublishError(
+                f"{url!r}: {bucket!r} is not a bucket name (3 to 63 lowercase letters, digits, "
+                "dots and hyphens, starting and ending with a letter or digit)"
+            )
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        segments = prefix.split("/")[:-1] if prefix else []
+        for segment in segments:
+            if segment in {"", ".", ".."} or not _SEGMENT.fullmatch(segment):
+                raise PublishError(
+                    f"{url!r}: the prefix segment {segment!r} is not allowed (use letters, digits "
+                    "and - _ . ~, separated by single slashes)"
+                )
+            if segment == PRIVATE_DIR.rstrip("/"):
+                raise PublishError(
+                    f"{url!r}: {PRIVATE_DIR!r} is where seoulcal keeps a site's private state; "
+                    "choose another prefix"
+                )
+        return cls(bucket, prefix)
+
+    def key(self, path: str) -> str:
+        """Return the key of the site's file *path* (relative, with ``/``)."""
+        return self.prefix + path
+
+    def url(self, path: str = "") -> str:
+        """``s3://BUCKET/KEY`` of *path*, for messages."""
+        return f"s3://{self.bucket}/{self.key(path)}"
+
+    def __str__(self) -> str:
+        """``s3://BUCKET/PREFIX/``."""
+        return self.url()
+
+
+# --- headers --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectHeaders:
+    """The headers stored with an object and sent with every GET of it."""
+
+    content_type: str
+    cache_control: str
+    content_disposition: str | None = None
+
+    def digest_text(self) -> str:
+        """Return these headers as stable text, so a manifest sees when only a header changed."""
+        return f"{self.content_type}\n{self.cache_control}\n{self.content_disposition or ''}"
+
+
+PRIVATE_HEADERS = ObjectHeaders(_PRIVATE_HEADERS_CONTENT_TYPE, "no-store")
+"""Headers of the private objects (state, lock, probe): never cached by anyone."""
+
+
+def object_headers(path: str) -> ObjectHeaders:
+    """Return the headers of the site's file *path*: the feed server's policy.
+
+    ``text/calendar; charset=utf-8`` and ``text/html; charset=utf-8`` (without the charset Google
+    garbles Korean), ``public`` caching for public files and ``private`` for members' folders, the
+    ``attachment`` disposition only on the one-event downloads under ``events/``, and never a
+    Content-Encoding (R-HTTP-05). Raises :class:`PublishError` for a kind of file the feed server
+    would not serve either.
+    """
+    name = path.rsplit("/", 1)[-1]
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    content_type = CONTENT_TYPES.get(suffix)
+    if content_type is None or name.startswith("."):
+        raise PublishError(f"{path}: not a kind of file a site publishes (no object stored)")
+    cache = PRIVATE_CACHE_CONTROL if path.startswith("m/") else CACHE_CONTROL
+    disposition = None
+    if path.startswith("events/") and suffix == ".ics":
+        disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+    return ObjectHeaders(content_type, cache, disposition)
+
+
+def bucket_policy(location: Location) -> dict[str, Any]:
+    """Return a bucket policy that lets anyone read the site's public files, and nothing else.
+
+    ``s3:GetObject`` on the kinds of file a site publishes (the feed server's list, by suffix),
+    under the site's prefix; never ``s3:ListBucket`` (a listing would reveal every member's
+    token), and nothing under :data:`PRIVATE_DIR` (the state and the lock are ``.json``, the probe
+    has no suffix). The builder's own credentials need GetObject, PutObject and DeleteObject on
+    the prefix, granted to them, not here.
+    """
+    arn = f"arn:aws:s3:::{location.bucket}/{location.prefix}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PublicSiteFiles",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": [f"{arn}*{suffix}" for suffix in sorted(CONTENT_TYPES)],
+            }
+        ],
+    }
+
+
+# --- the effect -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """An object as read: its bytes, its ETag, and the server's clock."""
+
+    data: bytes
+    etag: str
+    modified: datetime
+    """The object's Last-Modified (the server's clock, whole seconds)."""
+    now: datetime
+    """The server's Date when it answered (the same clock as :attr:`modified`)."""
+
+
+class PreconditionFailedError(Exception):
+    """A conditional write found the object changed (HTTP 412, or 409/404 for If-Match)."""
+
+
+class ConditionsUnsupportedError(Exception):
+    """The store refused a conditional write as not implemented (HTTP 501)."""
+
+
+class ObjectStore(Protocol):
+    """Get, put and delete whole objects of one bucket: all a site needs (no listing, no copy)."""
+
+    @property
+    def bucket(self) -> str:
+        """The bucket's name."""
+        ...
+
+    def get(self, key: str) -> Stored | None:
+        """Return the object at *key*, or ``None`` if there is none."""
+        ...
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        headers: ObjectHeaders,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        """Store *data* at *key* whole; return the new ETag.
+
+        With *if_match*, only if the object's ETag is that one; with *if_none_match*, only if
+        there is no object; otherwise :class:`PreconditionFailedError`.
+        """
+        ...
+
+    def delete(self, key: str) -> None:
+        """Delete the object at *key* (nothing if there is none)."""
+        ...
+
+
+def open_store(
+    bucket: str, *, endpoint_url: str | None = None, region: str | None = None
+) -> Boto3Store:
+    """Open *bucket* with boto3's ordinary credentials and configuration.
+
+    The endpoint is *endpoint_url*, else ``AWS_ENDPOINT_URL`` (boto3 reads it), else AWS. Raises
+    :class:`PublishError` naming the ``seoulcal[s3]`` extra when boto3 is not installed.
+    """
+    try:
+        import boto3  # noqa: PLC0415 - the optional extra, only for s3:// targets
+        from botocore.config import Config  # noqa: PLC0415 - same as above
+    except ImportError:
+        raise PublishError(
+            f"s3://{bucket}/: publishing to object storage needs boto3; "
+            f"install it with: pip install '{S3_EXTRA}'"
+        ) from None
+    config = Config(
+        retries={"max_attempts": 5, "mode": "standard"},
+        connect_timeout=10,
+        read_timeout=60,
+        max_pool_connections=16,
+        # Only checksums an operation requires: S3-compatible stores differ in the rest.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    session = boto3.session.Session(region_name=region)
+    client = session.client("s3", endpoint_url=endpoint_url, config=config)
+    return Boto3Store(client, bucket)
+
+
+class Boto3Store:
+    """:class:`ObjectStore` over a boto3 S3 client (thread-safe, as boto3's clients are)."""
+
+    def __init__(self, client: Any, bucket: str) -> None:  # noqa: ANN401 - boto3 has no types
+        """Use *client* (a ``boto3.client("s3")``) for *bucket*."""
+        self._client = client
+        self._bucket = bucket
+
+    @property
+    def bucket(self) -> str:
+        """The bucket's name."""
+        return self._bucket
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint URL the client talks to."""
+        return str(self._client.meta.endpoint_url)
+
+    def get(self, key: str) -> Stored | None:
+        """Return the object at *key*, or ``None`` (see :class:`ObjectStore`)."""
+        try:
+            answer = self._client.get_object(Bucket=self._bucket, Key=key)
+            data = answer["Body"].read()
+        except Exception as error:
+            if _status(error) == 404 and _code(error) in {"NoSuchKey", "404", "NotFound"}:
+                return None
+            raise self._failure("GetObject", key, error) from error
+        return Stored(
+            data=data,
+            etag=str(answer["ETag"]),
+            modified=answer["LastModified"].astimezone(UTC),
+            now=_server_date(answer),
+        )
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        headers: ObjectHeaders,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        """Store *data* at *key* (see :class:`ObjectStore`)."""
+        arguments: dict[str, Any] = {
+            "Bucket": self._bucket,
+            "Key": key,
+            "Body": data,
+            "ContentType": headers.content_type,
+            "CacheControl": headers.cache_control,
+        }
+        if headers.content_disposition is not None:
+            arguments["ContentDisposition"] = headers.content_disposition
+        if if_match is not None:
+            arguments["IfMatch"] = if_match
+        if if_none_match:
+            arguments["IfNoneMatch"] = "*"
+        conditional = if_match is not None or if_none_match
+        try:
+            answer = self._client.put_object(**arguments)
+        except Exception as error:
+            status = _status(error)
+            if conditional and (status in {409, 412} or (if_match and status == 404)):
+                raise PreconditionFailedError(key) from error
+            if conditional and status == 501:
+                raise ConditionsUnsupportedError(key) from error
+            raise self._failure("PutObject", key, error) from error
+        return str(answer["ETag"])
+
+    def delete(self, key: str) -> None:
+        """Delete the object at *key* (see :class:`ObjectStore`)."""
+        try:
+            self._client.delete_object(Bucket=self._bucket, Key=key)
+        except Exception as error:
+            if _status(error) == 404 and _code(error) == "NoSuchKey":
+                return
+            raise self._failure("DeleteObject", key, error) from error
+
+    def _failure(self, operation: str, key: str, error: Exception) -> Exception:
+        """Turn *error* into a :class:`PublishError` that names bucket, key and operation.
+
+        Errors that are neither from boto3 nor from botocore are returned as they are: they are
+        faults of this program, not of the store.
+        """
+        where = f"s3://{self._bucket}/{key}: {operation}"
+        module = type(error).__module__
+        if not module.startswith(("botocore", "boto3", "urllib3")):
+            return error
+        code = _code(error)
+        status = _status(error)
+        if code == "NoSuchBucket":
+            reason = f"the bucket {self._bucket!r} does not exist at {self.endpoint}"
+        elif code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken"}:
+            reason = (
+                f"the store refused the credentials ({code}); check AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY, or the profile in use"
+            )
+        elif code in {"AccessDenied", "AllAccessDisabled"} or status == 403:
+            reason = (
+                f"access denied ({code or 'HTTP 403'}); the credentials in use may not "
+                f"{operation} here: allow it in their policy"
+            )
+        elif code:
+            message = _message(error)
+            reason = f"{code} (HTTP {status})" + (f": {message}" if message else "")
+        elif type(error).__name__ == "NoCredentialsError":
+            reason = (
+                "no credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
+                "AWS_PROFILE, or run where an instance role provides them"
+            )
+        elif type(error).__name__ in {"EndpointConnectionError", "ConnectTimeoutError"}:
+            reason = f"cannot reach {self.endpoint} ({error})"
+        else:
+            reason = f"{type(error).__name__}: {error}"
+        return PublishError(f"{where} failed: {reason}")
+
+
+def _response(error: Exception) -> Mapping[str, Any]:
+    response = getattr(error, "response", None)
+    return response if isinstance(response, dict) else {}
+
+
+def _code(error: Exception) -> str:
+    return str(_response(error).get("Error", {}).get("Code", ""))
+
+
+def _message(error: Exception) -> str:
+    return str(_response(error).get("Error", {}).get("Message", ""))
+
+
+def _status(error: Exception) -> int | None:
+    status = _response(error).get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return int(status) if status is not None else None
+
+
+def _server_date(answer: Mapping[str, Any]) -> datetime:
+    """Return an answer's Date (the server's clock); the local clock if it sent none."""
+    text = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    if text:
+        try:
+            return parsedate_to_datetime(text).astimezone(UTC)
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC)
+
+
+# --- what a build does with a bucket --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    holder: str
+    renewal: int
+    etag: str
+    renewed_at: float
+    """``time.monotonic()`` when the lease was last written."""
+
+
+class SiteBucket:
+    """One site's objects in a bucket, as a build uses them.
+
+    Open it (``with SiteBucket(...) as site:``) to check the store's conditional writes and take
+    the site's lease; leaving the block gives the lease back. Then :meth:`read_state`, uploads
+    with :meth:`put`, :meth:`renew` between them, :meth:`replace_state`, and :meth:`delete`.
+    """
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        location: Location,
+        *,
+        single_writer: bool = False,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> None:
+        """Use *store* for the site at *location*.
+
+        *single_writer* is the caller's promise that no two builds of this site ever run at
+        once; only then is a store that ignores conditional writes accepted (with no lease and
+        plain writes of the state: nothing else can be relied on there). *lease* is how long
+        the hold on the site lasts without renewal.
+        """
+        if store.bucket != location.bucket:
+            msg = f"the store is for bucket {store.bucket!r}, the site is in {location.bucket!r}"
+            raise ValueError(msg)
+        self.store = store
+        self.location = location
+        self.single_writer = single_writer
+        self.lease = lease
+        self.conditional: bool | None = None
+        """Whether the store honours conditional writes (known once the site is opened)."""
+        self._hold: _Hold | None = None
+        self._state_etag: str | None = None
+        self._state_read = False
+
+    # --- opening and the lease ---
+
+    def __enter__(self) -> Self:
+        """Check the store's conditional writes and take the site's lease."""
+        self.conditional = self.check_conditions()
+        if not self.conditional:
+            if not self.single_writer:
+                raise PublishError(
+                    f"{self.location}: this store ignores conditional writes (a PutObject with "
+                    "If-Match or If-None-Match: * that should have failed succeeded), so two "
+                    "builds at once could mix the site or lose a revision. Use a store that "
+                    "honours them, or, if only one build of this site ever runs at a time, "
+                    "choose the single-writer mode (--single-writer)"
+                )
+            return self
+        self._acquire()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Give the lease back (a build that failed gives it back too)."""
+        self.release()
+
+    def check_conditions(self) -> bool:
+        """Whether the store honours ``If-None-Match: *`` and ``If-Match`` on PutObject.
+
+        Three small writes of :data:`PROBE_KEY`: a plain one (so the object exists), one with
+        ``If-None-Match: *`` and one with an ``If-Match`` that never matches; both must fail.
+        """
+        key = self.location.key(PROBE_KEY)
+        body = b"seoulcal checks that this store honours conditional writes\n"
+        self.store.put(key, body, PRIVATE_HEADERS)
+        for if_match, if_none_match in ((None, True), (_NEVER_MATCHES, False)):
+            try:
+                self.store.put(
+                    key, body, PRIVATE_HEADERS, if_match=if_match, if_none_match=if_none_match
+                )
+            except PreconditionFailedError:
+                continue
+            except ConditionsUnsupportedError:
+                return False
+            return False
+        return True
+
+    def _lock_bytes(self, holder: str, renewal: int, *, held: bool) -> bytes:
+        document = {
+            "format": LOCK_FORMAT,
+            "held": held,
+            "holder": holder,
+            "lease_seconds": self.lease.total_seconds(),
+            "renewal": renewal,
+        }
+        return (json.dumps(document, sort_keys=True) + "\n").encode()
+
+    def _acquire(self) -> None:
+        key = self.location.key(LOCK_KEY)
+        holder = secrets.token_hex(8)
+        body = self._lock_bytes(holder, 0, held=True)
+        found = self.store.get(key)
+        try:
+            if found is None:
+                etag = self.store.put(key, body, PRIVATE_HEADERS, if_none_match=True)
+            else:
+                held, lease = _lock_info(found.data)
+                expires = found.modified + lease
+                if held and found.now < expires:
+                    raise PublishError(
+                        f"{self.location}: another build is publishing this site (it took the "
+                        f"site at {found.modified:%Y-%m-%d %H:%M:%S} UTC by the store's clock). "
+                        "Wait for it to finish; if it was stopped, its hold expires at "
+                        f"{expires:%H:%M:%S} UTC, then build again"
+                    )
+                etag = self.store.put(key, body, PRIVATE_HEADERS, if_match=found.etag)
+        except PreconditionFailedError:
+            raise PublishError(
+                f"{self.location}: another build started publishing this site at the same "
+                "moment; this one stopped before changing anything. Build again when it is done"
+            ) from None
+        self._hold = _Hold(holder, 0, etag, time.monotonic())
+
+    def renew(self, *, force: bool = False) -> None:
+        """Renew the lease if a third of it has passed (always with *force*).
+
+        Raises :class:`PublishError` if another build has taken the site meanwhile (this build's
+        lease had expired): this build must stop uploading at once.
+        """
+        hold = self._hold
+        if hold is None:
+            return
+        if not force and time.monotonic() - hold.renewed_at < self.lease.total_seconds() / 3:
+            return
+        body = self._lock_bytes(hold.holder, hold.renewal + 1, held=True)
+        try:
+            etag = self.store.put(
+                self.location.key(LOCK_KEY), body, PRIVATE_HEADERS, if_match=hold.etag
+            )
+        except PreconditionFailedError:
+            self._hold = None
+            raise PublishError(
+                f"{self.location}: another build took this site over while this one was "
+                f"publishing (this build paused longer than its {self.lease.total_seconds():g} s "
+                "hold); this build stopped. Build again: the next build repairs the site"
+            ) from None
+        self._hold = _Hold(hold.holder, hold.renewal + 1, etag, time.monotonic())
+
+    def release(self) -> None:
+        """Give the lease back (nothing if none is held or another build has taken it)."""
+        hold = self._hold
+        if hold is None:
+            return
+        self._hold = None
+        body = self._lock_bytes(hold.holder, hold.renewal + 1, held=False)
+        try:
+            self.store.put(self.location.key(LOCK_KEY), body, PRIVATE_HEADERS, if_match=hold.etag)
+        except PreconditionFailedError:
+            return  # taken over after this build's lease expired: theirs now
+
+    # --- the state ---
+
+    def read_state(self) -> bytes | None:
+        """Return the state object's bytes (``None`` before the first publish); keep its ETag."""
+        found = self.store.get(self.location.key(STATE_KEY))
+        self._state_read = True
+        self._state_etag = None if found is None else found.etag
+        return None if found is None else found.data
+
+    def replace_state(self, data: bytes) -> None:
+        """Replace the state object, if no other build has replaced it since it was read.
+
+        ``If-Match`` the ETag read (``If-None-Match: *`` when there was none); a build that finds
+        it changed raises :class:`PublishError` ("another build changed the site"). In the
+        single-writer mode on a store without conditional writes, a plain PUT.
+        """
+        if not self._state_read:
+            msg = "replace_state() before read_state()"
+            raise RuntimeError(msg)
+        key = self.location.key(STATE_KEY)
+        if self.conditional is False:
+            self._state_etag = self.store.put(key, data, PRIVATE_HEADERS)
+            return
+        self.renew(force=True)
+        try:
+            if self._state_etag is None:
+                etag = self.store.put(key, data, PRIVATE_HEADERS, if_none_match=True)
+            else:
+                etag = self.store.put(key, data, PRIVATE_HEADERS, if_match=self._state_etag)
+        except PreconditionFailedError:
+            raise PublishError(
+                f"{self.location.url(STATE_KEY)}: another build changed the site since this "
+                "build read its state; this build's state was not saved. Build again: it starts "
+                "from the site as the other build left it"
+            ) from None
+        self._state_etag = etag
+
+    # --- objects ---
+
+    def put(self, path: str, data: bytes) -> None:
+        """Upload the site's file *path* with its headers (:func:`object_headers`)."""
+        self.store.put(self.location.key(path), data, object_headers(path))
+
+    def delete(self, path: str) -> None:
+        """Delete the site's file *path*."""
+        self.store.delete(self.location.key(path))
+
+
+def _lock_info(data: bytes) -> tuple[bool, timedelta]:
+    """Whether a lock object is held, and its lease; an unreadable one counts as held 2 min."""
+    try:
+        document = json.loads(data)
+        held = bool(document["held"])
+        seconds = float(document["lease_seconds"])
+    except (ValueError, KeyError, TypeError):
+        return True, DEFAULT_LEASE
+    return held, timedelta(seconds=max(0.0, seconds))
