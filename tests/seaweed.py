@@ -126,6 +126,7 @@ class Seaweed:
             f"-s3.port={s3}",
             f"-s3.port.grpc={s3_grpc}",
             f"-s3.localSocket={self.folder / 's3.sock'}",
+            "-s3.autoCreateBucket=false",  # as on AWS: a mistyped bucket is an error
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             f"-s3.config={config}",

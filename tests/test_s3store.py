@@ -1,0 +1,469 @@
+"""The low-level object store, against a real SeaweedFS (``weed mini``) on 127.0.0.1.
+
+What is checked is what a subscriber, an anonymous reader and a second builder see over HTTP and
+the S3 API: headers with the charset, validators and 304s, conditional writes and their races,
+the lease, the bucket policy, and errors that name the bucket, the key and the operation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from seaweed import ACCESS_KEY, REGION, free_ports
+
+from seoulcal._s3store import (
+    LOCK_KEY,
+    PRIVATE_HEADERS,
+    PROBE_KEY,
+    STATE_KEY,
+    Boto3Store,
+    Location,
+    ObjectHeaders,
+    PreconditionFailedError,
+    SiteBucket,
+    Stored,
+    bucket_policy,
+    object_headers,
+    open_store,
+)
+from seoulcal.errors import PublishError
+
+ROOT = Path(__file__).parent.parent
+KOREAN_ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:서울시 CES 2024\r\nEND:VCALENDAR\r\n"
+_NAMES = itertools.count()
+
+
+@pytest.fixture
+def bucket(seaweed):
+    """A fresh bucket on the session's SeaweedFS; its name."""
+    name = f"t{next(_NAMES)}-{int(time.time() * 1000) % 10**8}"
+    seaweed.client().create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def store(seaweed, bucket):
+    return Boto3Store(seaweed.client(), bucket)
+
+
+def http(url, *, method="GET", headers=None):
+    """GET (or HEAD) *url* anonymously; (status, headers, body), 304 and 4xx included."""
+    assert url.startswith("http://127.0.0.1:")
+    request = urllib.request.Request(url, method=method, headers=headers or {})  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - same as above
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def make_public(seaweed, location):
+    seaweed.client().put_bucket_policy(
+        Bucket=location.bucket, Policy=json.dumps(bucket_policy(location))
+    )
+
+
+class ForgetsConditions:
+    """A store that ignores If-Match and If-None-Match, as rclone's ``serve s3`` does."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.bucket = inner.bucket
+
+    def get(self, key):
+        return self.inner.get(key)
+
+    def put(self, key, data, headers, *, if_match=None, if_none_match=False):  # noqa: ARG002 - ignored, as such stores do
+        return self.inner.put(key, data, headers)
+
+    def delete(self, key):
+        self.inner.delete(key)
+
+
+# --- addresses and headers (no server) ---
+
+
+@pytest.mark.parametrize(
+    ("url", "bucket", "prefix"),
+    [
+        ("s3://site/", "site", ""),
+        ("s3://site", "site", ""),
+        ("s3://seoul-city.cal/ces2024/", "seoul-city.cal", "ces2024/"),
+        ("s3://site/trips/ces2024", "site", "trips/ces2024/"),
+    ],
+)
+def test_location_parses_bucket_and_prefix(url, bucket, prefix):
+    location = Location.parse(url)
+    assert (location.bucket, location.prefix) == (bucket, prefix)
+    assert location.key("index.html") == prefix + "index.html"
+    assert location.url(STATE_KEY) == f"s3://{bucket}/{prefix}.seoulcal/state.json"
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("site/ces/", "not an s3:// address"),
+        ("s3://Site/", "is not a bucket name"),
+        ("s3://a/", "is not a bucket name"),
+        ("s3://site/a//b/", "prefix segment ''"),
+        ("s3://site/../b/", "prefix segment '..'"),
+        ("s3://site/a b/", "prefix segment 'a b'"),
+        ("s3://site/.seoulcal/", "private state"),
+    ],
+)
+def test_location_refuses_bad_addresses_naming_them(url, words):
+    with pytest.raises(PublishError, match=r"^'[^']*'") as caught:
+        Location.parse(url)
+    assert url in str(caught.value)
+    assert words in str(caught.value)
+
+
+def test_object_headers_follow_the_feed_server():
+    calendar = object_headers("ces2024.ko.ics")
+    assert calendar == ObjectHeaders("text/calendar; charset=utf-8", "public, max-age=300")
+    assert object_headers("index.html").content_type == "text/html; charset=utf-8"
+    member = object_headers("m/AbC_-x/ces2024.en.ics")
+    assert member.cache_control == "private, max-age=300"
+    download = object_headers("events/sphere-visit.ko.ics")
+    assert download.content_disposition == (
+        "attachment; filename=\"sphere-visit.ko.ics\"; filename*=UTF-8''sphere-visit.ko.ics"
+    )
+    assert object_headers("ces2024.ko.ics").content_disposition is None
+
+
+@pytest.mark.parametrize("path", [".seoulcal-state.json", "m/x/.seoulcal-state.json", "a.json"])
+def test_object_headers_refuse_what_a_site_does_not_publish(path):
+    with pytest.raises(PublishError, match="not a kind of file"):
+        object_headers(path)
+
+
+def test_missing_boto3_names_the_extra():
+    code = (
+        "import sys; sys.modules['boto3'] = None\n"
+        "from seoulcal._s3store import open_store\n"
+        "try:\n    open_store('site')\n"
+        "except Exception as e:\n    print(type(e).__name__, e)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == (
+        "PublishError s3://site/: publishing to object storage needs boto3; "
+        "install it with: pip install 'seoulcal[s3]'"
+    )
+
+
+def test_the_store_module_is_the_only_one_importing_boto3():
+    users = sorted(
+        path.name
+        for path in (ROOT / "seoulcal").rglob("*.py")
+        if "import boto3" in path.read_text() or "from botocore" in path.read_text()
+    )
+    assert users == ["_s3store.py"]
+    result = subprocess.run(
+        [sys.executable, "-c", "import seoulcal.cli, sys; print('boto3' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert result.stdout.strip() == "False"
+
+
+# --- objects over HTTP ---
+
+
+def test_objects_keep_charset_cache_control_and_no_encoding(seaweed, store):
+    location = Location(store.bucket, "ces/")
+    site = SiteBucket(store, location)
+    data = (KOREAN_ICS * 300).encode()
+    site.put("ces2024.ko.ics", data)
+    site.put("index.html", "<!doctype html><title>서울</title>".encode())
+    site.put("events/sphere-visit.ko.ics", KOREAN_ICS.encode())
+    make_public(seaweed, location)
+
+    base = f"{seaweed.endpoint}/{store.bucket}/ces/"
+    status, headers, body = http(base + "ces2024.ko.ics", headers={"Accept-Encoding": "gzip, br"})
+    assert status == 200
+    assert body == data
+    assert headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert headers["Cache-Control"] == "public, max-age=300"
+    assert headers.get("Content-Encoding") is None
+    assert headers.get("Content-Disposition") is None
+    status, headers, _ = http(base + "index.html", method="HEAD")
+    assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
+    _, headers, _ = http(base + "events/sphere-visit.ko.ics")
+    assert headers["Content-Disposition"].startswith('attachment; filename="sphere-visit.ko.ics"')
+
+
+def test_revalidation_gets_304_and_unchanged_objects_keep_their_validators(seaweed, store):
+    location = Location(store.bucket, "")
+    site = SiteBucket(store, location)
+    site.put("ces2024.en.ics", KOREAN_ICS.encode())
+    make_public(seaweed, location)
+    url = f"{seaweed.endpoint}/{store.bucket}/ces2024.en.ics"
+    status, headers, _ = http(url)
+    etag, modified = headers["ETag"], headers["Last-Modified"]
+    assert status == 200
+    assert etag.startswith('"')
+    assert http(url, headers={"If-None-Match": etag})[0] == 304
+    assert http(url, headers={"If-Modified-Since": modified})[0] == 304
+    assert http(url, headers={"If-None-Match": '"other"', "If-Modified-Since": modified})[0] == 200
+
+    time.sleep(1.1)  # Last-Modified has whole seconds
+    site.put("ces2024.en.ics", KOREAN_ICS.replace("2024", "2025").encode())
+    status, headers, _ = http(url, headers={"If-None-Match": etag})
+    assert status == 200
+    assert headers["ETag"] != etag
+    assert headers["Last-Modified"] != modified
+
+
+def test_anonymous_readers_cannot_list_or_read_the_private_objects(seaweed, store):
+    location = Location(store.bucket, "ces/")
+    site = SiteBucket(store, location)
+    site.put("index.html", b"<!doctype html>")
+    site.put("m/TOKEN/ces2024.ko.ics", KOREAN_ICS.encode())
+    with site:
+        site.read_state()
+        site.replace_state(b'{"secret": "which members"}')
+    make_public(seaweed, location)
+
+    base = f"{seaweed.endpoint}/{store.bucket}/"
+    assert http(base + "ces/index.html")[0] == 200
+    assert http(base + "ces/m/TOKEN/ces2024.ko.ics")[0] == 200
+    for key in (STATE_KEY, LOCK_KEY, PROBE_KEY):
+        status, _, body = http(base + "ces/" + key)
+        assert status == 403, key
+        assert b"which members" not in body
+    for query in ("?list-type=2", "?list-type=2&prefix=ces/", "?prefix=ces/m/", ""):
+        status, _, body = http(f"{seaweed.endpoint}/{store.bucket}{query}")
+        assert status == 403, query
+        assert b"TOKEN" not in body
+    assert http(base + "ces/m/")[0] == 403
+
+
+def test_missing_objects_read_as_none_and_delete_quietly(store):
+    assert store.get("nothing/here") is None
+    store.delete("nothing/here")
+    etag = store.put("a.ics", b"x", object_headers("a.ics"))
+    found = store.get("a.ics")
+    assert isinstance(found, Stored)
+    assert (found.data, found.etag) == (b"x", etag)
+    assert abs((found.now - found.modified).total_seconds()) < 60
+    store.delete("a.ics")
+    assert store.get("a.ics") is None
+
+
+# --- conditional writes ---
+
+
+def test_seaweedfs_honours_conditional_writes(store):
+    assert SiteBucket(store, Location(store.bucket, "")).check_conditions() is True
+    etag = store.put("k", b"one", PRIVATE_HEADERS, if_none_match=True)
+    with pytest.raises(PreconditionFailedError):
+        store.put("k", b"two", PRIVATE_HEADERS, if_none_match=True)
+    with pytest.raises(PreconditionFailedError):
+        store.put("k", b"two", PRIVATE_HEADERS, if_match='"0123456789abcdef"')
+    with pytest.raises(PreconditionFailedError):
+        store.put("absent", b"two", PRIVATE_HEADERS, if_match=etag)
+    store.put("k", b"two", PRIVATE_HEADERS, if_match=etag)
+    assert store.get("k").data == b"two"
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_concurrent_state_writes_have_exactly_one_winner(seaweed, bucket, first):
+    location = Location(bucket, "race/")
+    if not first:
+        seed = SiteBucket(Boto3Store(seaweed.client(), bucket), location)
+        seed.read_state()
+        seed.replace_state(b"seed")
+    builders = [SiteBucket(Boto3Store(seaweed.client(), bucket), location) for _ in range(6)]
+    for builder in builders:
+        builder.read_state()
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(builders))
+
+    def build(number: int) -> None:
+        barrier.wait()
+        try:
+            builders[number].replace_state(f"build {number}".encode())
+        except PublishError as error:
+            outcomes.append(str(error))
+        else:
+            outcomes.append(f"won {number}")
+
+    threads = [threading.Thread(target=build, args=(n,)) for n in range(len(builders))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [outcome for outcome in outcomes if outcome.startswith("won")]
+    assert len(winners) == 1, outcomes
+    for outcome in outcomes:
+        if outcome not in winners:
+            assert "another build changed the site" in outcome
+            assert f"s3://{bucket}/race/.seoulcal/state.json" in outcome
+    stored = Boto3Store(seaweed.client(), bucket).get(location.key(STATE_KEY))
+    assert stored.data == f"build {winners[0].split()[1]}".encode()
+
+
+def test_a_store_that_ignores_conditions_is_refused_unless_single_writer(store):
+    careless = ForgetsConditions(store)
+    location = Location(store.bucket, "ces/")
+    with pytest.raises(PublishError) as caught:
+        SiteBucket(careless, location).__enter__()
+    message = str(caught.value)
+    assert message.startswith(f"s3://{store.bucket}/ces/: this store ignores conditional writes")
+    assert "--single-writer" in message
+    assert store.get(location.key(STATE_KEY)) is None
+
+    with SiteBucket(careless, location, single_writer=True) as site:
+        assert site.conditional is False
+        assert site.read_state() is None
+        site.replace_state(b"one")
+        site.replace_state(b"two")
+    assert store.get(location.key(STATE_KEY)).data == b"two"
+    assert store.get(location.key(LOCK_KEY)) is None
+
+
+# --- the lease ---
+
+
+def test_a_second_build_is_refused_while_the_first_holds_the_site(store):
+    location = Location(store.bucket, "ces/")
+    with SiteBucket(store, location):
+        with pytest.raises(PublishError, match="another build is publishing this site") as caught:
+            SiteBucket(store, location).__enter__()
+        assert str(caught.value).startswith(f"s3://{store.bucket}/ces/: ")
+        assert "hold expires at" in str(caught.value)
+    with SiteBucket(store, location) as again:
+        again.renew(force=True)
+    assert json.loads(store.get(location.key(LOCK_KEY)).data)["held"] is False
+
+
+def test_a_killed_builds_hold_expires_and_it_cannot_come_back(store):
+    location = Location(store.bucket, "ces/")
+    killed = SiteBucket(store, location, lease=timedelta(seconds=1))
+    killed.__enter__()  # and never leaves: the process was killed
+    with pytest.raises(PublishError, match="another build is publishing"):
+        SiteBucket(store, location).__enter__()
+    time.sleep(2.2)  # the store's clock has whole seconds
+    with SiteBucket(store, location) as successor:
+        successor.read_state()
+        successor.replace_state(b"successor")
+        with pytest.raises(PublishError, match="another build took this site over"):
+            killed.renew(force=True)
+    killed.release()
+    assert store.get(location.key(STATE_KEY)).data == b"successor"
+
+
+def test_two_builds_starting_together_leave_exactly_one_holder(seaweed, bucket):
+    location = Location(bucket, "")
+    sites = [SiteBucket(Boto3Store(seaweed.client(), bucket), location) for _ in range(6)]
+    barrier = threading.Barrier(len(sites))
+    held: list[SiteBucket] = []
+    refused: list[str] = []
+
+    def start(site: SiteBucket) -> None:
+        barrier.wait()
+        try:
+            site.__enter__()
+        except PublishError as error:
+            refused.append(str(error))
+        else:
+            held.append(site)
+
+    threads = [threading.Thread(target=start, args=(site,)) for site in sites]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(held) == 1, refused
+    assert len(refused) == 5
+    assert all("another build" in message for message in refused)
+    held[0].release()
+
+
+# --- failures name bucket, key and operation ---
+
+
+def test_a_missing_bucket_is_named(seaweed):
+    store = Boto3Store(seaweed.client(), "no-such-bucket")
+    with pytest.raises(PublishError) as caught:
+        store.put("ces/index.html", b"x", object_headers("index.html"))
+    assert str(caught.value) == (
+        "s3://no-such-bucket/ces/index.html: PutObject failed: the bucket 'no-such-bucket' "
+        f"does not exist at {seaweed.endpoint}"
+    )
+
+
+def test_wrong_credentials_are_named(seaweed, bucket, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    store = open_store(bucket, endpoint_url=seaweed.endpoint)
+    with pytest.raises(PublishError) as caught:
+        store.get("ces/.seoulcal/state.json")
+    message = str(caught.value)
+    assert message.startswith(f"s3://{bucket}/ces/.seoulcal/state.json: GetObject failed: ")
+    assert "SignatureDoesNotMatch" in message
+    assert "AWS_SECRET_ACCESS_KEY" in message
+
+
+def test_no_credentials_are_named(seaweed, bucket, monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    store = open_store(bucket, endpoint_url=seaweed.endpoint, region=REGION)
+    with pytest.raises(PublishError) as caught:
+        store.put("index.html", b"x", object_headers("index.html"))
+    assert str(caught.value).startswith(
+        f"s3://{bucket}/index.html: PutObject failed: no credentials found; "
+    )
+
+
+def test_an_endpoint_from_the_environment_is_used_and_named_when_unreachable(monkeypatch):
+    (port,) = free_ports(1)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    store = open_store("site")
+    assert store.endpoint == f"http://127.0.0.1:{port}"
+    store._client.meta.config.retries = {"max_attempts": 1}
+    with pytest.raises(PublishError) as caught:
+        store.delete("ces/m/OLD/index.html")
+    message = str(caught.value)
+    assert message.startswith("s3://site/ces/m/OLD/index.html: DeleteObject failed: cannot reach ")
+    assert f"http://127.0.0.1:{port}" in message
+
+
+def test_access_denied_is_named(seaweed, bucket):
+    import boto3  # noqa: PLC0415 - only with the s3 extra
+    from botocore import UNSIGNED  # noqa: PLC0415 - same as above
+    from botocore.config import Config  # noqa: PLC0415 - same as above
+
+    anonymous = boto3.client(
+        "s3",
+        endpoint_url=seaweed.endpoint,
+        region_name=REGION,
+        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
+    )
+    with pytest.raises(PublishError) as caught:
+        Boto3Store(anonymous, bucket).put("index.html", b"x", object_headers("index.html"))
+    assert str(caught.value).startswith(
+        f"s3://{bucket}/index.html: PutObject failed: access denied (AccessDenied); "
+        "the credentials in use may not PutObject here"
+    )
