@@ -31,22 +31,31 @@ __all__ = [
     "S3_EXTRA",
     "STATE_KEY",
     "Boto3Store",
+    "BucketState",
+    "Changes",
     "ConditionsUnsupportedError",
     "Location",
     "ObjectHeaders",
     "ObjectStore",
     "PreconditionFailedError",
+    "S3Target",
     "SiteBucket",
     "Stored",
     "bucket_policy",
+    "deletion_order",
+    "is_state",
+    "object_digest",
     "object_headers",
     "open_store",
+    "upload_order",
 ]
 
+import hashlib
 import json
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -57,7 +66,7 @@ from seoulcal.errors import PublishError
 from seoulcal.server import CACHE_CONTROL, CONTENT_TYPES, PRIVATE_CACHE_CONTROL
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 S3_EXTRA = "seoulcal[s3]"
 """The extra that installs boto3."""
@@ -438,17 +447,25 @@ def _server_date(answer: Mapping[str, Any]) -> datetime:
 class _Hold:
     holder: str
     renewal: int
-    etag: str
+    etag: str | None
+    """The lock object's ETag (``None`` in the single-writer mode: written unconditionally)."""
     renewed_at: float
     """``time.monotonic()`` when the lease was last written."""
+    uploading: bool
+    """Whether this build may have left the site's objects ahead of its state."""
 
 
 class SiteBucket:
     """One site's objects in a bucket, as a build uses them.
 
     Open it (``with SiteBucket(...) as site:``) to check the store's conditional writes and take
-    the site's lease; leaving the block gives the lease back. Then :meth:`read_state`, uploads
-    with :meth:`put`, :meth:`renew` between them, :meth:`replace_state`, and :meth:`delete`.
+    the site's lease; leaving the block gives the lease back. Then :meth:`read_state`,
+    :meth:`start_uploading`, uploads with :meth:`put` and :meth:`renew` between them,
+    :meth:`replace_state`, :meth:`delete`, and :meth:`settled` once the state matches the objects.
+
+    The lock object (:data:`LOCK_KEY`) also remembers whether the last build stopped between its
+    first upload and its last state write (killed, or failed): :attr:`repair` then tells the next
+    build not to trust the state's list of what is published, and to upload everything again.
     """
 
     def __init__(
@@ -475,6 +492,8 @@ class SiteBucket:
         self.lease = lease
         self.conditional: bool | None = None
         """Whether the store honours conditional writes (known once the site is opened)."""
+        self.repair = False
+        """Whether the last build stopped mid-publish, so its objects may differ from the state."""
         self._hold: _Hold | None = None
         self._state_etag: str | None = None
         self._state_read = False
@@ -484,16 +503,14 @@ class SiteBucket:
     def __enter__(self) -> Self:
         """Check the store's conditional writes and take the site's lease."""
         self.conditional = self.check_conditions()
-        if not self.conditional:
-            if not self.single_writer:
-                raise PublishError(
-                    f"{self.location}: this store ignores conditional writes (a PutObject with "
-                    "If-Match or If-None-Match: * that should have failed succeeded), so two "
-                    "builds at once could mix the site or lose a revision. Use a store that "
-                    "honours them, or, if only one build of this site ever runs at a time, "
-                    "choose the single-writer mode (--single-writer)"
-                )
-            return self
+        if not self.conditional and not self.single_writer:
+            raise PublishError(
+                f"{self.location}: this store ignores conditional writes (a PutObject with "
+                "If-Match or If-None-Match: * that should have failed succeeded), so two "
+                "builds at once could mix the site or lose a revision. Use a store that "
+                "honours them, or, if only one build of this site ever runs at a time, "
+                "choose the single-writer mode (--single-writer)"
+            )
         self._acquire()
         return self
 
@@ -522,28 +539,43 @@ class SiteBucket:
             return False
         return True
 
-    def _lock_bytes(self, holder: str, renewal: int, *, held: bool) -> bytes:
+    def _lock_bytes(self, holder: str, renewal: int, *, held: bool, uploading: bool) -> bytes:
         document = {
             "format": LOCK_FORMAT,
             "held": held,
             "holder": holder,
             "lease_seconds": self.lease.total_seconds(),
             "renewal": renewal,
+            "uploading": uploading,
         }
         return (json.dumps(document, sort_keys=True) + "\n").encode()
+
+    def _write_lock(self, hold: _Hold, *, held: bool) -> str | None:
+        """Write the lock object for *hold* (``If-Match`` its ETag); return the new ETag."""
+        body = self._lock_bytes(hold.holder, hold.renewal, held=held, uploading=hold.uploading)
+        key = self.location.key(LOCK_KEY)
+        if not self.conditional:
+            self.store.put(key, body, PRIVATE_HEADERS)
+            return None
+        return self.store.put(key, body, PRIVATE_HEADERS, if_match=hold.etag)
 
     def _acquire(self) -> None:
         key = self.location.key(LOCK_KEY)
         holder = secrets.token_hex(8)
-        body = self._lock_bytes(holder, 0, held=True)
         found = self.store.get(key)
+        info = None if found is None else _LockInfo.parse(found.data)
+        self.repair = info is not None and info.uploading
+        body = self._lock_bytes(holder, 0, held=True, uploading=self.repair)
+        if not self.conditional:
+            self.store.put(key, body, PRIVATE_HEADERS)
+            self._hold = _Hold(holder, 0, None, time.monotonic(), self.repair)
+            return
         try:
-            if found is None:
+            if found is None or info is None:
                 etag = self.store.put(key, body, PRIVATE_HEADERS, if_none_match=True)
             else:
-                held, lease = _lock_info(found.data)
-                expires = found.modified + lease
-                if held and found.now < expires:
+                expires = found.modified + info.lease
+                if info.held and found.now < expires:
                     raise PublishError(
                         f"{self.location}: another build is publishing this site (it took the "
                         f"site at {found.modified:%Y-%m-%d %H:%M:%S} UTC by the store's clock). "
@@ -556,24 +588,25 @@ class SiteBucket:
                 f"{self.location}: another build started publishing this site at the same "
                 "moment; this one stopped before changing anything. Build again when it is done"
             ) from None
-        self._hold = _Hold(holder, 0, etag, time.monotonic())
+        self._hold = _Hold(holder, 0, etag, time.monotonic(), self.repair)
 
-    def renew(self, *, force: bool = False) -> None:
-        """Renew the lease if a third of it has passed (always with *force*).
+    def renew(self, *, force: bool = False, uploading: bool | None = None) -> None:
+        """Renew the lease if a third of it has passed (always with *force* or *uploading*).
 
+        *uploading* records whether this build may have left objects ahead of its state.
         Raises :class:`PublishError` if another build has taken the site meanwhile (this build's
         lease had expired): this build must stop uploading at once.
         """
         hold = self._hold
         if hold is None:
             return
-        if not force and time.monotonic() - hold.renewed_at < self.lease.total_seconds() / 3:
+        elapsed = time.monotonic() - hold.renewed_at
+        if uploading is None and not force and elapsed < self.lease.total_seconds() / 3:
             return
-        body = self._lock_bytes(hold.holder, hold.renewal + 1, held=True)
+        now_uploading = hold.uploading if uploading is None else uploading
+        renewed = _Hold(hold.holder, hold.renewal + 1, hold.etag, 0.0, now_uploading)
         try:
-            etag = self.store.put(
-                self.location.key(LOCK_KEY), body, PRIVATE_HEADERS, if_match=hold.etag
-            )
+            etag = self._write_lock(renewed, held=True)
         except PreconditionFailedError:
             self._hold = None
             raise PublishError(
@@ -581,7 +614,18 @@ class SiteBucket:
                 f"publishing (this build paused longer than its {self.lease.total_seconds():g} s "
                 "hold); this build stopped. Build again: the next build repairs the site"
             ) from None
-        self._hold = _Hold(hold.holder, hold.renewal + 1, etag, time.monotonic())
+        self._hold = _Hold(hold.holder, renewed.renewal, etag, time.monotonic(), now_uploading)
+
+    def start_uploading(self) -> None:
+        """Record, before the first upload, that the objects may get ahead of the state."""
+        if self._hold is not None and not self._hold.uploading:
+            self.renew(uploading=True)
+
+    def settled(self) -> None:
+        """Record that the state now matches every object (the publish is complete)."""
+        if self._hold is not None and self._hold.uploading:
+            self.renew(uploading=False)
+        self.repair = False
 
     def release(self) -> None:
         """Give the lease back (nothing if none is held or another build has taken it)."""
@@ -589,9 +633,10 @@ class SiteBucket:
         if hold is None:
             return
         self._hold = None
-        body = self._lock_bytes(hold.holder, hold.renewal + 1, held=False)
         try:
-            self.store.put(self.location.key(LOCK_KEY), body, PRIVATE_HEADERS, if_match=hold.etag)
+            self._write_lock(
+                _Hold(hold.holder, hold.renewal + 1, hold.etag, 0.0, hold.uploading), held=False
+            )
         except PreconditionFailedError:
             return  # taken over after this build's lease expired: theirs now
 
@@ -643,12 +688,256 @@ class SiteBucket:
         self.store.delete(self.location.key(path))
 
 
-def _lock_info(data: bytes) -> tuple[bool, timedelta]:
-    """Whether a lock object is held, and its lease; an unreadable one counts as held 2 min."""
-    try:
-        document = json.loads(data)
-        held = bool(document["held"])
-        seconds = float(document["lease_seconds"])
-    except (ValueError, KeyError, TypeError):
-        return True, DEFAULT_LEASE
-    return held, timedelta(seconds=max(0.0, seconds))
+@dataclass(frozen=True, slots=True)
+class _LockInfo:
+    held: bool
+    lease: timedelta
+    uploading: bool
+
+    @classmethod
+    def parse(cls, data: bytes) -> _LockInfo:
+        """Read a lock object; an unreadable one counts as held (default lease) and mid-upload."""
+        try:
+            document = json.loads(data)
+            return cls(
+                held=bool(document["held"]),
+                lease=timedelta(seconds=max(0.0, float(document["lease_seconds"]))),
+                uploading=bool(document["uploading"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return cls(held=True, lease=DEFAULT_LEASE, uploading=True)
+
+
+# --- the site's state in the bucket ---------------------------------------------------------------
+
+BUCKET_STATE_FORMAT = "seoulcal-bucket/1"
+
+
+@dataclass(frozen=True, slots=True)
+class BucketState:
+    """What the state object holds: the site's state files and what is published.
+
+    *objects* maps each published file to the digest of its headers and bytes (the manifest: no
+    listing is ever needed to know what the bucket holds); *states* holds the site's state files
+    (the public one and each member's), byte for byte as the build wrote them; *pending* lists
+    objects a build meant to delete after saving this state, in case it was stopped before.
+    """
+
+    objects: Mapping[str, str]
+    states: Mapping[str, bytes]
+    pending: tuple[str, ...] = ()
+
+    def to_bytes(self) -> bytes:
+        """Return the state object's bytes (the same state always gives the same bytes)."""
+        document = {
+            "format": BUCKET_STATE_FORMAT,
+            "objects": dict(sorted(self.objects.items())),
+            "pending": sorted(self.pending),
+            "states": {path: data.decode("utf-8") for path, data in sorted(self.states.items())},
+        }
+        return (json.dumps(document, ensure_ascii=False, indent=0, sort_keys=True) + "\n").encode()
+
+    @classmethod
+    def parse(cls, data: bytes, where: str) -> BucketState:
+        """Read a state object's bytes; *where* (its ``s3://`` address) names it in errors."""
+        try:
+            document = json.loads(data.decode("utf-8"))
+            if not isinstance(document, dict) or document.get("format") != BUCKET_STATE_FORMAT:
+                found = document.get("format") if isinstance(document, dict) else None
+                raise PublishError(
+                    f"{where}: not a seoulcal site state (format {found!r}, expected "
+                    f"{BUCKET_STATE_FORMAT!r}); another program wrote this key, or a newer "
+                    "seoulcal did: build with that version, or choose another prefix"
+                )
+            objects = {str(path): str(digest) for path, digest in document["objects"].items()}
+            states = {str(path): str(text).encode() for path, text in document["states"].items()}
+            pending = tuple(str(path) for path in document["pending"])
+        except (UnicodeDecodeError, ValueError, KeyError, AttributeError, TypeError) as error:
+            raise PublishError(
+                f"{where}: the site's state is damaged ({type(error).__name__}: {error}); "
+                "restore the object from the bucket's versions, or delete it to publish anew "
+                "(every event then starts again at SEQUENCE 0)"
+            ) from None
+        return cls(objects, states, pending)
+
+
+def object_digest(path: str, data: bytes) -> str:
+    """Return the digest of the object *path* would be: its headers and its bytes."""
+    digest = hashlib.sha256(object_headers(path).digest_text().encode())
+    digest.update(b"\0")
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def upload_order(paths: Iterable[str]) -> list[list[str]]:
+    """Split the files to upload into batches, each uploaded only after the one before.
+
+    New member files and one-event files first (what pages and calendars link to), then the
+    pages inside folders (members' pages), then the top-level calendars, then the top-level
+    pages: whatever a subscriber can reach from an object that is already up links to objects
+    that are up too.
+    """
+    batches: list[list[str]] = [[], [], [], []]
+    for path in sorted(paths):
+        page = path.endswith(".html")
+        top = "/" not in path
+        batches[2 * top + page].append(path)
+    return [batch for batch in batches if batch]
+
+
+def deletion_order(paths: Iterable[str]) -> list[str]:
+    """Order deletions the other way round: pages before the files they link to."""
+    order = {path: index for index, batch in enumerate(upload_order(paths)) for path in batch}
+    return sorted(order, key=lambda path: (-order[path], path))
+
+
+# --- a build's target -----------------------------------------------------------------------------
+
+STATE_FILE_NAME = ".seoulcal-state.json"
+"""The name of the site's state files (kept inside the state object, never uploaded)."""
+UPLOAD_THREADS = 8
+"""Uploads in flight at once (boto3's clients are thread-safe)."""
+
+
+def is_state(path: str) -> bool:
+    """Whether the site's file *path* is one of its state files."""
+    return path.rsplit("/", 1)[-1] == STATE_FILE_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a commit did to the site's objects."""
+
+    written: tuple[str, ...]
+    """Files uploaded (new or changed bytes or headers)."""
+    kept: tuple[str, ...]
+    """Files left as they were (same ETag and Last-Modified)."""
+    removed: tuple[str, ...]
+    """Files of the previous site deleted."""
+
+
+class S3Target:
+    """Where a build's files go when the site is in a bucket.
+
+    Entering it opens the :class:`SiteBucket` (the conditional-write check and the lease) and
+    reads the state object. :meth:`previous` gives the build the site's state files from it;
+    :meth:`add` takes each file of the new site (state files are kept for the state object,
+    files whose headers and bytes are already published are only counted); :meth:`commit` uploads
+    the rest in :func:`upload_order`, saves the state object (``If-Match``), deletes what the new
+    site no longer has, and saves the state again without the pending deletions. Nothing is
+    written to the bucket's site before :meth:`commit`, so a build that fails earlier changes
+    nothing (:meth:`discard`).
+    """
+
+    def __init__(
+        self,
+        site: SiteBucket,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        threads: int = UPLOAD_THREADS,
+    ) -> None:
+        """Publish into *site*; *progress* is called with (done, total) as objects go up."""
+        self.site = site
+        self.progress = progress
+        self.threads = threads
+        self._previous: BucketState | None = None
+        self._states: dict[str, bytes] = {}
+        self._objects: dict[str, str] = {}
+        self._changed: dict[str, bytes] = {}
+        self._entered = False
+
+    def __enter__(self) -> Self:
+        """Open the bucket's site and read its state."""
+        self.site.__enter__()
+        self._entered = True
+        try:
+            data = self.site.read_state()
+            where = self.site.location.url(STATE_KEY)
+            self._previous = None if data is None else BucketState.parse(data, where)
+        except BaseException:
+            self.site.release()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Give the site's lease back."""
+        self.site.release()
+
+    def previous(self, path: str) -> bytes | None:
+        """Return the published bytes of the state file *path*, or ``None``."""
+        if self._previous is None:
+            return None
+        return self._previous.states.get(path)
+
+    @property
+    def repairing(self) -> bool:
+        """Whether this build uploads every file again, the last one having stopped mid-publish."""
+        return self.site.repair
+
+    def add(self, path: str, data: bytes) -> None:
+        """Take the file *path* of the new site."""
+        if is_state(path):
+            self._states[path] = data
+            return
+        digest = object_digest(path, data)
+        self._objects[path] = digest
+        before = None if self._previous is None else self._previous.objects.get(path)
+        if before == digest and not self.site.repair:
+            self._changed.pop(path, None)
+        else:
+            self._changed[path] = data
+
+    def part(self) -> None:
+        """Return no writer for forked workers: their files come back to this process."""
+        return
+
+    def discard(self) -> None:
+        """Forget the files taken: nothing of them was written to the bucket."""
+        self._states.clear()
+        self._objects.clear()
+        self._changed.clear()
+
+    def commit(self) -> Changes:
+        """Publish the new site (see the class); return what changed."""
+        previous = self._previous or BucketState({}, {})
+        removed = [path for path in previous.objects if path not in self._objects]
+        pending = sorted(
+            {*removed, *(path for path in previous.pending if path not in self._objects)}
+        )
+        state = BucketState(dict(self._objects), dict(self._states), tuple(pending))
+        kept = tuple(sorted(path for path in self._objects if path not in self._changed))
+        written = tuple(sorted(self._changed))
+        if not written and not pending and self._previous == state:
+            return Changes((), kept, ())
+        self.site.start_uploading()
+        self._upload()
+        self.site.replace_state(state.to_bytes())
+        self._previous = state
+        if pending:
+            for path in deletion_order(pending):
+                self.site.renew()
+                self.site.delete(path)
+            state = BucketState(state.objects, state.states, ())
+            self.site.replace_state(state.to_bytes())
+            self._previous = state
+        self.site.settled()
+        return Changes(written, kept, tuple(sorted(removed)))
+
+    def _upload(self) -> None:
+        """Upload the changed files, batch after batch; the first failure stops the rest."""
+        total = len(self._changed)
+        done = 0
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="seoulcal-upload") as pool:
+            for batch in upload_order(self._changed):
+                futures = [pool.submit(self.site.put, path, self._changed[path]) for path in batch]
+                try:
+                    for future in as_completed(futures):
+                        future.result()
+                        done += 1
+                        if self.progress is not None:
+                            self.progress(done, total)
+                        self.site.renew()
+                except BaseException:
+                    for future in futures:
+                        future.cancel()
+                    raise
