@@ -56,7 +56,7 @@ import re
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol, Self
@@ -622,9 +622,14 @@ class SiteBucket:
             self.renew(uploading=True)
 
     def settled(self) -> None:
-        """Record that the state now matches every object (the publish is complete)."""
-        if self._hold is not None and self._hold.uploading:
-            self.renew(uploading=False)
+        """Record that the state now matches every object (written when the lease is released).
+
+        A build killed before that leaves the mark of an interrupted publish: the next build
+        then uploads everything again, which changes no ETag.
+        """
+        hold = self._hold
+        if hold is not None:
+            self._hold = replace(hold, uploading=False)
         self.repair = False
 
     def release(self) -> None:

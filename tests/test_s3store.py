@@ -27,9 +27,11 @@ from seoulcal._s3store import (
     PROBE_KEY,
     STATE_KEY,
     Boto3Store,
+    BucketState,
     Location,
     ObjectHeaders,
     PreconditionFailedError,
+    S3Target,
     SiteBucket,
     Stored,
     bucket_policy,
@@ -467,3 +469,275 @@ def test_access_denied_is_named(seaweed, bucket):
         f"s3://{bucket}/index.html: PutObject failed: access denied (AccessDenied); "
         "the credentials in use may not PutObject here"
     )
+
+
+# --- the target: only what changed, in order, state last, deletions after -------------------------
+
+
+class Recording:
+    """A store that records every write, and can fail (like a lost connection) at one of them."""
+
+    def __init__(self, inner, *, fail_at=None):
+        self.inner = inner
+        self.bucket = inner.bucket
+        self.log: list[tuple[str, str]] = []
+        self.fail_at = fail_at
+        """``(operation, number)``: the *number*-th (from 1) site write of that kind fails."""
+
+    def _count(self, operation, key):
+        self.log.append((operation, key))
+        if ".seoulcal/" in key or self.fail_at is None:
+            return
+        kind, number = self.fail_at
+        done = sum(1 for op, k in self.log if op == kind and ".seoulcal/" not in k)
+        if kind == operation and done == number:
+            raise PublishError(f"s3://{self.bucket}/{key}: {operation} failed: connection lost")
+
+    def get(self, key):
+        return self.inner.get(key)
+
+    def put(self, key, data, headers, *, if_match=None, if_none_match=False):
+        self._count("put", key)
+        return self.inner.put(key, data, headers, if_match=if_match, if_none_match=if_none_match)
+
+    def delete(self, key):
+        self._count("delete", key)
+        self.inner.delete(key)
+
+    def site_writes(self):
+        return [(op, key) for op, key in self.log if ".seoulcal/" not in key]
+
+    def state_writes(self):
+        return [key for op, key in self.log if key.endswith(STATE_KEY)]
+
+
+def site_files(version=1, *, tokens=("AAA", "BBB")):
+    files = {
+        "index.html": f"<!doctype html><p>{version}</p>".encode(),
+        "index.en.html": b"<!doctype html><p>en</p>",
+        "trip.ko.ics": f"BEGIN:VCALENDAR\r\nX-V:{version}\r\nEND:VCALENDAR\r\n".encode(),
+        "trip.en.ics": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        "events/a.ko.ics": f"BEGIN:VCALENDAR\r\nX-A:{version}\r\nEND:VCALENDAR\r\n".encode(),
+        "events/b.ko.ics": b"BEGIN:VCALENDAR\r\nX-B\r\nEND:VCALENDAR\r\n",
+        ".seoulcal-state.json": f'{{"public": {version}}}\n'.encode(),
+        "m/index.html": b"<!doctype html>",
+    }
+    for token in tokens:
+        files[f"m/{token}/index.html"] = f"<!doctype html>{token}".encode()
+        files[f"m/{token}/trip.ko.ics"] = (
+            f"BEGIN:VCALENDAR\r\nX-M:{token}\r\nEND:VCALENDAR\r\n".encode()
+        )
+        files[f"m/{token}/.seoulcal-state.json"] = f'{{"member": "{token}"}}\n'.encode()
+    return files
+
+
+def publish(store, location, files, *, progress=None):
+    """One build's use of the target; returns (changes, the previous state files seen)."""
+    with S3Target(SiteBucket(store, location), progress=progress) as target:
+        seen = {path: target.previous(path) for path in files if path.endswith(".json")}
+        for path, data in files.items():
+            target.add(path, data)
+        return target.commit(), seen
+
+
+def published(store, location, files):
+    """Whether every public file of *files* is in the bucket with exactly those bytes."""
+    for path, data in files.items():
+        if path.endswith(".json"):
+            continue
+        found = store.get(location.key(path))
+        if found is None or found.data != data:
+            return False
+    return True
+
+
+def test_first_publish_uploads_in_order_and_saves_the_state_last(store):
+    location = Location(store.bucket, "ces/")
+    recording = Recording(store)
+    seen_progress = []
+    changes, seen = publish(
+        recording, location, site_files(), progress=lambda *p: seen_progress.append(p)
+    )
+    public = sorted(path for path in site_files() if not path.endswith(".json"))
+    assert sorted(changes.written) == public
+    assert (changes.kept, changes.removed) == ((), ())
+    assert set(seen.values()) == {None}
+    assert seen_progress[-1] == (len(public), len(public))
+    assert len(seen_progress) == len(public)
+
+    order = [key.removeprefix("ces/") for op, key in recording.log if op == "put"]
+    position = {path: order.index(path) for path in public}
+    for member in ("AAA", "BBB"):
+        assert position[f"m/{member}/trip.ko.ics"] < position[f"m/{member}/index.html"]
+        assert position[f"m/{member}/index.html"] < position["index.html"]
+    for event in ("a", "b"):
+        assert position[f"events/{event}.ko.ics"] < position["trip.ko.ics"]
+    assert max(position[path] for path in public if path.endswith(".ics")) < position["index.html"]
+    assert order.index(STATE_KEY) > max(position.values())
+    assert published(store, location, site_files())
+    state = BucketState.parse(store.get(location.key(STATE_KEY)).data, "here")
+    assert state.states["m/AAA/.seoulcal-state.json"] == b'{"member": "AAA"}\n'
+    assert state.pending == ()
+
+
+def test_a_rebuild_with_nothing_new_uploads_nothing(store):
+    location = Location(store.bucket, "")
+    publish(store, location, site_files())
+    before = store.get(STATE_KEY)
+    recording = Recording(store)
+    changes, seen = publish(recording, location, site_files())
+    assert changes.written == ()
+    assert changes.removed == ()
+    assert len(changes.kept) == len([p for p in site_files() if not p.endswith(".json")])
+    assert recording.site_writes() == []
+    assert recording.state_writes() == []
+    assert store.get(STATE_KEY).etag == before.etag
+    assert seen[".seoulcal-state.json"] == b'{"public": 1}\n'
+
+
+def test_one_change_uploads_exactly_the_changed_files_and_keeps_the_others(seaweed, store):
+    location = Location(store.bucket, "ces/")
+    publish(store, location, site_files(1))
+    client = seaweed.client()
+
+    def validators():
+        return {
+            path: (head["ETag"], head["LastModified"])
+            for path in site_files()
+            if not path.endswith(".json")
+            for head in [client.head_object(Bucket=store.bucket, Key=location.key(path))]
+        }
+
+    before = validators()
+    time.sleep(1.1)
+    recording = Recording(store)
+    changes, _ = publish(recording, location, site_files(2))
+    changed = {"index.html", "trip.ko.ics", "events/a.ko.ics"}
+    assert set(changes.written) == changed
+    assert {key.removeprefix("ces/") for _, key in recording.site_writes()} == changed
+    after = validators()
+    for path, (etag, modified) in after.items():
+        if path in changed:
+            assert etag != before[path][0]
+            assert modified > before[path][1]
+        else:
+            assert (etag, modified) == before[path], path
+    assert published(store, location, site_files(2))
+
+
+def test_a_rotated_token_is_deleted_after_the_state_is_saved(store):
+    location = Location(store.bucket, "ces/")
+    publish(store, location, site_files(tokens=("AAA", "BBB")))
+    recording = Recording(store)
+    changes, _ = publish(recording, location, site_files(tokens=("AAA", "CCC")))
+    assert set(changes.removed) == {"m/BBB/index.html", "m/BBB/trip.ko.ics"}
+    log = [(op, key.removeprefix("ces/")) for op, key in recording.log]
+    first_state = log.index(("put", STATE_KEY))
+    deletions = [index for index, (op, _) in enumerate(log) if op == "delete"]
+    assert [log[i][1] for i in deletions] == ["m/BBB/index.html", "m/BBB/trip.ko.ics"]
+    assert min(deletions) > first_state
+    assert max(index for index, (op, key) in enumerate(log) if op == "put" and "CCC" in key) < (
+        first_state
+    )
+    assert log[-2:] == [("put", STATE_KEY), ("put", LOCK_KEY)]
+    assert store.get(location.key("m/BBB/index.html")) is None
+    state = BucketState.parse(store.get(location.key(STATE_KEY)).data, "here")
+    assert state.pending == ()
+    assert "m/BBB/.seoulcal-state.json" not in state.states
+
+
+def test_a_failed_upload_saves_no_state_and_the_next_build_repairs_everything(store):
+    location = Location(store.bucket, "ces/")
+    publish(store, location, site_files(1))
+    state_before = store.get(location.key(STATE_KEY))
+    failing = Recording(store, fail_at=("put", 2))
+    with pytest.raises(PublishError, match="connection lost"):
+        publish(failing, location, site_files(2))
+    assert store.get(location.key(STATE_KEY)).etag == state_before.etag
+    assert json.loads(store.get(location.key(LOCK_KEY)).data)["uploading"] is True
+
+    # The trip went back to version 1: the manifest says that is what is published, but the
+    # failed build left a version-2 file up. The next build must not trust the manifest.
+    assert not published(store, location, site_files(1))
+    recording = Recording(store)
+    with S3Target(SiteBucket(recording, location)) as target:
+        assert target.repairing
+        for path, data in site_files(1).items():
+            target.add(path, data)
+        changes = target.commit()
+    assert len(changes.written) == len([p for p in site_files() if not p.endswith(".json")])
+    assert published(store, location, site_files(1))
+    assert json.loads(store.get(location.key(LOCK_KEY)).data)["uploading"] is False
+    changes, _ = publish(Recording(store), location, site_files(1))
+    assert changes.written == ()
+
+
+def test_interrupted_deletions_are_finished_by_the_next_build(store):
+    location = Location(store.bucket, "")
+    publish(store, location, site_files(tokens=("AAA", "BBB")))
+    failing = Recording(store, fail_at=("delete", 2))
+    with pytest.raises(PublishError, match="connection lost"):
+        publish(failing, location, site_files(tokens=("AAA",)))
+    assert store.get("m/BBB/trip.ko.ics") is not None
+    state = BucketState.parse(store.get(STATE_KEY).data, "here")
+    assert set(state.pending) == {"m/BBB/index.html", "m/BBB/trip.ko.ics"}
+    recording = Recording(store)
+    publish(recording, location, site_files(tokens=("AAA",)))
+    assert ("delete", "m/BBB/trip.ko.ics") in recording.log
+    assert store.get("m/BBB/trip.ko.ics") is None
+    assert BucketState.parse(store.get(STATE_KEY).data, "here").pending == ()
+
+
+def test_a_token_that_comes_back_is_not_deleted(store):
+    location = Location(store.bucket, "")
+    publish(store, location, site_files(tokens=("AAA", "BBB")))
+    failing = Recording(store, fail_at=("delete", 1))
+    with pytest.raises(PublishError):
+        publish(failing, location, site_files(tokens=("AAA",)))
+    publish(store, location, site_files(tokens=("AAA", "BBB")))
+    assert published(store, location, site_files(tokens=("AAA", "BBB")))
+    assert BucketState.parse(store.get(STATE_KEY).data, "here").pending == ()
+
+
+def test_a_build_that_fails_before_commit_changes_nothing(store):
+    location = Location(store.bucket, "")
+    publish(store, location, site_files(1))
+    recording = Recording(store)
+    with S3Target(SiteBucket(recording, location)) as target:
+        for path, data in site_files(2).items():
+            target.add(path, data)
+        target.discard()
+    assert recording.site_writes() == []
+    assert recording.state_writes() == []
+    assert published(store, location, site_files(1))
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b'{"format": "other/1"}', "not a seoulcal site state (format 'other/1'"),
+        (b"[1, 2]", "not a seoulcal site state (format None"),
+        (
+            b'{"format": "seoulcal-bucket/1", "objects": {}}',
+            "the site's state is damaged (KeyError",
+        ),
+        (b"\xff\xfe", "the site's state is damaged (UnicodeDecodeError"),
+    ],
+)
+def test_a_foreign_or_damaged_state_object_is_named(store, data, words):
+    location = Location(store.bucket, "ces/")
+    store.put(location.key(STATE_KEY), data, PRIVATE_HEADERS)
+    with pytest.raises(PublishError) as caught:
+        S3Target(SiteBucket(store, location)).__enter__()
+    assert str(caught.value).startswith(f"s3://{store.bucket}/ces/.seoulcal/state.json: ")
+    assert words in str(caught.value)
+    # the failed opening gave the lease back
+    assert json.loads(store.get(location.key(LOCK_KEY)).data)["held"] is False
+
+
+def test_the_state_object_is_deterministic():
+    state = BucketState({"b": "2", "a": "1"}, {"m/x/.seoulcal-state.json": "서울".encode()}, ("z",))
+    again = BucketState({"a": "1", "b": "2"}, {"m/x/.seoulcal-state.json": "서울".encode()}, ("z",))
+    assert state.to_bytes() == again.to_bytes()
+    assert BucketState.parse(state.to_bytes(), "here") == state
+    assert "서울" in state.to_bytes().decode()
