@@ -396,6 +396,8 @@ class Boto3Store:
                 f"access denied ({code or 'HTTP 403'}); the credentials in use may not "
                 f"{operation} here: allow it in their policy"
             )
+            if operation == "GetObject":
+                reason += " (on AWS a missing key also answers 403 unless they may s3:ListBucket)"
         elif code:
             message = _message(error)
             reason = f"{code} (HTTP {status})" + (f": {message}" if message else "")

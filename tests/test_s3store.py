@@ -741,3 +741,13 @@ def test_the_state_object_is_deterministic():
     assert state.to_bytes() == again.to_bytes()
     assert BucketState.parse(state.to_bytes(), "here") == state
     assert "서울" in state.to_bytes().decode()
+
+
+def test_the_documented_bucket_policy_is_the_one_the_code_gives():
+    text = (ROOT / "docs" / "publishing.md").read_text()
+    start = text.index("```json\n", text.index("### Permissions")) + len("```json\n")
+    documented = json.loads(text[start : text.index("```", start)])
+    assert documented == bucket_policy(Location("BUCKET", "PREFIX/"))
+    statements = documented["Statement"]
+    assert [statement["Action"] for statement in statements] == ["s3:GetObject"]
+    assert all(".json" not in resource for resource in statements[0]["Resource"])
