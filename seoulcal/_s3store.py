@@ -882,7 +882,8 @@ class S3Target:
         return self.site.repair
 
     def add(self, path: str, data: bytes) -> None:
-        """Take the file *path* of the new site."""
+        """Take the file *path* of the new site (and renew the lease while the build renders)."""
+        self.site.renew()
         if is_state(path):
             self._states[path] = data
             return
