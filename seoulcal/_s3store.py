@@ -78,8 +78,13 @@ LOCK_KEY = PRIVATE_DIR + "lock.json"
 """The lease a build holds while it uploads into the site."""
 PROBE_KEY = PRIVATE_DIR + "probe"
 """A throwaway object that shows whether the store honours conditional writes."""
-DEFAULT_LEASE = timedelta(minutes=2)
-"""How long a build's hold on a site lasts without renewal (a killed build's hold expires)."""
+DEFAULT_LEASE = timedelta(minutes=5)
+"""How long a build's hold on a site lasts without renewal (a killed build's hold expires).
+
+A build renews it every third of that while it renders and uploads, and one PutObject gives up
+well within it (:func:`open_store`'s timeouts and retries), so only a build whose whole process
+stops (suspended) for longer can outlive its hold; it then stops at its next renewal.
+"""
 LOCK_FORMAT = "seoulcal-lock/1"
 
 _NEVER_MATCHES = '"seoulcal-probe-this-etag-never-matches"'
@@ -281,9 +286,9 @@ def open_store(
             f"install it with: pip install '{S3_EXTRA}'"
         ) from None
     config = Config(
-        retries={"max_attempts": 5, "mode": "standard"},
+        retries={"max_attempts": 3, "mode": "standard"},  # at most about 2 min per request
         connect_timeout=10,
-        read_timeout=60,
+        read_timeout=30,
         max_pool_connections=16,
         # Only checksums an operation requires: S3-compatible stores differ in the rest.
         request_checksum_calculation="when_required",
