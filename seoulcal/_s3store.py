@@ -38,6 +38,7 @@ __all__ = [
     "ObjectHeaders",
     "ObjectStore",
     "PreconditionFailedError",
+    "S3Part",
     "S3Target",
     "SiteBucket",
     "Stored",
@@ -59,14 +60,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, cast
 from urllib.parse import quote
 
 from seoulcal.errors import PublishError
 from seoulcal.server import CACHE_CONTROL, CONTENT_TYPES, PRIVATE_CACHE_CONTROL
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 S3_EXTRA = "seoulcal[s3]"
 """The extra that installs boto3."""
@@ -468,7 +469,7 @@ class SiteBucket:
     Open it (``with SiteBucket(...) as site:``) to check the store's conditional writes and take
     the site's lease; leaving the block gives the lease back. Then :meth:`read_state`,
     :meth:`start_uploading`, uploads with :meth:`put` and :meth:`renew` between them,
-    :meth:`replace_state`, :meth:`delete`, and :meth:`settled` once the state matches the objects.
+    :meth:`replace_state`, :meth:`delete`, and :meth:`complete` once the state matches the objects.
 
     The lock object (:data:`LOCK_KEY`) also remembers whether the last build stopped between its
     first upload and its last state write (killed, or failed): :attr:`repair` then tells the next
@@ -501,6 +502,9 @@ class SiteBucket:
         """Whether the store honours conditional writes (known once the site is opened)."""
         self.repair = False
         """Whether the last build stopped mid-publish, so its objects may differ from the state."""
+        self.record: dict[str, str] | None = None
+        """A note the last build left about the site (kept in the lock object; see
+        :meth:`S3Target.settle`), and the one this build leaves: written with the lock."""
         self._hold: _Hold | None = None
         self._state_etag: str | None = None
         self._state_read = False
@@ -552,6 +556,7 @@ class SiteBucket:
             "held": held,
             "holder": holder,
             "lease_seconds": self.lease.total_seconds(),
+            "record": self.record,
             "renewal": renewal,
             "uploading": uploading,
         }
@@ -572,6 +577,7 @@ class SiteBucket:
         found = self.store.get(key)
         info = None if found is None else _LockInfo.parse(found.data)
         self.repair = info is not None and info.uploading
+        self.record = None if info is None else info.record
         body = self._lock_bytes(holder, 0, held=True, uploading=self.repair)
         if not self.conditional:
             self.store.put(key, body, PRIVATE_HEADERS)
@@ -628,7 +634,7 @@ class SiteBucket:
         if self._hold is not None and not self._hold.uploading:
             self.renew(uploading=True)
 
-    def settled(self) -> None:
+    def complete(self) -> None:
         """Record that the state now matches every object (written when the lease is released).
 
         A build killed before that leaves the mark of an interrupted publish: the next build
@@ -653,6 +659,11 @@ class SiteBucket:
             return  # taken over after this build's lease expired: theirs now
 
     # --- the state ---
+
+    @property
+    def state_etag(self) -> str | None:
+        """The ETag of the state object as this build last read or wrote it."""
+        return self._state_etag
 
     def read_state(self) -> bytes | None:
         """Return the state object's bytes (``None`` before the first publish); keep its ETag."""
@@ -705,19 +716,26 @@ class _LockInfo:
     held: bool
     lease: timedelta
     uploading: bool
+    record: dict[str, str] | None
 
     @classmethod
     def parse(cls, data: bytes) -> _LockInfo:
         """Read a lock object; an unreadable one counts as held (default lease) and mid-upload."""
         try:
             document = json.loads(data)
+            record = document.get("record")
             return cls(
                 held=bool(document["held"]),
                 lease=timedelta(seconds=max(0.0, float(document["lease_seconds"]))),
                 uploading=bool(document["uploading"]),
+                record=(
+                    {str(key): str(value) for key, value in record.items()}
+                    if isinstance(record, dict)
+                    else None
+                ),
             )
-        except (ValueError, KeyError, TypeError):
-            return cls(held=True, lease=DEFAULT_LEASE, uploading=True)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return cls(held=True, lease=DEFAULT_LEASE, uploading=True, record=None)
 
 
 # --- the site's state in the bucket ---------------------------------------------------------------
@@ -828,8 +846,40 @@ class Changes:
     """Files of the previous site deleted."""
 
 
+class S3Part:
+    """The writer of one forked worker process: compares its files with the manifest there.
+
+    Only the files that must be uploaded travel back to the building process (pickled, with
+    their digests); the worker never talks to the bucket.
+    """
+
+    def __init__(self, published: Mapping[str, str], *, repair: bool) -> None:
+        """Compare with *published* (path → digest); with *repair*, everything is to upload."""
+        self._published = published
+        self._repair = repair
+        self._objects: dict[str, str] = {}
+        self._changed: dict[str, bytes] = {}
+        self._states: dict[str, bytes] = {}
+
+    def add(self, path: str, data: bytes) -> None:
+        """Take the file *path* of the new site with *data*."""
+        if is_state(path):
+            self._states[path] = data
+            return
+        digest = object_digest(path, data)
+        self._objects[path] = digest
+        if self._repair or self._published.get(path) != digest:
+            self._changed[path] = data
+        else:
+            self._changed.pop(path, None)
+
+    def files(self) -> tuple[dict[str, str], dict[str, bytes], dict[str, bytes]]:
+        """Return what :meth:`S3Target.commit` needs: digests, files to upload, state files."""
+        return self._objects, self._changed, self._states
+
+
 class S3Target:
-    """Where a build's files go when the site is in a bucket.
+    """The :class:`~seoulcal.publish.target.Target` of a site in a bucket.
 
     Entering it opens the :class:`SiteBucket` (the conditional-write check and the lease) and
     reads the state object. :meth:`previous` gives the build the site's state files from it;
@@ -853,15 +903,27 @@ class S3Target:
         self.progress = progress
         self.threads = threads
         self._previous: BucketState | None = None
-        self._states: dict[str, bytes] = {}
-        self._objects: dict[str, str] = {}
-        self._changed: dict[str, bytes] = {}
-        self._entered = False
+        self._own = S3Part({}, repair=False)
+        self._settle: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The site's address, ``s3://BUCKET/PREFIX/``."""
+        return str(self.site.location)
+
+    @property
+    def first_build(self) -> bool:
+        """Whether the bucket holds no state of this site yet."""
+        return self._previous is None
+
+    @property
+    def repairing(self) -> bool:
+        """Whether this build uploads every file again, the last one having stopped mid-publish."""
+        return self.site.repair
 
     def __enter__(self) -> Self:
-        """Open the bucket's site and read its state."""
+        """Open the bucket's site (lease) and read its state."""
         self.site.__enter__()
-        self._entered = True
         try:
             data = self.site.read_state()
             where = self.site.location.url(STATE_KEY)
@@ -869,11 +931,45 @@ class S3Target:
         except BaseException:
             self.site.release()
             raise
+        self._own = S3Part(self._published(), repair=self.site.repair)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        """Give the site's lease back."""
+        """Give the site's lease back (with the record of :meth:`settle`)."""
         self.site.release()
+
+    def _published(self) -> Mapping[str, str]:
+        return {} if self._previous is None else self._previous.objects
+
+    # --- the record of a settled site ---
+
+    def settled(self, inputs: str) -> bool:
+        """Whether the last build recorded *inputs* and the state has not changed since.
+
+        Never after a build that stopped mid-publish (the objects may not match the state).
+        """
+        record = self.site.record
+        return (
+            not self.site.repair
+            and record is not None
+            and record.get("inputs") == inputs
+            and record.get("state") == self.site.state_etag
+        )
+
+    def settle(self, inputs: str | None) -> None:
+        """Record that the site is settled for *inputs* (``None``: forget), with the lease."""
+        self._settle = inputs
+        self.site.record = (
+            None if inputs is None else {"inputs": inputs, "state": self.site.state_etag or ""}
+        )
+
+    def manifest(self) -> tuple[list[str], str]:
+        """Return the published files (from the state object, no listing) and their digest."""
+        published = self._published()
+        digest = hashlib.sha256(json.dumps(sorted(published.items())).encode()).hexdigest()
+        return sorted(published), digest
+
+    # --- the files of the new site ---
 
     def previous(self, path: str) -> bytes | None:
         """Return the published bytes of the state file *path*, or ``None``."""
@@ -881,49 +977,38 @@ class S3Target:
             return None
         return self._previous.states.get(path)
 
-    @property
-    def repairing(self) -> bool:
-        """Whether this build uploads every file again, the last one having stopped mid-publish."""
-        return self.site.repair
-
     def add(self, path: str, data: bytes) -> None:
         """Take the file *path* of the new site (and renew the lease while the build renders)."""
         self.site.renew()
-        if is_state(path):
-            self._states[path] = data
-            return
-        digest = object_digest(path, data)
-        self._objects[path] = digest
-        before = None if self._previous is None else self._previous.objects.get(path)
-        if before == digest and not self.site.repair:
-            self._changed.pop(path, None)
-        else:
-            self._changed[path] = data
+        self._own.add(path, data)
 
-    def part(self) -> None:
-        """Return no writer for forked workers: their files come back to this process."""
-        return
+    def part(self) -> S3Part:
+        """Return a writer for a forked worker (it compares there; changed files come back)."""
+        return S3Part(self._published(), repair=self.site.repair)
 
     def discard(self) -> None:
-        """Forget the files taken: nothing of them was written to the bucket."""
-        self._states.clear()
-        self._objects.clear()
-        self._changed.clear()
+        """Forget the files taken and not committed: nothing of them was written to the bucket."""
+        self._own = S3Part(self._published(), repair=self.site.repair)
 
-    def commit(self) -> Changes:
+    def commit(self, parts: Sequence[object] = ()) -> Changes:
         """Publish the new site (see the class); return what changed."""
+        own_objects, own_changed, own_states = self._own.files()
+        objects, changed, states = dict(own_objects), dict(own_changed), dict(own_states)
+        for part in parts:
+            their_objects, their_changed, their_states = cast("_PartFiles", part)
+            objects.update(their_objects)
+            changed.update(their_changed)
+            states.update(their_states)
         previous = self._previous or BucketState({}, {})
-        removed = [path for path in previous.objects if path not in self._objects]
-        pending = sorted(
-            {*removed, *(path for path in previous.pending if path not in self._objects)}
-        )
-        state = BucketState(dict(self._objects), dict(self._states), tuple(pending))
-        kept = tuple(sorted(path for path in self._objects if path not in self._changed))
-        written = tuple(sorted(self._changed))
+        removed = [path for path in previous.objects if path not in objects]
+        pending = sorted({*removed, *(path for path in previous.pending if path not in objects)})
+        state = BucketState(objects, states, tuple(pending))
+        kept = tuple(sorted(path for path in objects if path not in changed))
+        written = tuple(sorted(changed))
         if not written and not pending and self._previous == state:
             return Changes((), kept, ())
         self.site.start_uploading()
-        self._upload()
+        self._upload(changed)
         self.site.replace_state(state.to_bytes())
         self._previous = state
         if pending:
@@ -933,16 +1018,17 @@ class S3Target:
             state = BucketState(state.objects, state.states, ())
             self.site.replace_state(state.to_bytes())
             self._previous = state
-        self.site.settled()
+        self.site.complete()
+        self._own = S3Part(self._published(), repair=False)
         return Changes(written, kept, tuple(sorted(removed)))
 
-    def _upload(self) -> None:
+    def _upload(self, changed: Mapping[str, bytes]) -> None:
         """Upload the changed files, batch after batch; the first failure stops the rest."""
-        total = len(self._changed)
+        total = len(changed)
         done = 0
         with ThreadPoolExecutor(self.threads, thread_name_prefix="seoulcal-upload") as pool:
-            for batch in upload_order(self._changed):
-                futures = [pool.submit(self.site.put, path, self._changed[path]) for path in batch]
+            for batch in upload_order(changed):
+                futures = [pool.submit(self.site.put, path, changed[path]) for path in batch]
                 try:
                     for future in as_completed(futures):
                         future.result()
@@ -954,3 +1040,6 @@ class S3Target:
                     for future in futures:
                         future.cancel()
                     raise
+
+
+_PartFiles = tuple[dict[str, str], dict[str, bytes], dict[str, bytes]]

@@ -751,3 +751,56 @@ def test_the_documented_bucket_policy_is_the_one_the_code_gives():
     statements = documented["Statement"]
     assert [statement["Action"] for statement in statements] == ["s3:GetObject"]
     assert all(".json" not in resource for resource in statements[0]["Resource"])
+
+
+def test_workers_parts_come_back_pickled_and_only_changed_files_travel(store):
+    import pickle  # noqa: PLC0415 - only here
+
+    location = Location(store.bucket, "")
+    publish(store, location, site_files(1))
+    files = site_files(2, tokens=("AAA", "BBB", "CCC"))
+    recording = Recording(store)
+    with S3Target(SiteBucket(recording, location)) as target:
+        assert not target.first_build
+        worker = target.part()
+        for path, data in files.items():
+            (worker if path.startswith("m/") else target).add(path, data)
+        returned = pickle.loads(pickle.dumps(worker.files()))  # noqa: S301 - our own bytes, as workers send them
+        objects, changed, states = returned
+        assert set(changed) == {"m/CCC/index.html", "m/CCC/trip.ko.ics"}
+        assert "m/AAA/index.html" in objects
+        assert set(states) == {f"m/{t}/.seoulcal-state.json" for t in ("AAA", "BBB", "CCC")}
+        changes = target.commit([returned])
+    assert set(changes.written) == {
+        "m/CCC/index.html",
+        "m/CCC/trip.ko.ics",
+        "index.html",
+        "trip.ko.ics",
+        "events/a.ko.ics",
+    }
+    assert published(store, location, files)
+    state = BucketState.parse(store.get(STATE_KEY).data, "here")
+    assert state.states["m/CCC/.seoulcal-state.json"] == b'{"member": "CCC"}\n'
+
+
+def test_a_settled_site_is_recognised_until_its_state_changes(store):
+    location = Location(store.bucket, "")
+    with S3Target(SiteBucket(store, location)) as target:
+        assert target.first_build
+        assert not target.settled("inputs-1")
+        for path, data in site_files(1).items():
+            target.add(path, data)
+        target.commit()
+        target.settle("inputs-1")
+        files, digest = target.manifest()
+    assert files == sorted(p for p in site_files(1) if not p.endswith(".json"))
+    with S3Target(SiteBucket(store, location)) as target:
+        assert target.settled("inputs-1")
+        assert not target.settled("inputs-2")
+        assert target.manifest() == (files, digest)
+        target.settle(None)
+        for path, data in site_files(2).items():
+            target.add(path, data)
+        target.commit()  # dies here, say: the record was forgotten first
+    with S3Target(SiteBucket(store, location)) as target:
+        assert not target.settled("inputs-1")
