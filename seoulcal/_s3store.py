@@ -48,6 +48,7 @@ __all__ = [
     "object_digest",
     "object_headers",
     "open_store",
+    "open_target",
     "upload_order",
 ]
 
@@ -1043,3 +1044,23 @@ class S3Target:
 
 
 _PartFiles = tuple[dict[str, str], dict[str, bytes], dict[str, bytes]]
+
+
+def open_target(  # noqa: PLR0913 - keyword-only options of one call
+    url: str,
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    single_writer: bool = False,
+    lease: timedelta = DEFAULT_LEASE,
+    progress: Callable[[int, int], None] | None = None,
+) -> S3Target:
+    """Return the target for the site at *url* (``s3://BUCKET/PREFIX/``), ready to enter.
+
+    boto3 is imported here (:func:`open_store`); nothing touches the network before the target
+    is entered.
+    """
+    location = Location.parse(url)
+    store = open_store(location.bucket, endpoint_url=endpoint_url, region=region)
+    site = SiteBucket(store, location, single_writer=single_writer, lease=lease)
+    return S3Target(site, progress=progress)

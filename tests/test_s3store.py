@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from s3stores import ForgetsConditions, Recording
 from seaweed import ACCESS_KEY, REGION, free_ports
 
 from seoulcal._s3store import (
@@ -73,23 +74,6 @@ def make_public(seaweed, location):
     seaweed.client().put_bucket_policy(
         Bucket=location.bucket, Policy=json.dumps(bucket_policy(location))
     )
-
-
-class ForgetsConditions:
-    """A store that ignores If-Match and If-None-Match, as rclone's ``serve s3`` does."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.bucket = inner.bucket
-
-    def get(self, key):
-        return self.inner.get(key)
-
-    def put(self, key, data, headers, *, if_match=None, if_none_match=False):  # noqa: ARG002 - ignored, as such stores do
-        return self.inner.put(key, data, headers)
-
-    def delete(self, key):
-        self.inner.delete(key)
 
 
 # --- addresses and headers (no server) ---
@@ -472,43 +456,6 @@ def test_access_denied_is_named(seaweed, bucket):
 
 
 # --- the target: only what changed, in order, state last, deletions after -------------------------
-
-
-class Recording:
-    """A store that records every write, and can fail (like a lost connection) at one of them."""
-
-    def __init__(self, inner, *, fail_at=None):
-        self.inner = inner
-        self.bucket = inner.bucket
-        self.log: list[tuple[str, str]] = []
-        self.fail_at = fail_at
-        """``(operation, number)``: the *number*-th (from 1) site write of that kind fails."""
-
-    def _count(self, operation, key):
-        self.log.append((operation, key))
-        if ".seoulcal/" in key or self.fail_at is None:
-            return
-        kind, number = self.fail_at
-        done = sum(1 for op, k in self.log if op == kind and ".seoulcal/" not in k)
-        if kind == operation and done == number:
-            raise PublishError(f"s3://{self.bucket}/{key}: {operation} failed: connection lost")
-
-    def get(self, key):
-        return self.inner.get(key)
-
-    def put(self, key, data, headers, *, if_match=None, if_none_match=False):
-        self._count("put", key)
-        return self.inner.put(key, data, headers, if_match=if_match, if_none_match=if_none_match)
-
-    def delete(self, key):
-        self._count("delete", key)
-        self.inner.delete(key)
-
-    def site_writes(self):
-        return [(op, key) for op, key in self.log if ".seoulcal/" not in key]
-
-    def state_writes(self):
-        return [key for op, key in self.log if key.endswith(STATE_KEY)]
 
 
 def site_files(version=1, *, tokens=("AAA", "BBB")):
