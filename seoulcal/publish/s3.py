@@ -1,22 +1,25 @@
-"""Object storage: a published site's objects in an S3-compatible bucket (the low-level store).
+"""The object-storage target: a site built straight into an S3-compatible bucket.
 
-This is the only module that imports ``boto3`` (the ``seoulcal[s3]`` extra), and only when a
-bucket is opened, so nothing else pays for it. It knows objects, keys and HTTP conditions, not
-calendars:
+``seoulcal build s3://BUCKET/PREFIX/`` publishes here (:func:`open_target`). This is the only
+module that imports ``boto3`` (the ``seoulcal[s3]`` extra), and only when a bucket is opened, so
+nothing else pays for it. It knows objects, keys and HTTP conditions, not calendars:
 
 * :class:`Location` parses ``s3://BUCKET/PREFIX/`` and names every key of a site: its public
   objects under ``PREFIX``, and its private ones under ``PREFIX.seoulcal/`` (the state, the lock,
-  the probe), which the documented bucket policy never lets an anonymous reader fetch.
+  the probe), which the documented bucket policy (:func:`bucket_policy`) never lets an anonymous
+  reader fetch.
 * :class:`ObjectStore` is the effect: get, put and delete one object. :class:`Boto3Store` is the
   real one (boto3's ordinary credential chain, ``endpoint_url`` or ``AWS_ENDPOINT_URL``); tests
   wrap it to inject failures. No listing call exists here at all (NAVER Cloud's government
   region has no ListObjectsV2), and objects are never copied (servers change the Content-Type on
-  copy): every object is PUT whole with its headers.
+  copy): every object is PUT whole with the headers of :func:`~seoulcal.publish.layout.headers_for`.
 * :class:`SiteBucket` is what a build does with a bucket: check that the store honours
   conditional writes (or refuse, unless the caller promises a single writer), hold the site's
   lease (:data:`LOCK_KEY`) so two builds never upload into one site at once, read the state with
-  its ETag, replace it with ``If-Match`` (``If-None-Match: *`` the first time), upload objects with
-  the feed server's headers, and delete objects.
+  its ETag, replace it with ``If-Match`` (``If-None-Match: *`` the first time), upload and delete.
+* :class:`S3Target` is the :class:`~seoulcal.publish.target.Target`: the site's state files live
+  in one private state object (:class:`BucketState`, with the manifest of what is published);
+  only changed objects are uploaded, in :func:`upload_order`, the state last, deletions after.
 
 Every failure of the network, the credentials or the permissions becomes a
 :class:`~seoulcal.errors.PublishError` that names the bucket, the key and the operation.
@@ -32,7 +35,6 @@ __all__ = [
     "STATE_KEY",
     "Boto3Store",
     "BucketState",
-    "Changes",
     "ConditionsUnsupportedError",
     "Location",
     "ObjectHeaders",
@@ -44,7 +46,6 @@ __all__ = [
     "Stored",
     "bucket_policy",
     "deletion_order",
-    "is_state",
     "object_digest",
     "object_headers",
     "open_store",
@@ -62,13 +63,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Protocol, Self, cast
-from urllib.parse import quote
 
 from seoulcal.errors import PublishError
-from seoulcal.server import CACHE_CONTROL, CONTENT_TYPES, PRIVATE_CACHE_CONTROL
+from seoulcal.publish.layout import CONTENT_TYPES, headers_for, is_state, servable
+from seoulcal.publish.target import Changes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from seoulcal.publish.target import Target
 
 S3_EXTRA = "seoulcal[s3]"
 """The extra that installs boto3."""
@@ -171,24 +174,21 @@ PRIVATE_HEADERS = ObjectHeaders(_PRIVATE_HEADERS_CONTENT_TYPE, "no-store")
 
 
 def object_headers(path: str) -> ObjectHeaders:
-    """Return the headers of the site's file *path*: the feed server's policy.
+    """Return the headers stored with the site's file *path*: those of :func:`headers_for`.
 
     ``text/calendar; charset=utf-8`` and ``text/html; charset=utf-8`` (without the charset Google
     garbles Korean), ``public`` caching for public files and ``private`` for members' folders, the
-    ``attachment`` disposition only on the one-event downloads under ``events/``, and never a
-    Content-Encoding (R-HTTP-05). Raises :class:`PublishError` for a kind of file the feed server
-    would not serve either.
+    ``attachment`` disposition only on the one-event downloads, and never a Content-Encoding
+    (R-HTTP-05). An object cannot carry the other headers of :func:`headers_for` (no-sniff,
+    no-referrer, noindex, the page policy): a CDN in front adds them (docs/publishing.md).
+    Raises :class:`PublishError` for a file no host may serve.
     """
-    name = path.rsplit("/", 1)[-1]
-    suffix = name[name.rfind(".") :] if "." in name else ""
-    content_type = CONTENT_TYPES.get(suffix)
-    if content_type is None or name.startswith("."):
+    if not servable(path):
         raise PublishError(f"{path}: not a kind of file a site publishes (no object stored)")
-    cache = PRIVATE_CACHE_CONTROL if path.startswith("m/") else CACHE_CONTROL
-    disposition = None
-    if path.startswith("events/") and suffix == ".ics":
-        disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
-    return ObjectHeaders(content_type, cache, disposition)
+    headers = dict(headers_for(path))
+    return ObjectHeaders(
+        headers["Content-Type"], headers["Cache-Control"], headers.get("Content-Disposition")
+    )
 
 
 def bucket_policy(location: Location) -> dict[str, Any]:
@@ -824,27 +824,8 @@ def deletion_order(paths: Iterable[str]) -> list[str]:
 
 # --- a build's target -----------------------------------------------------------------------------
 
-STATE_FILE_NAME = ".seoulcal-state.json"
-"""The name of the site's state files (kept inside the state object, never uploaded)."""
 UPLOAD_THREADS = 8
 """Uploads in flight at once (boto3's clients are thread-safe)."""
-
-
-def is_state(path: str) -> bool:
-    """Whether the site's file *path* is one of its state files."""
-    return path.rsplit("/", 1)[-1] == STATE_FILE_NAME
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """What a commit did to the site's objects."""
-
-    written: tuple[str, ...]
-    """Files uploaded (new or changed bytes or headers)."""
-    kept: tuple[str, ...]
-    """Files left as they were (same ETag and Last-Modified)."""
-    removed: tuple[str, ...]
-    """Files of the previous site deleted."""
 
 
 class S3Part:
@@ -1064,3 +1045,10 @@ def open_target(  # noqa: PLR0913 - keyword-only options of one call
     store = open_store(location.bucket, endpoint_url=endpoint_url, region=region)
     site = SiteBucket(store, location, single_writer=single_writer, lease=lease)
     return S3Target(site, progress=progress)
+
+
+if TYPE_CHECKING:
+
+    def _a_target(target: S3Target) -> Target:
+        """Let mypy check that :class:`S3Target` is a :class:`Target` (never called)."""
+        return target

@@ -22,7 +22,8 @@ import pytest
 from s3stores import ForgetsConditions, Recording
 from seaweed import ACCESS_KEY, REGION, free_ports
 
-from seoulcal._s3store import (
+from seoulcal.errors import PublishError
+from seoulcal.publish.s3 import (
     LOCK_KEY,
     PRIVATE_HEADERS,
     PROBE_KEY,
@@ -39,9 +40,8 @@ from seoulcal._s3store import (
     object_headers,
     open_store,
 )
-from seoulcal.errors import PublishError
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 KOREAN_ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:서울시 CES 2024\r\nEND:VCALENDAR\r\n"
 _NAMES = itertools.count()
 
@@ -136,7 +136,7 @@ def test_object_headers_refuse_what_a_site_does_not_publish(path):
 def test_missing_boto3_names_the_extra():
     code = (
         "import sys; sys.modules['boto3'] = None\n"
-        "from seoulcal._s3store import open_store\n"
+        "from seoulcal.publish.s3 import open_store\n"
         "try:\n    open_store('site')\n"
         "except Exception as e:\n    print(type(e).__name__, e)\n"
     )
@@ -151,11 +151,11 @@ def test_missing_boto3_names_the_extra():
 
 def test_the_store_module_is_the_only_one_importing_boto3():
     users = sorted(
-        path.name
+        path.relative_to(ROOT / "seoulcal").as_posix()
         for path in (ROOT / "seoulcal").rglob("*.py")
         if "import boto3" in path.read_text() or "from botocore" in path.read_text()
     )
-    assert users == ["_s3store.py"]
+    assert users == ["publish/s3.py"]
     result = subprocess.run(
         [sys.executable, "-c", "import seoulcal.cli, sys; print('boto3' in sys.modules)"],
         capture_output=True,

@@ -1,6 +1,6 @@
 """Stores that misbehave on purpose, wrapped around a real one: the fault-injection seam.
 
-Each implements :class:`seoulcal._s3store.ObjectStore` around a real :class:`Boto3Store` talking
+Each implements :class:`seoulcal.publish.s3.ObjectStore` around a real :class:`Boto3Store` talking
 to SeaweedFS; nothing private is patched.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 import threading
 
-from seoulcal._s3store import STATE_KEY
 from seoulcal.errors import PublishError
+from seoulcal.publish.s3 import STATE_KEY
 
 
 class ForgetsConditions:
