@@ -239,6 +239,11 @@ def _jobs(count: int | None) -> int | None:
 
 def _serve_root(args: argparse.Namespace, *, building: bool) -> tuple[Path, Path | None]:
     """Return the folder to serve, and the temporary folder holding it (to remove), if any."""
+    if args.outdir is not None and args.outdir.startswith("s3://"):
+        raise _UsageError(
+            f"{args.outdir}: 'serve' serves a folder; a site in a bucket is served by the store "
+            "or a CDN in front of it (docs/publishing.md)"
+        )
     if not building:
         root = Path(args.outdir)
         if not (root / "index.html").is_file():

@@ -604,3 +604,62 @@ def test_an_unreachable_store_names_bucket_key_and_operation(tmp_path):
         "seoulcal: s3://calendar-example/ces2024/.seoulcal/probe: PutObject failed: cannot reach "
         f"http://127.0.0.1:{port}"
     )
+
+
+def test_build_site_takes_an_s3_address_with_the_ordinary_configuration(twin, trip, monkeypatch):
+    for name, value in twin.seaweed.environment().items():
+        monkeypatch.setenv(name, value)
+    report = build_site(trip, twin.url, base_url=BASE, secret=SECRET, jobs=1)
+    assert report.changed
+    build_site(trip, twin.folder, base_url=BASE, secret=SECRET, jobs=1)
+    twin.assert_same()
+
+
+def test_serve_refuses_a_bucket(tmp_path):
+    result = run_cli("serve", "s3://calendar-example/ces2024/")
+    assert result.returncode == 2
+    assert "'serve' serves a folder" in result.stderr
+
+
+def test_progress_shows_on_a_terminal(twin, tmp_path):
+    import pty  # noqa: PLC0415 - POSIX only, like the rest of these tests
+
+    secret_file = tmp_path / "secret"
+    secret_file.write_bytes(SECRET)
+    leader, follower = pty.openpty()
+    command = [
+        sys.executable,
+        "-m",
+        "seoulcal",
+        "build",
+        twin.url,
+        "--base-url",
+        BASE,
+        "--secret-file",
+        str(secret_file),
+    ]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env={**os.environ, **twin.seaweed.environment()},
+        cwd=ROOT,
+    ) as child:
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the child
+                break
+            if not chunk:
+                break
+            shown += chunk
+        child.wait(60)
+    os.close(leader)
+    assert child.returncode == 0, shown
+    build_site(seoulcal.ces2024(), twin.folder, base_url=BASE, secret=SECRET)
+    count = len(public(twin.files()))
+    text = shown.decode()
+    assert f"\rseoulcal: uploading 1/{count} objects" in text
+    assert text.rstrip().endswith(f"\rseoulcal: uploading {count}/{count} objects")
