@@ -663,3 +663,24 @@ def test_progress_shows_on_a_terminal(twin, tmp_path):
     text = shown.decode()
     assert f"\rseoulcal: uploading 1/{count} objects" in text
     assert text.rstrip().endswith(f"\rseoulcal: uploading {count}/{count} objects")
+
+
+def test_a_rebuild_with_nothing_new_renders_nothing_and_loads_no_calendar_library(twin, trip):
+    twin.build(trip)
+    script = (
+        "import sys, seoulcal\n"
+        "from seoulcal.publish import build_site\n"
+        f"report = build_site(seoulcal.ces2024(), {twin.url!r}, base_url={BASE!r}, "
+        f"secret={SECRET!r}, jobs=1)\n"
+        "print(report.changed, len(report.kept), 'icalendar' in sys.modules, "
+        "'seoulcal.publish.render' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **twin.seaweed.environment()},
+        cwd=ROOT,
+    )
+    assert result.stdout.split() == ["False", str(len(public(twin.files()))), "False", "False"]
