@@ -109,8 +109,9 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
     *outdir* is a folder, an ``s3://BUCKET/PREFIX/`` address (with boto3's ordinary
     configuration; :func:`seoulcal.publish.s3.open_target` takes options), or any
     :class:`~seoulcal.publish.target.Target`. *base_url* is the address the site will have on
-    the web (subscribe links need it); without it, links point to :data:`LOCAL_BASE_URL`. *secret* keys the member tokens (see :func:`member_token`). Events
-    removed since the last build stay as cancelled for *retention*. *jobs* is how many processes
+    the web (subscribe links need it); without it, links point to :data:`LOCAL_BASE_URL`.
+    *secret* keys the member tokens (see :func:`member_token`). Events removed since the last
+    build stay as cancelled for *retention*. *jobs* is how many processes
     share out the members' files (``None``: on Linux, one per CPU with at least 50 members each;
     elsewhere one). A process is forked only where that is safe (POSIX, no other thread
     running): otherwise, or when the system has no process to give, this one renders those
