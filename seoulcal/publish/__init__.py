@@ -106,10 +106,12 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
 ) -> BuildReport:
     """Build (or rebuild) *trip*'s site in *outdir* and return what changed.
 
-    *outdir* is a folder, or any :class:`~seoulcal.publish.target.Target`. *base_url* is the
-    address the site will have on the web (subscribe links need it); without it, links point to
-    :data:`LOCAL_BASE_URL`. *secret* keys the member tokens (see :func:`member_token`). Events
-    removed since the last build stay as cancelled for *retention*. *jobs* is how many processes
+    *outdir* is a folder, an ``s3://BUCKET/PREFIX/`` address (with boto3's ordinary
+    configuration; :func:`seoulcal.publish.s3.open_target` takes options), or any
+    :class:`~seoulcal.publish.target.Target`. *base_url* is the address the site will have on
+    the web (subscribe links need it); without it, links point to :data:`LOCAL_BASE_URL`.
+    *secret* keys the member tokens (see :func:`member_token`). Events removed since the last
+    build stay as cancelled for *retention*. *jobs* is how many processes
     share out the members' files (``None``: on Linux, one per CPU with at least 50 members each;
     elsewhere one). A process is forked only where that is safe (POSIX, no other thread
     running): otherwise, or when the system has no process to give, this one renders those
@@ -126,7 +128,12 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
             f"jobs {jobs}: give at least 1 process (or none, for one per CPU)", field="jobs"
         )
     inputs = inputs_digest(trip, base_url=base, secret=secret, retention=retention)
-    target = outdir if not isinstance(outdir, str | Path) else FolderTarget(outdir)
+    if isinstance(outdir, str) and outdir.startswith("s3://"):
+        from seoulcal.publish.s3 import open_target  # noqa: PLC0415 - loads boto3: s3:// only
+
+        target: Target = open_target(outdir)
+    else:
+        target = outdir if not isinstance(outdir, str | Path) else FolderTarget(outdir)
     with target:
         if target.settled(inputs):  # the site this build would make is already there
             return _up_to_date(trip, target, base=base, secret=secret, warnings=warnings)
