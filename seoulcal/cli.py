@@ -294,6 +294,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         secret=secret,
         retention=_retention(args.keep_cancelled),
         jobs=_jobs(args.jobs),
+        printing=args.print,
     )
     _report_build(report, bucket=args.outdir if bucket else None)
     return EXIT_OK
@@ -453,7 +454,7 @@ def _office_commands(
     sub.add_argument("-o", "--output", metavar="FILE", required=True, help="the PDF file to write")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one statement per option
     """Return the argument parser of the ``seoulcal`` command."""
     parser = _Parser(
         prog="seoulcal",
@@ -542,6 +543,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="processes that share out the members' files (one per CPU; the files are the same "
         "for any N)",
+    )
+    sub.add_argument(
+        "--print",
+        action="store_true",
+        help="also a printable A4 itinerary (PDF with a QR code of the page) in every member's "
+        "folder; needs pip install 'seoulcal[print]' and a Korean font",
     )
     sub.add_argument(
         "--endpoint-url",

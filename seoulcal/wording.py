@@ -231,6 +231,7 @@ _PAGE: dict[str, Pair] = {
         "Delegation members' pages open only from the address each member was sent.",
     ),
     "your-agenda": ("내 일정", "Your itinerary"),
+    "printout": ("인쇄용 일정표 (PDF, A4)", "Printable itinerary (PDF, A4)"),
     "no-events": ("일정이 없습니다.", "No events."),
     "tbc": ("시각 미정", "time to be confirmed"),
     "generator": ("seoulcal로 만들었습니다.", "Made with seoulcal."),

@@ -16,6 +16,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+import seoulcal
 from seoulcal import cli
 from seoulcal.agenda import agenda_rows
 from seoulcal.errors import SeoulcalError
@@ -236,3 +237,26 @@ def test_a_build_can_check_before_it_starts_that_printing_works(ces, monkeypatch
     monkeypatch.setitem(sys.modules, "segno", None)
     with pytest.raises(SeoulcalError, match=r"segno is missing.*seoulcal\[print\]"):
         require_printing()
+
+
+def test_a_build_with_print_puts_each_members_itinerary_beside_their_page(tmp_path):
+    from seoulcal.publish import layout, member_token  # noqa: PLC0415
+
+    trip = seoulcal.ces2024()
+    secret = tmp_path / "secret"
+    secret.write_text("paper-build-secret-0123456789")
+    root = tmp_path / "site"
+    argv = ["build", str(root), "--base-url", "https://trips.example.org/ces2024/"]
+    assert cli.main([*argv, "--secret-file", str(secret), "--print", "--jobs", "1"]) == 0
+    token = member_token(secret.read_bytes().strip(), trip, "mayor")
+    pdf = root / "m" / token / "itinerary.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    page = (root / "m" / token / "index.html").read_text("utf-8")
+    assert 'href="itinerary.pdf" data-link="printout"' in page
+    assert ("Content-Disposition", 'inline; filename="itinerary.pdf"') in layout.headers_for(
+        f"m/{token}/itinerary.pdf"
+    )
+    # Without --print a rebuild drops them (the inputs differ), and the page no longer links one.
+    assert cli.main([*argv, "--secret-file", str(secret), "--jobs", "1"]) == 0
+    assert not pdf.exists()
+    assert "itinerary.pdf" not in (root / "m" / token / "index.html").read_text("utf-8")

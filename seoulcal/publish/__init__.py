@@ -103,6 +103,7 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
     secret: bytes | None = None,
     retention: timedelta = DEFAULT_RETENTION,
     jobs: int | None = None,
+    printing: bool = False,
 ) -> BuildReport:
     """Build (or rebuild) *trip*'s site in *outdir* and return what changed.
 
@@ -115,7 +116,9 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
     share out the members' files (``None``: on Linux, one per CPU with at least 50 members each;
     elsewhere one). A process is forked only where that is safe (POSIX, no other thread
     running): otherwise, or when the system has no process to give, this one renders those
-    members itself. The site's bytes are the same for any value.
+    members itself. The site's bytes are the same for any value. *printing* puts a printable
+    itinerary (A4 PDF, with a QR code of the member's page) in every member's folder; it needs
+    the ``print`` extra and a Korean font, and is checked before anything is written.
     """
     base = LOCAL_BASE_URL if base_url is None else normalize_base_url(base_url)
     warnings = [warning for warning in (base_url_warning(base_url and base),) if warning]
@@ -127,7 +130,13 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
         raise PublishError(
             f"jobs {jobs}: give at least 1 process (or none, for one per CPU)", field="jobs"
         )
-    inputs = inputs_digest(trip, base_url=base, secret=secret, retention=retention)
+    if printing:
+        from seoulcal import paper  # noqa: PLC0415 - the print extra: only when asked
+
+        paper.require_printing(trip)  # before anything is written; workers inherit the font
+    inputs = inputs_digest(
+        trip, base_url=base, secret=secret, retention=retention, printing=printing
+    )
     if isinstance(outdir, str) and outdir.startswith("s3://"):
         from seoulcal.publish.s3 import open_target  # noqa: PLC0415 - loads boto3: s3:// only
 
@@ -143,7 +152,13 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
 
         try:
             plan = render.plan(
-                trip, target, base_url=base, secret=secret, retention=retention, jobs=jobs
+                trip,
+                target,
+                base_url=base,
+                secret=secret,
+                retention=retention,
+                jobs=jobs,
+                printing=printing,
             )
             changes = target.commit(plan.parts)
         finally:

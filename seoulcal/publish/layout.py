@@ -33,6 +33,7 @@ __all__ = [
     "is_private",
     "is_state",
     "member_folder",
+    "member_printout",
     "page_path",
     "servable",
     "state_path",
@@ -115,6 +116,11 @@ def member_folder(token: str) -> str:
     return f"{MEMBER_DIR}/{token}/"
 
 
+def member_printout(folder: str) -> str:
+    """Return the path of the printable itinerary (PDF) in the member folder *folder*."""
+    return f"{folder}itinerary.pdf"
+
+
 def state_path(folder: str = "") -> str:
     """Return the path of the revision state of *folder* (``""``: the public calendars)."""
     return f"{folder}{STATE_FILE}"
@@ -160,6 +166,8 @@ def headers_for(path: str) -> list[tuple[str, str]]:
         headers.append(("X-Robots-Tag", "noindex, nofollow, noarchive"))
     if suffix == ".html":
         headers.append(("Content-Security-Policy", PAGE_POLICY))
+    if suffix == ".pdf":  # shown in the browser, saved under its own name
+        headers.append(("Content-Disposition", f'inline; filename="{name}"'))
     if path.startswith(f"{EVENTS_DIR}/") and suffix == ".ics":
         headers.append(
             (

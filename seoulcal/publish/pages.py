@@ -511,8 +511,11 @@ class Pages:
         *,
         root_href: str,
         events: Iterable[Event] | None = None,
+        printout: str | None = None,
     ) -> bytes:
         """Return *member*'s private page, in the member's language: their calendars and agenda.
+
+        *printout* is the address (relative to the page) of the member's printable itinerary.
 
         *root_href* is the site's root relative to the page (``../../``), for the one-event files.
         *events* are the member's events (as the build decided them); by default the trip's
@@ -533,6 +536,12 @@ class Pages:
         rows = [row for row in self._all_rows(lang) if id(row.event) in theirs]
         body = [
             f'<p class="private">{_e(_w("private", lang, name=name))}</p>',
+            (
+                f'<p class="note"><a href="{_e(printout)}" data-link="printout">'
+                f"{_e(_w('printout', lang))}</a></p>"
+                if printout is not None
+                else ""
+            ),
             _subscribe(feeds, lang, heading=_w("your-calendars", lang)),
             self._agenda(rows, lang, heading=_w("your-agenda", lang), root_href=root_href),
         ]

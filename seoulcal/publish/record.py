@@ -51,7 +51,14 @@ def _software() -> str:
     return "\n".join(parts)
 
 
-def inputs_digest(trip: Trip, *, base_url: str, secret: bytes | None, retention: timedelta) -> str:
+def inputs_digest(
+    trip: Trip,
+    *,
+    base_url: str,
+    secret: bytes | None,
+    retention: timedelta,
+    printing: bool = False,
+) -> str:
     """Return a digest of everything a build's bytes depend on, besides the previous site.
 
     The secret enters only through an HMAC under it, never as itself.
@@ -65,6 +72,7 @@ def inputs_digest(trip: Trip, *, base_url: str, secret: bytes | None, retention:
         base_url,
         keyed,
         repr(retention.total_seconds()),
+        "print" if printing else "",
         _software(),
     ):
         digest.update(part.encode("utf-8"))

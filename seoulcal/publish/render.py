@@ -106,6 +106,8 @@ class _Members:
     pages: Pages
     base_url: str
     secret: bytes | None
+    printing: bool = False
+    """Whether each member's folder holds a printable itinerary (seoulcal.paper)."""
     entry_texts: dict[tuple[str, Entry], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -149,8 +151,20 @@ class _Members:
                 if warning is not None and warning not in self.warnings:
                     self.warnings.append(warning)
                 output.add(folder + feed.href, data)
-            page = self.pages.member_page(member, site.feeds, root_href="../../", events=events)
+            printout = layout.member_printout(folder) if self.printing else None
+            page = self.pages.member_page(
+                member,
+                site.feeds,
+                root_href="../../",
+                events=events,
+                printout=None if printout is None else printout.removeprefix(folder),
+            )
             output.add(folder + "index.html", page)
+            if printout is not None:
+                from seoulcal import paper  # noqa: PLC0415 - the print extra: only when asked
+
+                sheet = paper.member_pdf(trip, member, lang=member.language, page_url=site.page_url)
+                output.add(printout, sheet)
             output.add(path, state_bytes(trip, audience.entries, self.entry_texts))
             sites.append(site)
         return sites, settled
@@ -177,6 +191,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     secret: bytes | None,
     retention: timedelta,
     jobs: int | None,
+    printing: bool = False,
 ) -> Plan:
     """Make the site's files, handing each to *target* as soon as it is made.
 
@@ -227,6 +242,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         pages=pages,
         base_url=base_url,
         secret=secret,
+        printing=printing,
     )
     # The public files first: rendering them fills the caches of events, zones and agenda items
     # that every member's files draw on, before any worker is forked with a copy of them.
