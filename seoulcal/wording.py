@@ -107,3 +107,59 @@ def calendar_name(trip: Trip, member: Member | None, lang: Language) -> str:
     """
     name = trip.name.pick(lang)
     return name if member is None else f"{name} · {member.name.pick(lang)}"
+
+
+# --- invitations by e-mail (seoulcal.notify) ----------------------------------------------------
+# Kept together at the end of the file: the subject, the bodies and the summary of `invite`.
+
+_INVITATION_WORDS: dict[str, tuple[str, str]] = {
+    # the subject's first word, by kind of message
+    "invitation": ("초대", "Invitation"),
+    "change": ("변경", "Updated"),
+    "cancellation": ("취소", "Cancelled"),
+    # the first line of the body, by why the message is sent
+    "lead.invitation": ("{trip} 일정에 초대합니다.", "You are invited to this event of {trip}."),
+    "lead.change": (
+        "{trip} 일정이 바뀌었습니다. 달력의 일정이 새 내용으로 바뀝니다.",
+        "This event of {trip} has changed; your calendar will show the new details.",
+    ),
+    "lead.cancelled": (
+        "{trip}의 이 일정은 취소되었습니다.",
+        "This event of {trip} has been cancelled.",
+    ),
+    "lead.removed": (
+        "{trip}에서 이 일정이 빠졌습니다.",
+        "This event has been removed from {trip}.",
+    ),
+    "lead.taken-off": (
+        "이 일정은 이제 귀하의 {trip} 일정에 들어 있지 않습니다.",
+        "You are no longer on this event of {trip}.",
+    ),
+    # labels of the body
+    "at-place": ("현지 시각", "Time at the place"),
+    "at-home": ("본국 시각", "Time at home"),
+    "all-day": ("종일", "all day"),
+    "page": ("내 일정 페이지", "Your schedule page"),
+    "status": ("상태", "Status"),
+    "attachment": (
+        "초대가 보이지 않으면 첨부된 invite.ics 파일을 여세요.",
+        "If no invitation is shown, open the attached invite.ics.",
+    ),
+    "footer": (
+        "{organizer}에서 보낸 출장 일정 안내입니다 (seoulcal).",
+        "A trip schedule notice from {organizer} (seoulcal).",
+    ),
+}
+
+
+def invitation_word(key: str, lang: Language, **values: str) -> str:
+    """Return the invitation wording *key* in *lang*, with *values* put in its ``{names}``."""
+    return _pick(_INVITATION_WORDS[key], lang).format(**values)
+
+
+def short_day(day: date, lang: Language) -> str:
+    """Format a day without its year, as ``1월 9일(화)`` or ``Tue 9 Jan`` (mail subjects)."""
+    weekday = _WEEKDAYS[day.weekday()]
+    if lang == "ko":
+        return f"{day.month}월 {day.day}일({weekday[0]})"
+    return f"{weekday[1]} {day.day} {day:%b}"
