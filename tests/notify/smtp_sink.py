@@ -50,14 +50,14 @@ class Handler:
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook names
+    async def handle_RCPT(self, _server, _session, envelope, address, _rcpt_options):  # noqa: N802 - aiosmtpd's hook names
         code = self.faults.get("rcpt", {}).get(address)
         if code is not None:
             return f"{code} recipient refused (test fault)"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook names
+    async def handle_DATA(self, _server, session, envelope):  # noqa: N802 - aiosmtpd's hook names
         for address in envelope.rcpt_tos:
             code = self.faults.get("data", {}).get(address)
             if code is not None:

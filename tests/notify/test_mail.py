@@ -9,6 +9,9 @@ import pytest
 
 from seoulcal.notify.mail import DeliveryError, Mail, OutboxMailer, SmtpMailer, check_address
 
+SECRET = "correct horse"  # noqa: S105 - the test server's password
+WRONG = "wrong"
+
 
 def mail(number: int, recipient: str = "mayor@seoul.example") -> Mail:
     message = EmailMessage()
@@ -93,7 +96,9 @@ def test_a_refused_sender_stops_the_session(smtp_server):
     sink = smtp_server(mail=553)
     with (
         SmtpMailer(sink.host, sink.port) as mailer,
-        pytest.raises(DeliveryError, match="refused the sender 'office@seoul.example' \\(553") as raised,
+        pytest.raises(
+            DeliveryError, match=r"refused the sender 'office@seoul.example' \(553"
+        ) as raised,
     ):
         mailer.send(mail(1))
     assert raised.value.fatal
@@ -111,30 +116,32 @@ def test_a_temporarily_refused_sender_is_not_fatal(smtp_server):
 def test_no_server_is_a_fatal_error(smtp_server):
     sink = smtp_server()
     sink.stop()
-    with pytest.raises(DeliveryError, match="cannot connect to the SMTP server 127.0.0.1") as raised:
+    with pytest.raises(
+        DeliveryError, match=r"cannot connect to the SMTP server 127\.0\.0\.1"
+    ) as raised:
         SmtpMailer(sink.host, sink.port).send(mail(1))
     assert raised.value.fatal
 
 
 def test_login(smtp_server):
-    sink = smtp_server(user="office", password="correct horse")
-    with SmtpMailer(sink.host, sink.port, username="office", password="correct horse") as mailer:
+    sink = smtp_server(user="office", password=SECRET)
+    with SmtpMailer(sink.host, sink.port, username="office", password=SECRET) as mailer:
         mailer.send(mail(1))
     assert subjects(sink) == ["test 1"]
 
 
 def test_a_wrong_password_is_fatal_and_not_repeated(smtp_server):
-    sink = smtp_server(user="office", password="correct horse")
-    mailer = SmtpMailer(sink.host, sink.port, username="office", password="wrong")
+    sink = smtp_server(user="office", password=SECRET)
+    mailer = SmtpMailer(sink.host, sink.port, username="office", password=WRONG)
     with pytest.raises(DeliveryError, match="refused the user name or password") as raised:
         mailer.send(mail(1))
     assert raised.value.fatal
-    assert "wrong" not in str(raised.value)
+    assert WRONG not in str(raised.value)
     assert sink.received() == []
 
 
 def test_a_server_that_requires_login(smtp_server):
-    sink = smtp_server(user="office", password="secret")
+    sink = smtp_server(user="office", password=SECRET)
     with SmtpMailer(sink.host, sink.port) as mailer, pytest.raises(DeliveryError) as raised:
         mailer.send(mail(1))
     assert raised.value.code == 530
@@ -142,19 +149,18 @@ def test_a_server_that_requires_login(smtp_server):
 
 
 def trusting(certificate) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(certificate[0]))
-    return context
+    return ssl.create_default_context(cafile=str(certificate[0]))
 
 
 def test_starttls(smtp_server, certificate):
     cert, key = certificate
-    sink = smtp_server(tls_cert=str(cert), tls_key=str(key), user="office", password="pw")
+    sink = smtp_server(tls_cert=str(cert), tls_key=str(key), user="office", password=SECRET)
     with SmtpMailer(
         "localhost",
         sink.port,
         security="starttls",
         username="office",
-        password="pw",
+        password=SECRET,
         ssl_context=trusting(certificate),
     ) as mailer:
         mailer.send(mail(1))
@@ -252,4 +258,6 @@ def test_an_address_that_is_not_one_is_refused(address):
 
 
 def test_a_plain_address_passes():
-    assert check_address("o'brien+trip@mail.seoul.example", "x") == "o'brien+trip@mail.seoul.example"
+    assert (
+        check_address("o'brien+trip@mail.seoul.example", "x") == "o'brien+trip@mail.seoul.example"
+    )
