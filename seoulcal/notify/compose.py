@@ -108,7 +108,7 @@ def compose(  # noqa: PLR0913 - one message, everything it shows
     """
     organizer = _organizer_email(trip)
     from_address = organizer if sender is None else check_address(sender, "the sender (From)")
-    recipient = check_address(invitation.address, f"member {invitation.member.id!r}'s email")
+    recipient = check_address(invitation.address, f"the email of member {invitation.member.id!r}")
     lang = invitation.member.language
     org_name = _one_line(trip.organizer.name.pick(lang))
 
@@ -123,10 +123,11 @@ def compose(  # noqa: PLR0913 - one message, everything it shows
     message["Date"] = format_datetime(date)
     message["Message-ID"] = _message_id(invitation, from_address)
     message["MIME-Version"] = "1.0"
-    message["Content-Language"] = lang
 
-    message.set_content(text_body(trip, invitation, page_url))
-    message.add_alternative(_html_body(trip, invitation, page_url), subtype="html")
+    plain = text_body(trip, invitation, page_url)
+    rich = _html_body(trip, invitation, page_url)
+    message.set_content(plain, cte=_encoding(plain))
+    message.add_alternative(rich, subtype="html", cte=_encoding(rich))
     inline = EmailMessage(policy=POLICY)
     inline["Content-Type"] = f"text/calendar; charset=utf-8; method={invitation.method}"
     inline["Content-Transfer-Encoding"] = "base64"
@@ -139,6 +140,14 @@ def compose(  # noqa: PLR0913 - one message, everything it shows
     attachment["Content-Transfer-Encoding"] = "base64"
     attachment.set_payload(base64.encodebytes(calendar).decode("ascii"))
     message.attach(attachment)
+    # Boundaries from the message's identity, not random: the same message, the same bytes. The
+    # "=_" cannot occur in base64 or quoted-printable text, the only encodings of the parts.
+    token = _message_id(invitation, from_address)[1:37]
+    message.set_boundary(f"=_seoulcal_{token}_mixed")
+    alternative = message.get_payload(0)
+    if isinstance(alternative, EmailMessage):  # make_mixed put it there
+        alternative.set_boundary(f"=_seoulcal_{token}_alternative")
+    message["Content-Language"] = lang  # after the parts: building them moves Content-* headers
     return Mail(
         sender=from_address,
         recipient=recipient,
@@ -146,6 +155,11 @@ def compose(  # noqa: PLR0913 - one message, everything it shows
         folder=invitation.member.id,
         name=invitation.name,
     )
+
+
+def _encoding(text: str) -> str:
+    """Return the transfer encoding of a text part: never raw, so no line can be a boundary."""
+    return "quoted-printable" if text.isascii() else "base64"
 
 
 def _message_id(invitation: Invitation, sender: str) -> str:

@@ -1,0 +1,105 @@
+"""iTIP objects (RFC 5546) for one recipient: a REQUEST or a CANCEL of one event.
+
+The VEVENT is the feed's own (the same UID, SEQUENCE, LAST-MODIFIED, times, VTIMEZONEs and
+texts), plus what an invitation needs and a feed must never carry:
+
+* ORGANIZER, a bare ``mailto:`` of the organizer's address with its CN (Gmail merges updates only
+  when it is a bare address aligned with the sender);
+* exactly one ATTENDEE, the recipient, with CN, ``CUTYPE=INDIVIDUAL``, ``ROLE=REQ-PARTICIPANT``,
+  ``PARTSTAT=NEEDS-ACTION`` and RSVP (Gmail shows an invitation, not "Add to calendar", only to
+  an ATTENDEE).
+
+A CANCEL carries the event as the feed shows a withdrawn one: ``STATUS:CANCELLED``, the title
+marked cancelled, at its raised SEQUENCE. Per-recipient calendars are built here, apart from the
+feed's writer and its caches, which rely on a VEVENT being the same in every feed.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ITIP_METHODS", "invitation_calendar", "invitation_ics"]
+
+from typing import TYPE_CHECKING, Literal
+
+import icalendar
+
+from seoulcal import export
+from seoulcal.errors import Problem, TripError
+
+if TYPE_CHECKING:
+    from seoulcal.identity import Revision
+    from seoulcal.model import Event, Language, Member, Trip
+
+ITIP_METHODS = ("REQUEST", "CANCEL")
+Method = Literal["REQUEST", "CANCEL"]
+
+
+def invitation_calendar(  # noqa: PLR0913 - one event, one recipient, one method
+    trip: Trip,
+    event: Event,
+    revision: Revision,
+    *,
+    method: Method,
+    attendee: Member,
+    lang: Language | None = None,
+    rsvp: bool = False,
+) -> icalendar.Calendar:
+    """Return the iTIP *method* calendar of *event* at *revision* for *attendee* alone.
+
+    *lang* defaults to the attendee's language; *rsvp* asks the attendee's client to answer the
+    organizer (seoulcal reads no answers, so the default asks for none).
+    """
+    if method not in ITIP_METHODS:
+        raise ValueError(f"method {method!r}: give 'REQUEST' or 'CANCEL'")
+    organizer = trip.organizer.email
+    if organizer is None:
+        raise TripError(
+            [Problem("organizer.email", "invitations need the organizer's address; add it")]
+        )
+    if attendee.email is None:
+        raise TripError(
+            [Problem(f'members "{attendee.id}" → email', "an invitation needs the address")]
+        )
+    language = attendee.language if lang is None else lang
+    shown = event if method == "REQUEST" else event.model_copy(update={"status": "cancelled"})
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", export.PRODID.format(lang=language.upper()))
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    timed = export._timed(trip, [(shown, revision)])  # noqa: SLF001 - moves to ics.components
+    first, last = export._years(trip, timed)  # noqa: SLF001 - moves to ics.components
+    zones_used = export._zones_used(trip.zone, (t for _, _, t in timed))  # noqa: SLF001 - idem
+    for key, moments in zones_used.items():
+        calendar.add_component(export.vtimezone(key, first, last))
+        export._check_instants(key, first, last, moments)  # noqa: SLF001 - moves to ics.vtimezone
+    component = export._vevent(trip, *timed[0], language)  # noqa: SLF001 - moves to ics.components
+    component.pop("ORGANIZER", None)
+    address = icalendar.vCalAddress(f"mailto:{organizer}")
+    address.params["CN"] = trip.organizer.name.pick(language)
+    component.add("organizer", address)
+    guest = icalendar.vCalAddress(f"mailto:{attendee.email}")
+    guest.params["CN"] = attendee.name.pick(language)
+    guest.params["CUTYPE"] = "INDIVIDUAL"
+    guest.params["ROLE"] = "REQ-PARTICIPANT"
+    guest.params["PARTSTAT"] = "NEEDS-ACTION"
+    guest.params["RSVP"] = "TRUE" if rsvp else "FALSE"
+    component.add("attendee", guest)
+    calendar.add_component(component)
+    return calendar
+
+
+def invitation_ics(  # noqa: PLR0913 - as invitation_calendar
+    trip: Trip,
+    event: Event,
+    revision: Revision,
+    *,
+    method: Method,
+    attendee: Member,
+    lang: Language | None = None,
+    rsvp: bool = False,
+) -> bytes:
+    """Return :func:`invitation_calendar` as bytes (UTF-8, CRLF, folded)."""
+    calendar = invitation_calendar(
+        trip, event, revision, method=method, attendee=attendee, lang=lang, rsvp=rsvp
+    )
+    return bytes(calendar.to_ical())
