@@ -534,33 +534,35 @@ def send_invitations(  # noqa: PLR0913 - a run's collaborators, each replaceable
     failures: list[Failure] = []
     stopped: str | None = None
     total = len(plan.invitations)
-    for number, invitation in enumerate(plan.invitations, start=1):
-        if stopped is not None:
-            failures.append(Failure(invitation, stopped, temporary=True, attempted=False))
-            continue
-        error: str | None = None
-        try:
-            mail = compose(
-                plan.trip,
-                invitation,
-                calendar(invitation),
-                sender=sender,
-                page_url=None if page_url is None else page_url(invitation.member),
-                date=now(),
-            )
-            mailer.send(mail)
-        except DeliveryError as failure:
-            error = str(failure)
-            failures.append(Failure(invitation, error, temporary=failure.temporary))
-            if failure.fatal:
-                stopped = error
-        else:
-            state = state.record(invitation)
-            save(state)
-            sent.append(invitation)
-        if progress is not None:
-            progress(number, total, invitation, error)
-    mailer.close()
+    try:
+        for number, invitation in enumerate(plan.invitations, start=1):
+            if stopped is not None:
+                failures.append(Failure(invitation, stopped, temporary=True, attempted=False))
+                continue
+            error: str | None = None
+            try:
+                mail = compose(
+                    plan.trip,
+                    invitation,
+                    calendar(invitation),
+                    sender=sender,
+                    page_url=None if page_url is None else page_url(invitation.member),
+                    date=now(),
+                )
+                mailer.send(mail)
+            except DeliveryError as failure:
+                error = str(failure)
+                failures.append(Failure(invitation, error, temporary=failure.temporary))
+                if failure.fatal:
+                    stopped = error
+            else:
+                state = state.record(invitation)
+                save(state)
+                sent.append(invitation)
+            if progress is not None:
+                progress(number, total, invitation, error)
+    finally:
+        mailer.close()
     return InvitationReport(
         members=_member_reports(plan, sent, failures),
         sent=tuple(sent),
