@@ -19,7 +19,7 @@ name appears in it.
 
 from __future__ import annotations
 
-__all__ = ["compose", "subject", "text_body"]
+__all__ = ["ATTACHMENT", "POLICY", "compose", "require_organizer", "subject", "text_body"]
 
 import base64
 import html
@@ -75,7 +75,8 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", cleaned).strip()
 
 
-def _organizer_email(trip: Trip) -> str:
+def require_organizer(trip: Trip) -> str:
+    """Return the organizer's address; a :class:`TripError` naming ``organizer.email`` if none."""
     email = trip.organizer.email
     if email is None:
         raise TripError(
@@ -106,7 +107,7 @@ def compose(  # noqa: PLR0913 - one message, everything it shows
     still holds its venue). *sender* is the From address (the organizer's by default); *page_url*
     the member's own page; *date* the Date header (an aware datetime).
     """
-    organizer = _organizer_email(trip)
+    organizer = require_organizer(trip)
     from_address = organizer if sender is None else check_address(sender, "the sender (From)")
     recipient = check_address(invitation.address, f"the email of member {invitation.member.id!r}")
     lang = invitation.member.language

@@ -126,13 +126,15 @@ class Sent:
 class InvitationState:
     """What each member has been sent: member id → event UID → :class:`Sent`.
 
-    *history* carries, per member, the revision history the planner's revisions come from (the
-    ``seoulcal-state/1`` entries of that member's invitations), stored as it is given.
+    *history* carries, per member, the revision history the revisions of invitations come from
+    (a ``seoulcal-state/1`` document, as the site keeps one per member), and *archive* the
+    trip-wide one with each event's data (as the site's public state): both are stored as given.
     """
 
     trip_id: str
     sent: Mapping[str, Mapping[str, Sent]] = field(default_factory=dict)
     history: Mapping[str, Any] = field(default_factory=dict)
+    archive: Any = None
 
     def of(self, member_id: str) -> Mapping[str, Sent]:
         """Return what *member_id* has been sent, by event UID."""
@@ -146,16 +148,17 @@ class InvitationState:
         sent[invitation.member.id] = member
         return replace(self, sent=sent)
 
-    def with_history(self, history: Mapping[str, Any]) -> InvitationState:
-        """Return the state with the revision history of the members in *history* replaced."""
+    def with_history(self, history: Mapping[str, Any], archive: Any = None) -> InvitationState:  # noqa: ANN401 - a JSON document
+        """Return the state with the histories of the members in *history* (and *archive*)."""
         merged = dict(self.history)
         merged.update(history)
-        return replace(self, history=merged)
+        return replace(self, history=merged, archive=self.archive if archive is None else archive)
 
 
 def state_bytes(state: InvitationState) -> bytes:
     """Return the bytes of a state file: JSON, keys sorted, one entry per line group."""
     data = {
+        "archive": state.archive,
         "format": STATE_FORMAT,
         "trip": state.trip_id,
         "members": {
@@ -206,7 +209,7 @@ def parse_state(data: Any) -> InvitationState:  # noqa: ANN401 - JSON of any sha
         sent[member_id] = {uid: Sent.from_json(record) for uid, record in item["sent"].items()}
         if item.get("history") is not None:
             history[member_id] = item["history"]
-    return InvitationState(_string(data["trip"]), sent, history)
+    return InvitationState(_string(data["trip"]), sent, history, data.get("archive"))
 
 
 class StateFile:
