@@ -213,3 +213,24 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
+
+
+def toml_value(value: Any) -> str:
+    """Write *value* (JSON-like data) as a TOML value: inline tables and arrays, one line."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # JSON strings are TOML basic strings
+    return repr(value)
+
+
+def write_trip(path: Path, data: dict[str, Any]) -> Path:
+    """Write the trip *data* as a TOML trip file at *path*."""
+    path.write_text(
+        "".join(f"{key} = {toml_value(value)}\n" for key, value in data.items()), encoding="utf-8"
+    )
+    return path
