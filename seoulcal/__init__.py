@@ -12,7 +12,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 from seoulcal.errors import (
+    DeliveryError,
     ExportError,
+    InternalError,
     NotFoundError,
     Problem,
     PublishError,
@@ -20,43 +22,13 @@ from seoulcal.errors import (
     TripError,
 )
 
-if TYPE_CHECKING:
-    from seoulcal.export import (
-        CalendarWriter,
-        event_calendar,
-        trip_calendar,
-        trip_ics,
-    )
-    from seoulcal.identity import Revision, event_uid
-    from seoulcal.model import (
-        DAY_PART_WINDOWS,
-        EVERYONE,
-        ApproximateTime,
-        DayPart,
-        DaysTime,
-        Event,
-        ExactTime,
-        LongText,
-        Member,
-        Organizer,
-        Source,
-        Text,
-        Timing,
-        Trip,
-        Venue,
-    )
-    from seoulcal.publish import BuildReport, build_site
-    from seoulcal.tripfile import ces2024, load_trip, parse_trip, trip_schema
-
-# The rest of the API is imported when first used (PEP 562), so that a command pays only for
-# what it uses: `seoulcal export` never loads the publishing modules.
+# The public API beyond the errors, by the module that defines it: the one list of it. A name is
+# imported when first used (PEP 562), so that a command pays only for what it uses: `seoulcal
+# export` never loads the publishing modules, and nothing loads icalendar until a calendar is
+# made. The TYPE_CHECKING imports below repeat it for type checkers, and __all__ lists it with
+# the errors; tests keep all three equal.
 _LAZY = {
-    "seoulcal.export": (
-        "CalendarWriter",
-        "event_calendar",
-        "trip_calendar",
-        "trip_ics",
-    ),
+    "seoulcal.ics": ("CalendarWriter", "event_calendar", "trip_calendar", "trip_ics"),
     "seoulcal.identity": ("Revision", "event_uid"),
     "seoulcal.model": (
         "DAY_PART_WINDOWS",
@@ -79,6 +51,35 @@ _LAZY = {
     "seoulcal.tripfile": ("ces2024", "load_trip", "parse_trip", "trip_schema"),
 }
 _HOME = {name: module for module, names in _LAZY.items() for name in names}
+
+if TYPE_CHECKING:
+    from seoulcal.ics import CalendarWriter as CalendarWriter
+    from seoulcal.ics import event_calendar as event_calendar
+    from seoulcal.ics import trip_calendar as trip_calendar
+    from seoulcal.ics import trip_ics as trip_ics
+    from seoulcal.identity import Revision as Revision
+    from seoulcal.identity import event_uid as event_uid
+    from seoulcal.model import DAY_PART_WINDOWS as DAY_PART_WINDOWS
+    from seoulcal.model import EVERYONE as EVERYONE
+    from seoulcal.model import ApproximateTime as ApproximateTime
+    from seoulcal.model import DayPart as DayPart
+    from seoulcal.model import DaysTime as DaysTime
+    from seoulcal.model import Event as Event
+    from seoulcal.model import ExactTime as ExactTime
+    from seoulcal.model import LongText as LongText
+    from seoulcal.model import Member as Member
+    from seoulcal.model import Organizer as Organizer
+    from seoulcal.model import Source as Source
+    from seoulcal.model import Text as Text
+    from seoulcal.model import Timing as Timing
+    from seoulcal.model import Trip as Trip
+    from seoulcal.model import Venue as Venue
+    from seoulcal.publish import BuildReport as BuildReport
+    from seoulcal.publish import build_site as build_site
+    from seoulcal.tripfile import ces2024 as ces2024
+    from seoulcal.tripfile import load_trip as load_trip
+    from seoulcal.tripfile import parse_trip as parse_trip
+    from seoulcal.tripfile import trip_schema as trip_schema
 
 
 def __getattr__(name: str) -> object:
@@ -106,9 +107,11 @@ __all__ = [
     "CalendarWriter",
     "DayPart",
     "DaysTime",
+    "DeliveryError",
     "Event",
     "ExactTime",
     "ExportError",
+    "InternalError",
     "LongText",
     "Member",
     "NotFoundError",

@@ -57,13 +57,7 @@ def agenda_rows(
     for event in trip.events_for(member):
         timing = trip.timing(event)
         venue = trip.venue_of(event)
-        title = event.title.pick(lang)
-        if timing.approximate is not None:
-            title = f"{title} {wording.approximate_marker(timing.approximate, lang)}"
-        if event.status == "cancelled":
-            title = f"[{wording.label('cancelled', lang)}] {title}"
-        elif event.status == "tentative":
-            title = f"[{wording.label('tentative', lang)}] {title}"
+        title = wording.event_title(event, timing, lang, tentative=True)
         rows.append(
             AgendaRow(
                 event=event,
@@ -90,16 +84,14 @@ def span_text(start: datetime, end: datetime, lang: Language) -> str:
 
 
 def _day(day: date, lang: Language) -> str:
-    weekday = wording.day_text(day, lang)
-    short = weekday[weekday.index("(") + 1 : weekday.index(")")] if lang == "ko" else weekday[:3]
-    return f"{day.isoformat()} ({short})"
+    return f"{day.isoformat()} ({wording.short_day(day, lang)})"
 
 
 def _days_text(timing: Timing, lang: Language) -> str:
     first = timing.start if isinstance(timing.start, date) else timing.start.date()
     end = timing.end if isinstance(timing.end, date) else timing.end.date()
     last = end - timedelta(days=1)
-    whole = "종일" if lang == "ko" else "all day"
+    whole = wording.label("all-day", lang)
     if last == first:
         return f"{_day(first, lang)} {whole}"
     return f"{_day(first, lang)} – {_day(last, lang)} {whole}"
@@ -158,19 +150,17 @@ def render_agenda(
     home = zones.zone(zone or trip.home_zone).key
     who = trip.member(member) if isinstance(member, str) else member
     heading = trip.name.pick(lang) + (f" · {who.name.pick(lang)}" if who else "")
-    if lang == "ko":
-        columns = ("현지 시각 (장소 기준)", f"{home} 시각", "일정", "장소")
-    else:
-        columns = ("Local time (at the place)", f"Time in {home}", "Event", "Place")
+    columns = (
+        wording.label("agenda-local", lang),
+        wording.label("agenda-home", lang, zone=home),
+        wording.label("agenda-event", lang),
+        wording.label("agenda-place", lang),
+    )
     table = [columns, *((row.local, row.home, row.title, row.place) for row in rows)]
     lines = [heading, "", render_table(table).rstrip("\n")]
     if any(row.approximate for row in rows):
         lines.append("")
-        lines.append(
-            "≈ 시각 미정: 보도자료에 날짜와 때(오전·오후 등)만 있는 일정입니다."
-            if lang == "ko"
-            else "≈ time to be confirmed: the source gives only the day and part of the day."
-        )
+        lines.append(wording.label("agenda-approx", lang))
     if not rows:
-        lines.append("(일정 없음)" if lang == "ko" else "(no events)")
+        lines.append(wording.label("agenda-empty", lang))
     return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, NoReturn
 
 from seoulcal import __version__, zones
 from seoulcal.agenda import render_agenda, render_table
-from seoulcal.errors import SeoulcalError
+from seoulcal.errors import InternalError, PublishError, SeoulcalError
 from seoulcal.tripfile import ces2024, load_trip, trip_schema_text
 
 # Publishing (site pages, links, server) is imported by the commands that use it: `export` and
@@ -33,6 +33,20 @@ if TYPE_CHECKING:
     from seoulcal.publish import BuildReport
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
+
+_OPTIONS = {
+    "base_url": "--base-url",
+    "secret_file": "--secret-file",
+    "jobs": "--jobs",
+    "retention": "--keep-cancelled",
+    "outdir": "OUTDIR",
+}
+"""The option that gives each input the library names in its errors (PublishError.field)."""
+_WARNING_OPTIONS = (
+    ("no base URL", "--base-url"),
+    ("the base URL", "--base-url"),
+    ("NO SECRET", "--secret-file or $SEOULCAL_SECRET"),
+)
 
 
 class _UsageError(SeoulcalError):
@@ -132,7 +146,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _report_build(report: BuildReport) -> None:
     """Print a build's warnings (stderr) and what it published (stdout)."""
     for warning in report.warnings:
-        sys.stderr.write(f"seoulcal: warning: {warning}\n")
+        option = next((flag for start, flag in _WARNING_OPTIONS if warning.startswith(start)), None)
+        sys.stderr.write(f"seoulcal: warning: {warning}{f' ({option})' if option else ''}\n")
     if report.changed:
         head = (
             f"{report.outdir}: {len(report.written)} files written, {len(report.kept)} unchanged, "
@@ -415,6 +430,7 @@ def _invite_parser(
         "Send each member's events as e-mail invitations (iTIP), or write them to a folder.",
         _cmd_invite,
     )
+    sub.allow_abbrev = False  # "--password SECRET" must not pass for --password-file
     sub.add_argument(
         "--trip", metavar="FILE", help="a trip file (TOML); without it, the built-in trip"
     )
@@ -563,12 +579,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per kind of end
     """Run the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
+    except InternalError as error:
+        sys.stderr.write(f"seoulcal: {error}\n")
+        return EXIT_FAULT
+    except PublishError as error:
+        option = _OPTIONS.get(error.field or "")
+        sys.stderr.write(f"seoulcal: {option + ': ' if option else ''}{error}\n")
+        return EXIT_INPUT
     except SeoulcalError as error:
         sys.stderr.write(f"seoulcal: {error}\n")
         return EXIT_INPUT
@@ -581,6 +604,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("seoulcal: interrupted\n")
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: report, exit 1
-        sys.stderr.write(f"seoulcal: unexpected error: {type(error).__name__}: {error}\n")
+        sys.stderr.write(
+            f"seoulcal: unexpected error (a bug in seoulcal, please report it): "
+            f"{type(error).__name__}: {error}\n"
+        )
         return EXIT_FAULT
     return code

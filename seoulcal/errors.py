@@ -2,13 +2,19 @@
 
 Every error is a :class:`SeoulcalError`. A message names what is wrong (the file, the item and the
 field), the value that was refused, and how to fix it, so that trip staff can act on it without
-reading code.
+reading code. The command line exits with 2 for every error but one: :class:`InternalError`
+means seoulcal itself is wrong (a check of its own output failed), and exits with 1.
+
+Messages speak of what the library was given ("the base URL", "the secret file"); the command
+line says which of its options gave it.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "DeliveryError",
     "ExportError",
+    "InternalError",
     "NotFoundError",
     "Problem",
     "PublishError",
@@ -70,4 +76,29 @@ class ExportError(SeoulcalError):
 
 
 class PublishError(SeoulcalError):
-    """A site could not be built or published; the previous site is left as it was."""
+    """A site could not be built or published; the previous site is left as it was.
+
+    :attr:`field` names the input at fault (``"base_url"``, ``"secret_file"``, ``"jobs"``,
+    ``"retention"``, ``"outdir"``), so that the command line can name its own option for it.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        """Describe the problem in *message*; *field* names the input at fault, if one is."""
+        super().__init__(message)
+        self.field = field
+
+
+class DeliveryError(SeoulcalError):
+    """Messages owed to members could not all be delivered; what was delivered is recorded."""
+
+
+class InternalError(SeoulcalError, RuntimeError):
+    """Something that cannot happen did: a bug in seoulcal, never the fault of the input.
+
+    Nothing was written. The message says what failed; please report it with the trip (or the
+    zone) that caused it.
+    """
+
+    def __init__(self, message: str) -> None:
+        """Describe the failed check in *message*."""
+        super().__init__(f"internal error (a bug in seoulcal, please report it): {message}")

@@ -75,6 +75,9 @@ if TYPE_CHECKING:
 Language = Literal["ko", "en"]
 """The languages a trip's texts come in."""
 
+LANGUAGES: tuple[Language, ...] = ("ko", "en")
+"""Every :data:`Language`, in the order calendars and sites are made."""
+
 EVERYONE = "everyone"
 """The group every member belongs to; an event's default attendees."""
 
@@ -632,13 +635,26 @@ class Trip(_Model):
         return not names.isdisjoint(event.attendees)
 
     def events_for(self, member: Member | str | None = None) -> tuple[Event, ...]:
-        """Return the events *member* attends (all events for ``None``), in time order."""
-        chosen = (
-            self.events
-            if member is None
-            else tuple(e for e in self.events if self.attends(member, e))
-        )
-        return tuple(sorted(chosen, key=lambda e: (self.timing(e).sort_key, e.id)))
+        """Return the events *member* attends (all events for ``None``), in time order.
+
+        This is the one place that decides which events are a member's: calendars, pages,
+        publishing and invitations all take their events from it.
+        """
+        ordered = self._ordered_events()
+        if member is None:
+            return ordered
+        who = self.member(member) if isinstance(member, str) else member
+        return tuple(event for event in ordered if self.attends(who, event))
+
+    def _ordered_events(self) -> tuple[Event, ...]:
+        """Return every event in time order (then by id), sorted once per trip."""
+        cached = self.__dict__.get("_ordered")
+        if cached is None or cached[0] is not self.events or cached[1] is not self.venues:
+            ordered = tuple(sorted(self.events, key=lambda e: (self.timing(e).sort_key, e.id)))
+            cached = (self.events, self.venues, ordered)
+            self.__dict__["_ordered"] = cached  # a cache, like _cached_index: not a field
+        result: tuple[Event, ...] = cached[2]
+        return result
 
     def timing(self, event: Event) -> Timing:
         """Resolve *event*'s time into instants (or dates) and the zone it is shown in."""
@@ -660,21 +676,21 @@ class Trip(_Model):
             approximate=when.part,
         )
 
-    # --- export (see seoulcal.export) ---
+    # --- calendars (see seoulcal.ics) ---
 
     def to_calendar(
         self, member: Member | str | None = None, lang: Language = "ko"
     ) -> icalendar.Calendar:
         """Return the calendar of the whole trip, or of one *member*, in *lang*."""
-        from seoulcal import export  # noqa: PLC0415 - models must not import icalendar at load
+        from seoulcal import ics  # noqa: PLC0415 - models must not import icalendar at load
 
-        return export.trip_calendar(self, member=member, lang=lang)
+        return ics.trip_calendar(self, member=member, lang=lang)
 
     def to_ics(self, member: Member | str | None = None, lang: Language = "ko") -> bytes:
         """Return :meth:`to_calendar` as iCalendar bytes (UTF-8, CRLF, folded)."""
-        from seoulcal import export  # noqa: PLC0415 - models must not import icalendar at load
+        from seoulcal import ics  # noqa: PLC0415 - models must not import icalendar at load
 
-        return export.trip_ics(self, member=member, lang=lang)
+        return ics.trip_ics(self, member=member, lang=lang)
 
 
 # --- error reporting ----------------------------------------------------------------------------

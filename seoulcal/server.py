@@ -42,38 +42,19 @@ from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
-from urllib.parse import quote
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from seoulcal.errors import SeoulcalError
+from seoulcal.publish.layout import CACHE_CONTROL, CONTENT_TYPES, headers_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from wsgiref.headers import Headers
     from wsgiref.types import StartResponse, WSGIEnvironment
 
-CACHE_CONTROL = "public, max-age=300"
-"""Five minutes: well under the calendars' one-hour REFRESH-INTERVAL (R-HTTP-07)."""
-PRIVATE_CACHE_CONTROL = "private, max-age=300"
-"""For members' folders: browsers may keep them, shared caches may not."""
 SITE_ENV = "SEOULCAL_SITE"
 """The folder :data:`app` serves."""
 
-CONTENT_TYPES = {
-    ".ics": "text/calendar; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".png": "image/png",
-    ".svg": "image/svg+xml",
-    ".ico": "image/x-icon",
-}
-"""The only kinds of file served; anything else is 404."""
-
-PAGE_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
-)
 _MAX_CACHED = 1024
 _MAX_RESOLVED = 8192
 _IDLE_SECONDS = 15
@@ -144,13 +125,9 @@ class SiteApp:
             return self._not_found(start_response, method)
         headers = self._headers(relative, body, modified)
         if _not_modified(environ, body.etag, modified):
-            start_response("304 Not Modified", headers)
+            start_response("304 Not Modified", [h for h in headers if h[0] != "Content-Type"])
             return []
-        headers = [
-            ("Content-Type", CONTENT_TYPES[file.suffix]),
-            ("Content-Length", str(len(body.data))),
-            *headers,
-        ]
+        headers = [("Content-Length", str(len(body.data))), *headers]
         start_response("200 OK", headers)
         return [] if method == "HEAD" else [body.data]
 
@@ -238,27 +215,12 @@ class SiteApp:
         return body, modified
 
     def _headers(self, relative: str, body: _Body, modified: int) -> list[tuple[str, str]]:
-        member = relative.startswith("m/")
-        headers = [
+        """Return the validators, then the headers every host sends (see :mod:`~.layout`)."""
+        return [
             ("ETag", body.etag),
             ("Last-Modified", formatdate(modified, usegmt=True)),
-            ("Cache-Control", PRIVATE_CACHE_CONTROL if member else CACHE_CONTROL),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", "no-referrer"),
+            *headers_for(relative),
         ]
-        if member:
-            headers.append(("X-Robots-Tag", "noindex, nofollow, noarchive"))
-        if relative.endswith(".html"):
-            headers.append(("Content-Security-Policy", PAGE_POLICY))
-        if relative.startswith("events/") and relative.endswith(".ics"):
-            name = relative.rsplit("/", 1)[-1]
-            headers.append(
-                (
-                    "Content-Disposition",
-                    f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-                )
-            )
-        return headers
 
     def _plain(
         self,

@@ -1,6 +1,12 @@
-"""The fixed words seoulcal adds around a trip's own texts, in Korean and English.
+"""Every fixed word seoulcal adds around a trip's own texts, in Korean and in English.
 
-Calendars, agendas and pages share them, so a reader sees the same wording everywhere.
+Calendars, agendas, pages and messages take their words from here, so a reader sees the same
+wording everywhere, and a word is translated in one place. The words are generic: they speak of
+"the source", never of a press release, because a trip may come from any document.
+
+Each word is a pair ``(ko, en)`` in a table; :func:`word` picks one. The composed texts that
+several views share (an event's title with its markers, a place on one line, an event's
+description) are built here too.
 """
 
 from __future__ import annotations
@@ -10,8 +16,18 @@ __all__ = [
     "approximate_note",
     "calendar_name",
     "day_text",
+    "event_description",
+    "event_title",
+    "home_name",
+    "invitation_word",
     "label",
+    "mail_day",
+    "one_line",
+    "page_word",
     "part_name",
+    "place_line",
+    "short_day",
+    "word",
 ]
 
 from datetime import date, datetime
@@ -20,9 +36,13 @@ from typing import TYPE_CHECKING
 from seoulcal.model import DAY_PART_WINDOWS, DayPart, Language
 
 if TYPE_CHECKING:
-    from seoulcal.model import Member, Timing, Trip
+    from collections.abc import Mapping
 
-_LABELS: dict[str, tuple[str, str]] = {
+    from seoulcal.model import Event, Member, Timing, Trip, Venue
+
+Pair = tuple[str, str]
+
+_LABELS: dict[str, Pair] = {
     "place": ("장소", "Place"),
     "source": ("출처", "Source"),
     "assumed": ("가정 (출처에 없는 내용)", "Assumed (not in the source)"),
@@ -32,9 +52,99 @@ _LABELS: dict[str, tuple[str, str]] = {
     "illustrative": ("예시", "illustrative"),
     "local": ("현지", "local"),
     "home": ("본국", "home"),
+    # the terminal agenda
+    "all-day": ("종일", "all day"),
+    "agenda-local": ("현지 시각 (장소 기준)", "Local time (at the place)"),
+    "agenda-home": ("{zone} 시각", "Time in {zone}"),
+    "agenda-event": ("일정", "Event"),
+    "agenda-place": ("장소", "Place"),
+    "agenda-approx": (
+        "≈ 시각 미정: 출처에 날짜와 때(오전·오후 등)만 있는 일정입니다.",
+        "≈ time to be confirmed: the source gives only the day and part of the day.",
+    ),
+    "agenda-empty": ("(일정 없음)", "(no events)"),
 }
 
-_PARTS: dict[DayPart, tuple[str, str]] = {
+_PAGE: dict[str, Pair] = {
+    "subscribe": ("일정 구독하기", "Subscribe to the calendar"),
+    "subscribe-intro": (
+        (
+            "구독하면 일정이 바뀔 때 내 달력에도 자동으로 반영됩니다. 사용하는 달력 앱의 단추를 "
+            "누르세요."
+        ),
+        (
+            "Subscribe and your calendar follows every change to the itinerary. Choose the button "
+            "for the calendar app you use."
+        ),
+    ),
+    "calendar-ko": ("한국어 달력", "Calendar in Korean"),
+    "calendar-en": ("영어 달력", "Calendar in English"),
+    "apple": ("Apple 캘린더 · iPhone · Thunderbird", "Apple Calendar · iPhone · Thunderbird"),
+    "google": ("Google 캘린더", "Google Calendar"),
+    "outlook": ("Outlook.com", "Outlook.com"),
+    "m365": ("Microsoft 365 (업무용 Outlook)", "Microsoft 365 (work Outlook)"),
+    "download": (".ics 파일 내려받기", "Download the .ics file"),
+    "copy": ("주소 복사 (다른 앱에 붙여넣기)", "Address to copy into other apps"),
+    "google-fallback": (
+        "Google 단추가 안 되면 주소를 복사해 ‘URL로 추가’ 화면에 붙여넣으세요",
+        "If the Google button fails, paste the address into Google’s ‘From URL’ page",
+    ),
+    "refresh-note": (
+        (
+            "달력 앱은 구독한 달력을 스스로 새로 고칩니다. Apple 캘린더는 설정한 주기(5분~1주), "
+            "Outlook은 몇 시간마다, Google 캘린더는 12~24시간마다 가져오므로 바로 전날의 변경은 "
+            "늦게 보일 수 있습니다. ‘.ics 파일 내려받기’로 가져온 일정은 나중에 바뀌지 않습니다."
+        ),
+        (
+            "Calendar apps refresh subscriptions on their own: Apple Calendar as often as you set "
+            "(5 minutes to a week), Outlook every few hours, Google Calendar every 12 to 24 "
+            "hours, so a change the day before may arrive late. Events imported from a "
+            "downloaded .ics file never change afterwards."
+        ),
+    ),
+    "agenda": ("일정표", "Itinerary"),
+    "agenda-intro": (
+        "시각은 일정이 열리는 곳의 현지 시각과 {home} 시각으로 함께 적었습니다.",
+        "Each time is given at the place where the event happens and in {home}.",
+    ),
+    "approx-note": (
+        (
+            "≈ 표시는 출처에 날짜와 때(오전·오후 등)만 있어 시각이 정해지지 않은 일정입니다. "
+            "달력에는 그 때의 시간대로 표시합니다."
+        ),
+        (
+            "≈ marks events the source dates but does not time: calendars show them in the "
+            "window of that part of the day."
+        ),
+    ),
+    "local": ("현지", "Local"),
+    "add-google": ("Google에 추가", "Add to Google"),
+    "add-outlook": ("Outlook.com에 추가", "Add to Outlook.com"),
+    "add-m365": ("Microsoft 365에 추가", "Add to Microsoft 365"),
+    "add-ics": (".ics", ".ics"),
+    "add-label": ("이 일정만 내 달력에 추가:", "Add this event only:"),
+    "other-language": ("English", "한국어"),
+    "revised": ("일정 기준일", "Itinerary as of"),
+    "published-by": ("펴낸 곳", "Published by"),
+    "private": (
+        "이 페이지와 달력 주소는 {name} 님 전용입니다. 다른 사람과 나누지 마세요.",
+        "This page and its calendar addresses are for {name} only. Please do not share them.",
+    ),
+    "your-calendars": ("내 달력 구독하기", "Subscribe to your calendar"),
+    "members-folder": (
+        "대표단 개인 페이지는 각자에게 따로 보낸 주소로만 열 수 있습니다.",
+        "Delegation members' pages open only from the address each member was sent.",
+    ),
+    "your-agenda": ("내 일정", "Your itinerary"),
+    "no-events": ("일정이 없습니다.", "No events."),
+    "tbc": ("시각 미정", "time to be confirmed"),
+    "generator": ("seoulcal로 만들었습니다.", "Made with seoulcal."),
+}
+
+_HOME_NAMES: dict[str, Pair] = {"Asia/Seoul": ("서울", "Seoul")}
+"""Names of home zones that read better than the zone's id; any other shows its id."""
+
+_PARTS: dict[DayPart, Pair] = {
     DayPart.MORNING: ("오전", "morning"),
     DayPart.LUNCH: ("점심", "lunch"),
     DayPart.AFTERNOON: ("오후", "afternoon"),
@@ -42,7 +152,7 @@ _PARTS: dict[DayPart, tuple[str, str]] = {
     DayPart.ALL_DAY: ("하루", "during the day"),
 }
 
-_WEEKDAYS = (
+_WEEKDAYS: tuple[Pair, ...] = (
     ("월", "Mon"),
     ("화", "Tue"),
     ("수", "Wed"),
@@ -52,26 +162,54 @@ _WEEKDAYS = (
     ("일", "Sun"),
 )
 
+_COMPOSED: dict[str, Pair] = {
+    "approximate-marker": ("({part} 중, 시각 미정)", "({part}, time to be confirmed)"),
+    "approximate-note": (
+        (
+            "{day} {part} 중 (정확한 시각은 정해지지 않음). 달력에는 {zone} 기준 {begin}–{end}로 "
+            "표시합니다."
+        ),
+        "{day}, {part} (exact time not fixed). Shown as {begin}–{end} {zone} time.",
+    ),
+    "day": ("{year}년 {month}월 {day}일({weekday})", "{weekday} {day} {month_name} {year}"),
+}
 
-def _pick(pair: tuple[str, str], lang: Language) -> str:
+
+def pick(pair: Pair, lang: Language) -> str:
+    """Return the *lang* half of a ``(ko, en)`` pair."""
     return pair[0] if lang == "ko" else pair[1]
 
 
-def label(key: str, lang: Language) -> str:
-    """Return the fixed label *key* in *lang*."""
-    return _pick(_LABELS[key], lang)
+def word(table: Mapping[str, Pair], key: str, lang: Language, **values: str) -> str:
+    """Return *key* of *table* in *lang*, with ``{name}`` fields filled from *values*."""
+    text = pick(table[key], lang)
+    return text.format(**values) if values else text
+
+
+def label(key: str, lang: Language, **values: str) -> str:
+    """Return the fixed label *key* in *lang* (calendars and the terminal)."""
+    return word(_LABELS, key, lang, **values)
+
+
+def page_word(key: str, lang: Language, **values: str) -> str:
+    """Return the fixed word *key* of the site's pages in *lang*."""
+    return word(_PAGE, key, lang, **values)
+
+
+def home_name(zone: str, lang: Language) -> str:
+    """Return how pages name the home zone *zone* ("서울" for Asia/Seoul; else the zone id)."""
+    names = _HOME_NAMES.get(zone)
+    return zone if names is None else pick(names, lang)
 
 
 def part_name(part: DayPart, lang: Language) -> str:
     """Return the name of a part of the day in *lang*."""
-    return _pick(_PARTS[part], lang)
+    return pick(_PARTS[part], lang)
 
 
 def approximate_marker(part: DayPart, lang: Language) -> str:
     """Return the short marker added to an approximate event's title."""
-    if lang == "ko":
-        return f"({part_name(part, 'ko')} 중, 시각 미정)"
-    return f"({part_name(part, 'en')}, time to be confirmed)"
+    return word(_COMPOSED, "approximate-marker", lang, part=part_name(part, lang))
 
 
 def approximate_note(timing: Timing, lang: Language) -> str:
@@ -80,24 +218,35 @@ def approximate_note(timing: Timing, lang: Language) -> str:
     part = timing.approximate
     begin, end = DAY_PART_WINDOWS[part]
     day = timing.start.date() if isinstance(timing.start, datetime) else timing.start
-    zone = timing.zone.key
-    if lang == "ko":
-        return (
-            f"{day_text(day, 'ko')} {part_name(part, 'ko')} 중 (정확한 시각은 정해지지 않음). "
-            f"달력에는 {zone} 기준 {begin:%H:%M}–{end:%H:%M}로 표시합니다."
-        )
-    return (
-        f"{day_text(day, 'en')}, {part_name(part, 'en')} (exact time not fixed). "
-        f"Shown as {begin:%H:%M}–{end:%H:%M} {zone} time."
+    return word(
+        _COMPOSED,
+        "approximate-note",
+        lang,
+        day=day_text(day, lang),
+        part=part_name(part, lang),
+        zone=timing.zone.key,
+        begin=f"{begin:%H:%M}",
+        end=f"{end:%H:%M}",
     )
 
 
 def day_text(day: date, lang: Language) -> str:
-    """Format a day as ``1월 9일(화)`` or ``Tue 9 Jan 2024``."""
-    weekday = _WEEKDAYS[day.weekday()]
-    if lang == "ko":
-        return f"{day.year}년 {day.month}월 {day.day}일({weekday[0]})"
-    return f"{weekday[1]} {day.day} {day:%b} {day.year}"
+    """Format a day as ``2024년 1월 9일(화)`` or ``Tue 9 Jan 2024``."""
+    return word(
+        _COMPOSED,
+        "day",
+        lang,
+        year=str(day.year),
+        month=str(day.month),
+        day=str(day.day),
+        month_name=f"{day:%b}",
+        weekday=short_day(day, lang),
+    )
+
+
+def short_day(day: date, lang: Language) -> str:
+    """Return the short name of *day*'s weekday: ``화`` or ``Tue``."""
+    return pick(_WEEKDAYS[day.weekday()], lang)
 
 
 def calendar_name(trip: Trip, member: Member | None, lang: Language) -> str:
@@ -109,10 +258,66 @@ def calendar_name(trip: Trip, member: Member | None, lang: Language) -> str:
     return name if member is None else f"{name} · {member.name.pick(lang)}"
 
 
-# --- invitations by e-mail (seoulcal.notify) ----------------------------------------------------
-# Kept together at the end of the file: the subject, the bodies and the summary of `invite`.
+def event_title(event: Event, timing: Timing, lang: Language, *, tentative: bool = False) -> str:
+    """Return *event*'s title with its markers: approximate time, cancelled (and *tentative*).
 
-_INVITATION_WORDS: dict[str, tuple[str, str]] = {
+    Calendars leave a tentative event's title alone (its STATUS says so); agendas mark it.
+    """
+    title = event.title.pick(lang)
+    if timing.approximate is not None:
+        title = f"{title} {approximate_marker(timing.approximate, lang)}"
+    if event.status == "cancelled":
+        title = f"[{label('cancelled', lang)}] {title}"
+    elif tentative and event.status == "tentative":
+        title = f"[{label('tentative', lang)}] {title}"
+    return title
+
+
+def one_line(text: str) -> str:
+    """Join the lines of *text* with commas, for fields that hold one line (an address)."""
+    return ", ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def place_line(venue: Venue, lang: Language) -> str:
+    """Return a venue on one line: its name, then its address (LOCATION, add-event links)."""
+    parts = [venue.name.pick(lang)]
+    if venue.address is not None:
+        address = one_line(venue.address.pick(lang))
+        if address:
+            parts.append(address)
+    return ", ".join(parts)
+
+
+def event_description(trip: Trip, event: Event, timing: Timing, lang: Language) -> str:
+    """Return the text a calendar gives as *event*'s description ("" when there is nothing).
+
+    The event's own description, then the approximate-time note, the place with its address,
+    the source with its quote, and what was assumed, in blocks separated by a blank line.
+    """
+    blocks: list[str] = []
+    if event.description is not None:
+        blocks.append(event.description.pick(lang))
+    if timing.approximate is not None:
+        blocks.append(f"{label('time', lang)}: {approximate_note(timing, lang)}")
+    venue = trip.venue_of(event)
+    if venue is not None:
+        place = venue.name.pick(lang)
+        if venue.address is not None:
+            place = f"{place}\n{venue.address.pick(lang)}"
+        blocks.append(f"{label('place', lang)}: {place}")
+    if event.source is not None:
+        blocks.append(f"{label('source', lang)}: {event.source.document}\n«{event.source.quote}»")
+    assumed = [*event.assumptions, *(venue.assumptions if venue else ())]
+    if assumed:
+        lines = "\n".join(f"- {note.pick(lang)}" for note in assumed)
+        blocks.append(f"{label('assumed', lang)}:\n{lines}")
+    return "\n\n".join(blocks)
+
+
+# --- invitations by e-mail (seoulcal.notify) ----------------------------------------------------
+# Kept together at the end of the file: the subjects and bodies of `seoulcal invite`'s messages.
+
+_INVITATION: dict[str, Pair] = {
     # the subject's first word, by kind of message
     "invitation": ("초대", "Invitation"),
     "change": ("변경", "Updated"),
@@ -137,10 +342,8 @@ _INVITATION_WORDS: dict[str, tuple[str, str]] = {
     ),
     # labels of the body
     "at-place": ("현지 시각", "Time at the place"),
-    "at-home": ("본국 시각", "Time at home"),
-    "all-day": ("종일", "all day"),
+    "at-home": ("{home} 시각", "Time in {home}"),
     "page": ("내 일정 페이지", "Your schedule page"),
-    "status": ("상태", "Status"),
     "attachment": (
         "초대가 보이지 않으면 첨부된 invite.ics 파일을 여세요.",
         "If no invitation is shown, open the attached invite.ics.",
@@ -149,17 +352,23 @@ _INVITATION_WORDS: dict[str, tuple[str, str]] = {
         "{organizer}에서 보낸 출장 일정 안내입니다 (seoulcal).",
         "A trip schedule notice from {organizer} (seoulcal).",
     ),
+    "mail-day": ("{month}월 {day}일({weekday})", "{weekday} {day} {month_name}"),
 }
 
 
 def invitation_word(key: str, lang: Language, **values: str) -> str:
-    """Return the invitation wording *key* in *lang*, with *values* put in its ``{names}``."""
-    return _pick(_INVITATION_WORDS[key], lang).format(**values)
+    """Return the fixed word *key* of invitation messages in *lang*."""
+    return word(_INVITATION, key, lang, **values)
 
 
-def short_day(day: date, lang: Language) -> str:
+def mail_day(day: date, lang: Language) -> str:
     """Format a day without its year, as ``1월 9일(화)`` or ``Tue 9 Jan`` (mail subjects)."""
-    weekday = _WEEKDAYS[day.weekday()]
-    if lang == "ko":
-        return f"{day.month}월 {day.day}일({weekday[0]})"
-    return f"{weekday[1]} {day.day} {day:%b}"
+    return word(
+        _INVITATION,
+        "mail-day",
+        lang,
+        month=str(day.month),
+        day=str(day.day),
+        month_name=f"{day:%b}",
+        weekday=short_day(day, lang),
+    )

@@ -109,7 +109,29 @@ def test_an_unexpected_fault_exits_1(capsys, monkeypatch):
     monkeypatch.setattr(seoulcal.Trip, "to_ics", boom)
     code, out, err = run(capsys, "export")
     assert (code, out) == (1, "")
-    assert "unexpected error: RuntimeError: something broke" in err
+    assert "unexpected error (a bug in seoulcal, please report it)" in err
+    assert "RuntimeError: something broke" in err
+
+
+def test_an_internal_error_exits_1_and_says_it_is_a_bug(capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise seoulcal.InternalError("the VTIMEZONE made for X disagrees")
+
+    monkeypatch.setattr(seoulcal.Trip, "to_ics", broken)
+    code, out, err = run(capsys, "export")
+    assert (code, out) == (1, "")
+    assert "a bug in seoulcal" in err
+    assert "the VTIMEZONE made for X disagrees" in err
+
+
+def test_a_publishing_error_names_the_option_that_gave_the_input(capsys, tmp_path):
+    code, _, err = run(capsys, "build", str(tmp_path / "site"), "--base-url", "ftp://x.org/")
+    assert code == 2
+    assert err.startswith("seoulcal: --base-url: the base URL 'ftp://x.org/'")
+    code, _, err = run(capsys, "build", str(tmp_path / "nope" / "site"))
+    assert code == 2
+    assert "its parent folder" in err
+    assert not (tmp_path / "nope").exists()
 
 
 def test_agenda_shows_local_and_seoul_time(capsys):

@@ -109,7 +109,9 @@ def compose(  # noqa: PLR0913 - one message, everything it shows
     """
     organizer = require_organizer(trip)
     from_address = organizer if sender is None else check_address(sender, "the sender (From)")
-    recipient = check_address(invitation.address, f"the email of member {invitation.member.id!r}")
+    recipient = check_address(
+        invitation.address, f"the email of member {invitation.member.id!r}", fatal=False
+    )
     lang = invitation.member.language
     org_name = _one_line(trip.organizer.name.pick(lang))
 
@@ -196,10 +198,10 @@ def _subject_when(timing: Timing, lang: Language) -> str:
         first = timing.start
         last = _last_day(timing)
         if last == first:
-            return wording.short_day(first, lang)
-        return f"{wording.short_day(first, lang)}–{wording.short_day(last, lang)}"
+            return wording.mail_day(first, lang)
+        return f"{wording.mail_day(first, lang)}–{wording.mail_day(last, lang)}"
     start = timing.start.astimezone(timing.zone)
-    day = wording.short_day(start.date(), lang)
+    day = wording.mail_day(start.date(), lang)
     if timing.approximate is not None:
         return f"{day} {wording.part_name(timing.approximate, lang)}"
     return f"{day} {start:%H:%M} {start.tzname()}"
@@ -212,20 +214,13 @@ def _last_day(timing: Timing) -> date:
 
 
 def _title(event: Event, timing: Timing, lang: Language) -> str:
-    title = event.title.pick(lang)
-    if timing.approximate is not None:
-        title = f"{title} {wording.approximate_marker(timing.approximate, lang)}"
-    if event.status == "cancelled":
-        title = f"[{wording.label('cancelled', lang)}] {title}"
-    elif event.status == "tentative":
-        title = f"[{wording.label('tentative', lang)}] {title}"
-    return title
+    return wording.event_title(event, timing, lang, tentative=True)
 
 
 def _when(timing: Timing, zone_name: str, lang: Language) -> str:
     if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
         first, last = timing.start, _last_day(timing)
-        whole = wording.invitation_word("all-day", lang)
+        whole = wording.label("all-day", lang)
         if last == first:
             return f"{wording.day_text(first, lang)} {whole}"
         return f"{wording.day_text(first, lang)} – {wording.day_text(last, lang)} {whole}"
@@ -252,7 +247,9 @@ def _lines(trip: Trip, invitation: Invitation, page_url: str | None) -> list[tup
     if timing.all_day is False:
         rows.append(
             (
-                f"{wording.invitation_word('at-home', lang)} ({trip.home_zone})",
+                wording.invitation_word(
+                    "at-home", lang, home=wording.home_name(trip.home_zone, lang)
+                ),
                 _when(timing, trip.home_zone, lang),
             )
         )

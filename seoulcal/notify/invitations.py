@@ -48,10 +48,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from seoulcal.errors import SeoulcalError
+from seoulcal.errors import DeliveryError, SeoulcalError
 from seoulcal.identity import Revision
 from seoulcal.notify.compose import compose
-from seoulcal.notify.mail import DeliveryError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -553,10 +552,11 @@ def send_invitations(  # noqa: PLR0913 - a run's collaborators, each replaceable
                     date=now(),
                 )
                 mailer.send(mail)
-            except DeliveryError as failure:
+            except DeliveryError as failure:  # a caller's mailer may raise the plain kind
                 error = str(failure)
-                failures.append(Failure(invitation, error, temporary=failure.temporary))
-                if failure.fatal:
+                temporary = bool(getattr(failure, "temporary", False))
+                failures.append(Failure(invitation, error, temporary=temporary))
+                if getattr(failure, "fatal", False):
                     stopped = error
             else:
                 state = state.record(invitation)

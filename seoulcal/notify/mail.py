@@ -1,10 +1,10 @@
 """Where composed messages go: a :class:`Mailer` protocol, SMTP, and a folder of ``.eml`` files.
 
 A mailer takes one :class:`Mail` at a time (one message, one envelope recipient) and either
-accepts it or raises :class:`DeliveryError`. The error says whether the failure is *temporary*
-(an SMTP 4xx: try again later) and whether it is *fatal* to the session (the server cannot be
-reached, refuses the login or the sender: nothing more can go through it). Any other failure
-concerns that message alone, and the caller goes on with the next one.
+accepts it or raises :class:`SendError` (a :class:`~seoulcal.errors.DeliveryError`). The error
+says whether the failure is *temporary* (an SMTP 4xx: try again later) and whether it is *fatal*
+to the session (the server cannot be reached, refuses the login or the sender: nothing more can
+go through it). Any other failure concerns that message alone, and the caller goes on.
 
 * :class:`SmtpMailer` keeps one connection for many messages. A connection that drops is opened
   again, at most *reconnects* times in a row without a message getting through.
@@ -16,10 +16,10 @@ concerns that message alone, and the caller goes on with the next one.
 from __future__ import annotations
 
 __all__ = [
-    "DeliveryError",
     "Mail",
     "Mailer",
     "OutboxMailer",
+    "SendError",
     "SmtpMailer",
     "check_address",
 ]
@@ -37,7 +37,7 @@ from email.headerregistry import Address
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, Self
 
-from seoulcal.errors import SeoulcalError
+from seoulcal.errors import DeliveryError
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -52,7 +52,7 @@ _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,126}[a-z0-9])?$")
 _DEFAULT_PORTS: dict[Security, int] = {"none": 25, "starttls": 587, "ssl": 465}
 
 
-class DeliveryError(SeoulcalError):
+class SendError(DeliveryError):
     """A message was not delivered.
 
     *temporary* is true for a failure the server says may pass (SMTP 4xx); *fatal* is true when
@@ -69,20 +69,21 @@ class DeliveryError(SeoulcalError):
         self.code = code
 
 
-def check_address(value: str, what: str) -> str:
-    """Return *value* if it is one plain e-mail address; else raise :class:`DeliveryError`.
+def check_address(value: str, what: str, *, fatal: bool = True) -> str:
+    """Return *value* if it is one plain e-mail address; else raise :class:`SendError`.
 
-    *what* names the address in the message (``the organizer's email``, ``--from``).
+    *what* names the address in the message (``the organizer's email``, ``the sender``);
+    *fatal* says whether nothing else can be sent without it (a sender) or only this message.
     """
     if not isinstance(value, str) or not _ADDRESS.fullmatch(value) or ".." in value:
-        raise DeliveryError(
+        raise SendError(
             f"{what} {value!r} is not one plain e-mail address like 'office@example.org' "
             "(ASCII, no name, no spaces, no line breaks)",
-            fatal=True,
+            fatal=fatal,
         )
     parsed = Address(addr_spec=value)
     if parsed.addr_spec != value:  # pragma: no cover - the pattern admits only plain addresses
-        raise DeliveryError(f"{what} {value!r} is not a plain e-mail address", fatal=True)
+        raise SendError(f"{what} {value!r} is not a plain e-mail address", fatal=fatal)
     return value
 
 
@@ -117,7 +118,7 @@ class Mailer(Protocol):
     """Anything that can take messages one by one (SMTP, a folder, the caller's own system)."""
 
     def send(self, mail: Mail) -> None:
-        """Deliver *mail*, or raise :class:`DeliveryError`; return only once it is accepted."""
+        """Deliver *mail*, or raise :class:`SendError`; return only once it is accepted."""
 
     def close(self) -> None:
         """Release what the mailer holds (a connection); it may be used again after."""
@@ -189,7 +190,7 @@ class SmtpMailer:
         return self._context if self._context is not None else ssl.create_default_context()
 
     def _open(self) -> smtplib.SMTP:
-        """Connect, upgrade and log in; raise a fatal :class:`DeliveryError` if that fails."""
+        """Connect, upgrade and log in; raise a fatal :class:`SendError` if that fails."""
         smtp: smtplib.SMTP
         try:
             if self.security == "ssl":
@@ -205,7 +206,7 @@ class SmtpMailer:
                     self.host, self.port, timeout=self._timeout, local_hostname=self._local_hostname
                 )
         except (OSError, smtplib.SMTPException) as error:
-            raise DeliveryError(
+            raise SendError(
                 f"cannot connect to the {self._where}: {_reason(error)}", fatal=True
             ) from None
         self.connections += 1
@@ -219,12 +220,12 @@ class SmtpMailer:
         except smtplib.SMTPNotSupportedError as error:
             _quietly_close(smtp)
             wanted = "STARTTLS" if self.security == "starttls" else "login (AUTH)"
-            raise DeliveryError(
+            raise SendError(
                 f"the {self._where} does not offer {wanted}: {_reason(error)}", fatal=True
             ) from None
         except smtplib.SMTPAuthenticationError as error:
             _quietly_close(smtp)
-            raise DeliveryError(
+            raise SendError(
                 f"the {self._where} refused the user name or password "
                 f"({error.smtp_code} {_text(error.smtp_error)})",
                 fatal=True,
@@ -232,7 +233,7 @@ class SmtpMailer:
             ) from None
         except (OSError, smtplib.SMTPException) as error:
             _quietly_close(smtp)
-            raise DeliveryError(
+            raise SendError(
                 f"the {self._where} failed while opening the session: {_reason(error)}",
                 fatal=True,
             ) from None
@@ -251,7 +252,7 @@ class SmtpMailer:
             except smtplib.SMTPRecipientsRefused as error:
                 self._forget_if_closed()
                 code, reply = error.recipients.get(mail.recipient, (0, b""))
-                raise DeliveryError(
+                raise SendError(
                     f"the {self._where} refused the recipient ({code} {_text(reply)})",
                     temporary=_temporary(code),
                     code=code,
@@ -259,7 +260,7 @@ class SmtpMailer:
             except smtplib.SMTPSenderRefused as error:
                 self._forget_if_closed()
                 temporary = _temporary(error.smtp_code)
-                raise DeliveryError(
+                raise SendError(
                     f"the {self._where} refused the sender {error.sender!r} "
                     f"({error.smtp_code} {_text(error.smtp_error)})",
                     temporary=temporary,
@@ -268,7 +269,7 @@ class SmtpMailer:
                 ) from None
             except smtplib.SMTPResponseException as error:
                 self._forget_if_closed()
-                raise DeliveryError(
+                raise SendError(
                     f"the {self._where} refused the message "
                     f"({error.smtp_code} {_text(error.smtp_error)})",
                     temporary=_temporary(error.smtp_code),
@@ -280,7 +281,7 @@ class SmtpMailer:
                 self._drop()
                 failures += 1
                 if failures > self._reconnects:
-                    raise DeliveryError(
+                    raise SendError(
                         f"the {self._where} dropped the connection {failures} times in a row "
                         f"({_reason(error)}); gave up",
                         temporary=True,
@@ -325,7 +326,7 @@ class OutboxMailer:
         """The files written, in order."""
 
     def send(self, mail: Mail) -> None:
-        """Write *mail* as a file; raise a fatal :class:`DeliveryError` if the folder fails."""
+        """Write *mail* as a file; raise a fatal :class:`SendError` if the folder fails."""
         folder = self.directory / mail.folder
         target = folder / f"{mail.name}.eml"
         try:
@@ -342,7 +343,7 @@ class OutboxMailer:
                 Path(temporary).unlink(missing_ok=True)
                 raise
         except OSError as error:
-            raise DeliveryError(
+            raise SendError(
                 f"{target}: cannot write the message: {error.strerror or error}", fatal=True
             ) from None
         self.written.append(target)

@@ -14,7 +14,7 @@ import seoulcal
 from seoulcal.identity import Revision
 from seoulcal.notify.compose import compose, subject, text_body
 from seoulcal.notify.invitations import Due, InvitationState, plan_invitations
-from seoulcal.notify.mail import DeliveryError
+from seoulcal.notify.mail import SendError
 
 WHEN = datetime(2024, 1, 8, 3, 0, tzinfo=UTC)
 CALENDAR = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
@@ -107,7 +107,7 @@ def test_the_body_has_both_times_the_place_the_source_and_the_page(invite_trip):
     page = "https://trip.example/m/abc/"
     body = text_body(invite_trip, item, page)
     assert "현지 시각: 2024-01-09 (화) 11:00–12:00 PST" in body
-    assert "본국 시각 (Asia/Seoul): 2024-01-10 (수) 04:00–05:00 KST" in body
+    assert "서울 시각: 2024-01-10 (수) 04:00–05:00 KST" in body
     assert "장소:\n유레카파크\n201 Sands Ave, Las Vegas" in body
     assert "출처:\n보도자료\n«1.9.(화) 오전 11시 개관식에 참석한다.»" in body
     assert f"내 일정 페이지: {page}" in body
@@ -139,7 +139,7 @@ def test_a_flight_shows_each_end_in_its_zone(invite_trip):
 def test_whole_days_have_no_home_time(invite_trip):
     body = text_body(invite_trip, invitation(invite_trip, "aide", "ces-visit"))
     assert "Time at the place: Tue 9 Jan 2024 – Wed 10 Jan 2024 all day" in body
-    assert "Time at home" not in body
+    assert "Time in Seoul" not in body
 
 
 @pytest.mark.parametrize(
@@ -253,9 +253,9 @@ def test_a_name_with_a_line_break_adds_no_header(invite_trip):
 )
 def test_an_address_that_is_not_one_is_refused(invite_trip, address):
     item = invitation(invite_trip, "mayor", "seoul-pavilion-opening", address=address)
-    with pytest.raises(DeliveryError, match="the email of member 'mayor'"):
+    with pytest.raises(SendError, match="the email of member 'mayor'"):
         compose(invite_trip, item, CALENDAR, date=WHEN)
-    with pytest.raises(DeliveryError, match="the sender"):
+    with pytest.raises(SendError, match="the sender"):
         compose(
             invite_trip,
             invitation(invite_trip, "mayor", "seoul-pavilion-opening"),

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 
 import seoulcal
+from seoulcal.ics.itip import invitation_ics
 from seoulcal.identity import Revision
-from seoulcal.itip import invitation_ics
 from seoulcal.notify.invitations import Due, StateFile, plan_invitations, send_invitations
 from seoulcal.notify.mail import OutboxMailer, SmtpMailer
 

@@ -31,7 +31,7 @@ def test_outbox_then_nothing_more(capsys, tmp_path, trip_file):
     )
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == f"{state}: 9 sent, 0 failed, 1 members skipped"
-    assert "home     0     0          no email  0" in out
+    assert "home    0     0          no email  0" in out
     assert sorted(p.name for p in (outbox / "mayor").iterdir()) == [
         "ces-visit.0.request.eml",
         "flight.0.request.eml",
@@ -43,7 +43,7 @@ def test_outbox_then_nothing_more(capsys, tmp_path, trip_file):
     )
     assert code == 0
     assert out.splitlines()[0] == f"{state}: 0 sent, 0 failed, 1 members skipped"
-    assert "mayor    0     4          -         0" in out
+    assert "mayor   0     4          -         0" in out
 
 
 def test_dry_run_changes_nothing(capsys, tmp_path, trip_file):

@@ -204,7 +204,8 @@ def test_the_organizer_and_the_one_attendee(invite_trip, smtp_server, tmp_path):
         _, data = calendar_part(item.message)
         event = vobject.readOne(data.decode()).vevent
         assert event.organizer.value == "mailto:office@seoul.example"
-        assert event.organizer.params["CN"] == ["서울시 국제교류과"]
+        member = next(m for m in invite_trip.members if m.email == item.recipients[0])
+        assert event.organizer.params["CN"] == [invite_trip.organizer.name.pick(member.language)]
         attendees = event.contents["attendee"]
         assert len(attendees) == 1
         attendee = attendees[0]
@@ -212,7 +213,7 @@ def test_the_organizer_and_the_one_attendee(invite_trip, smtp_server, tmp_path):
         assert attendee.params["PARTSTAT"] == ["NEEDS-ACTION"]
         assert attendee.params["ROLE"] == ["REQ-PARTICIPANT"]
         assert attendee.params["RSVP"] == ["FALSE"]
-        assert attendee.params["CN"]
+        assert attendee.params["CN"] == [member.name.pick(member.language)]
 
 
 def test_a_cancel_reads_as_cancelled(invite_data, smtp_server, tmp_path):

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from seoulcal.notify.mail import DeliveryError, Mail, OutboxMailer, SmtpMailer, check_address
+from seoulcal.notify.mail import Mail, OutboxMailer, SendError, SmtpMailer, check_address
 
 SECRET = "correct horse"  # noqa: S105 - the test server's password
 WRONG = "wrong"
@@ -58,7 +58,7 @@ def test_a_dropped_connection_is_opened_again(smtp_server):
 def test_reconnects_are_bounded(smtp_server):
     sink = smtp_server(drop_after=0)  # every connection drops before its first message
     mailer = SmtpMailer(sink.host, sink.port, backoff=0, reconnects=2)
-    with pytest.raises(DeliveryError, match="dropped the connection 3 times in a row") as raised:
+    with pytest.raises(SendError, match="dropped the connection 3 times in a row") as raised:
         mailer.send(mail(1))
     assert raised.value.fatal
     assert mailer.connections == 3
@@ -70,7 +70,7 @@ def test_a_refused_recipient_is_reported_and_the_session_goes_on(smtp_server, co
     sink = smtp_server(rcpt={"press@news.example": code})
     with SmtpMailer(sink.host, sink.port) as mailer:
         mailer.send(mail(1))
-        with pytest.raises(DeliveryError, match=f"refused the recipient \\({code} ") as raised:
+        with pytest.raises(SendError, match=f"refused the recipient \\({code} ") as raised:
             mailer.send(mail(2, "press@news.example"))
         assert raised.value.temporary is temporary
         assert not raised.value.fatal
@@ -84,7 +84,7 @@ def test_a_refused_recipient_is_reported_and_the_session_goes_on(smtp_server, co
 def test_a_refused_message_is_reported(smtp_server, code, temporary):
     sink = smtp_server(data={"press@news.example": code})
     with SmtpMailer(sink.host, sink.port) as mailer:
-        with pytest.raises(DeliveryError, match=f"refused the message \\({code} ") as raised:
+        with pytest.raises(SendError, match=f"refused the message \\({code} ") as raised:
             mailer.send(mail(2, "press@news.example"))
         assert raised.value.temporary is temporary
         assert not raised.value.fatal
@@ -97,7 +97,7 @@ def test_a_refused_sender_stops_the_session(smtp_server):
     with (
         SmtpMailer(sink.host, sink.port) as mailer,
         pytest.raises(
-            DeliveryError, match=r"refused the sender 'office@seoul.example' \(553"
+            SendError, match=r"refused the sender 'office@seoul.example' \(553"
         ) as raised,
     ):
         mailer.send(mail(1))
@@ -107,7 +107,7 @@ def test_a_refused_sender_stops_the_session(smtp_server):
 
 def test_a_temporarily_refused_sender_is_not_fatal(smtp_server):
     sink = smtp_server(mail=451)
-    with SmtpMailer(sink.host, sink.port) as mailer, pytest.raises(DeliveryError) as raised:
+    with SmtpMailer(sink.host, sink.port) as mailer, pytest.raises(SendError) as raised:
         mailer.send(mail(1))
     assert raised.value.temporary
     assert not raised.value.fatal
@@ -117,7 +117,7 @@ def test_no_server_is_a_fatal_error(smtp_server):
     sink = smtp_server()
     sink.stop()
     with pytest.raises(
-        DeliveryError, match=r"cannot connect to the SMTP server 127\.0\.0\.1"
+        SendError, match=r"cannot connect to the SMTP server 127\.0\.0\.1"
     ) as raised:
         SmtpMailer(sink.host, sink.port).send(mail(1))
     assert raised.value.fatal
@@ -133,7 +133,7 @@ def test_login(smtp_server):
 def test_a_wrong_password_is_fatal_and_not_repeated(smtp_server):
     sink = smtp_server(user="office", password=SECRET)
     mailer = SmtpMailer(sink.host, sink.port, username="office", password=WRONG)
-    with pytest.raises(DeliveryError, match="refused the user name or password") as raised:
+    with pytest.raises(SendError, match="refused the user name or password") as raised:
         mailer.send(mail(1))
     assert raised.value.fatal
     assert WRONG not in str(raised.value)
@@ -142,7 +142,7 @@ def test_a_wrong_password_is_fatal_and_not_repeated(smtp_server):
 
 def test_a_server_that_requires_login(smtp_server):
     sink = smtp_server(user="office", password=SECRET)
-    with SmtpMailer(sink.host, sink.port) as mailer, pytest.raises(DeliveryError) as raised:
+    with SmtpMailer(sink.host, sink.port) as mailer, pytest.raises(SendError) as raised:
         mailer.send(mail(1))
     assert raised.value.code == 530
     assert sink.received() == []
@@ -180,7 +180,7 @@ def test_implicit_tls(smtp_server, certificate):
 def test_an_untrusted_certificate_is_refused(smtp_server, certificate):
     cert, key = certificate
     sink = smtp_server(tls_cert=str(cert), tls_key=str(key), implicit_tls=True)
-    with pytest.raises(DeliveryError, match="cannot connect") as raised:
+    with pytest.raises(SendError, match="cannot connect") as raised:
         SmtpMailer("localhost", sink.port, security="ssl").send(mail(1))
     assert raised.value.fatal
     assert sink.received() == []
@@ -188,7 +188,7 @@ def test_an_untrusted_certificate_is_refused(smtp_server, certificate):
 
 def test_starttls_not_offered(smtp_server):
     sink = smtp_server()
-    with pytest.raises(DeliveryError, match="does not offer STARTTLS") as raised:
+    with pytest.raises(SendError, match="does not offer STARTTLS") as raised:
         SmtpMailer(sink.host, sink.port, security="starttls").send(mail(1))
     assert raised.value.fatal
     assert sink.received() == []
@@ -228,7 +228,7 @@ def test_outbox_replaces_a_file_whole(tmp_path):
 def test_outbox_in_a_file_is_a_fatal_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(DeliveryError, match="cannot write the message") as raised:
+    with pytest.raises(SendError, match="cannot write the message") as raised:
         OutboxMailer(blocker).send(mail(1))
     assert raised.value.fatal
 
@@ -251,9 +251,9 @@ def test_outbox_in_a_file_is_a_fatal_error(tmp_path):
     ],
 )
 def test_an_address_that_is_not_one_is_refused(address):
-    with pytest.raises(DeliveryError, match="is not one plain e-mail address"):
+    with pytest.raises(SendError, match="is not one plain e-mail address"):
         check_address(address, "the test address")
-    with pytest.raises(DeliveryError):
+    with pytest.raises(SendError):
         mail(1, address)
 
 

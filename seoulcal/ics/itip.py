@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Literal
 
 import icalendar
 
-from seoulcal import export
 from seoulcal.errors import Problem, TripError
+from seoulcal.ics.components import calendar_head, vevent
+from seoulcal.ics.vtimezone import check_instants, vtimezone, zones_used
 
 if TYPE_CHECKING:
     from seoulcal.identity import Revision
@@ -61,18 +62,16 @@ def invitation_calendar(  # noqa: PLR0913 - one event, one recipient, one method
         )
     language = attendee.language if lang is None else lang
     shown = event if method == "REQUEST" else event.model_copy(update={"status": "cancelled"})
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", export.PRODID.format(lang=language.upper()))
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method)
-    timed = export._timed(trip, [(shown, revision)])  # noqa: SLF001 - moves to ics.components
-    first, last = export._years(trip, timed)  # noqa: SLF001 - moves to ics.components
-    zones_used = export._zones_used(trip.zone, (t for _, _, t in timed))  # noqa: SLF001 - idem
-    for key, moments in zones_used.items():
-        calendar.add_component(export.vtimezone(key, first, last))
-        export._check_instants(key, first, last, moments)  # noqa: SLF001 - moves to ics.vtimezone
-    component = export._vevent(trip, *timed[0], language)  # noqa: SLF001 - moves to ics.components
+    calendar = calendar_head(language, method)
+    timing = trip.timing(shown)
+    years = {moment.year for moment in (timing.start, timing.end)}
+    first, last = min(years), max(years)
+    # The VTIMEZONEs a feed holding this event has: the trip's zone and the event's own.
+    for key, moments in zones_used(trip.zone, [timing]).items():
+        calendar.add_component(vtimezone(key, first, last))
+        check_instants(key, first, last, moments)
+    # The feed's own VEVENT, then what only this recipient's copy carries.
+    component = vevent(trip, shown, revision, timing, language)
     component.pop("ORGANIZER", None)
     address = icalendar.vCalAddress(f"mailto:{organizer}")
     address.params["CN"] = trip.organizer.name.pick(language)

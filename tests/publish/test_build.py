@@ -18,9 +18,10 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from targets import BrokenWorkers, FailingDisk
 
 import seoulcal
-from seoulcal import cli, publish
+from seoulcal import cli, publish, workers
 from seoulcal.identity import event_uid
 from seoulcal.model import ExactTime
 from seoulcal.publish import (
@@ -29,6 +30,7 @@ from seoulcal.publish import (
     build_site,
     member_token,
     read_secret,
+    render,
 )
 
 SECRET = b"test-secret-for-member-tokens-0123"
@@ -492,8 +494,9 @@ def test_without_a_base_url_links_point_to_the_local_server(trip, tmp_path):
     "url", ["trips.example.org", "ftp://x.org/", "https://x.org/?a=1", "https://u:p@x.org/"]
 )
 def test_bad_base_urls_are_refused(trip, tmp_path, url):
-    with pytest.raises(PublishError, match="--base-url"):
+    with pytest.raises(PublishError, match="the base URL") as caught:
         build(trip, tmp_path / "site", base_url=url)
+    assert caught.value.field == "base_url"  # the CLI names --base-url from it
     assert not (tmp_path / "site").exists()
 
 
@@ -515,7 +518,7 @@ def test_another_trip_is_never_built_over_a_site(trip, tmp_path):
     root = tmp_path / "site"
     build(trip, root)
     before = snapshot(root)
-    with pytest.raises(PublishError, match="its own folder"):
+    with pytest.raises(PublishError, match="its own place"):
         build(trip.model_copy(update={"id": "other-trip"}), root)
     assert snapshot(root) == before
 
@@ -610,41 +613,25 @@ def test_files_one_process_kept_are_linked_when_another_writes(trip, tmp_path, m
 
 
 @forking
-def test_a_worker_failing_leaves_the_previous_site(trip, tmp_path, monkeypatch):
+def test_a_worker_failing_leaves_the_previous_site(trip, tmp_path):
     root = tmp_path / "site"
     build(trip, root)
     before = snapshot(root)
-    last = trip.members[-1].id
-    real = publish.Pages.member_page
-
-    def failing(self, member, *args, **kwargs):
-        if member.id == last:  # rendered by the last worker
-            raise PublishError(f"{member.id}: the page cannot be made")
-        return real(self, member, *args, **kwargs)
-
-    monkeypatch.setattr(publish.Pages, "member_page", failing)
+    last = member_folder(trip, trip.members[-1].id)  # rendered by the last worker
     with pytest.raises(PublishError, match="the page cannot be made"):
-        build(later(moved(trip, PAVILION), 1), root, jobs=3)
+        build(later(moved(trip, PAVILION), 1), BrokenWorkers(root, folder=last), jobs=3)
     assert snapshot(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
 
 
 @forking
-def test_a_worker_killed_leaves_the_previous_site(trip, tmp_path, monkeypatch):
+def test_a_worker_killed_leaves_the_previous_site(trip, tmp_path):
     root = tmp_path / "site"
     build(trip, root)
     before = snapshot(root)
-    last = trip.members[-1].id
-    real = publish.Pages.member_page
-
-    def dying(self, member, *args, **kwargs):
-        if member.id == last:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(self, member, *args, **kwargs)
-
-    monkeypatch.setattr(publish.Pages, "member_page", dying)
+    last = member_folder(trip, trip.members[-1].id)
     with pytest.raises(seoulcal.SeoulcalError, match="killed by signal 9"):
-        build(later(moved(trip, PAVILION), 1), root, jobs=2)
+        build(later(moved(trip, PAVILION), 1), BrokenWorkers(root, folder=last, die=True), jobs=2)
     assert snapshot(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
 
@@ -655,7 +642,7 @@ def test_members_a_worker_cannot_take_are_rendered_here(trip, tmp_path, monkeypa
         raise OSError(11, "Resource temporarily unavailable")
 
     build(trip, tmp_path / "one", jobs=1)
-    monkeypatch.setattr(publish.Worker, "start", no_process)
+    monkeypatch.setattr(workers.Worker, "start", no_process)
     report = build(trip, tmp_path / "many", jobs=3)
     assert report.processes == 1
     assert [site.member_id for site in report.members] == [m.id for m in trip.members]
@@ -667,11 +654,11 @@ def test_members_a_worker_cannot_take_are_rendered_here(trip, tmp_path, monkeypa
     [(True, 2, 1000, 2), (True, 4, 120, 2), (True, 8, 49, 1), (False, 8, 1000, 1)],
 )
 def test_by_default_one_process_per_cpu_on_linux(monkeypatch, linux, cpus, members, expected):
-    monkeypatch.setattr(publish, "forks_by_default", lambda: linux)
-    monkeypatch.setattr(publish, "available_cpus", lambda: cpus)
-    monkeypatch.setattr(publish, "can_fork", lambda: True)
-    assert publish._processes(None, members) == expected
-    assert publish._processes(3, members) == min(3, members)
+    monkeypatch.setattr(render, "forks_by_default", lambda: linux)
+    monkeypatch.setattr(render, "available_cpus", lambda: cpus)
+    monkeypatch.setattr(render, "can_fork", lambda: True)
+    assert render._processes(None, members) == expected
+    assert render._processes(3, members) == min(3, members)
 
 
 def test_jobs_are_one_while_other_threads_run(trip, tmp_path):
@@ -687,7 +674,7 @@ def test_jobs_are_one_while_other_threads_run(trip, tmp_path):
 
 
 def test_by_default_a_few_members_take_one_process(trip, tmp_path):
-    assert len(trip.members) < publish._MEMBERS_PER_PROCESS
+    assert len(trip.members) < render._MEMBERS_PER_PROCESS
     assert build(trip, tmp_path / "site").processes == 1
 
 
@@ -710,45 +697,26 @@ def test_cli_build_jobs(tmp_path, capsys):
 # --- crash safety and locking -----------------------------------------------------------------------
 
 
-def test_a_build_failing_part_way_leaves_the_previous_site(trip, tmp_path, monkeypatch):
+def test_a_build_failing_part_way_leaves_the_previous_site(trip, tmp_path):
     root = tmp_path / "site"
     build(trip, root)
     before = snapshot(root)
-    real = publish._write_file
-    calls = []
-
-    def failing(path, data, *, after):
-        calls.append(path)
-        if len(calls) == 5:
-            raise OSError(28, "No space left on device")
-        real(path, data, after=after)
-
-    monkeypatch.setattr(publish, "_write_file", failing)
     with pytest.raises(OSError, match="No space"):
-        build(later(moved(trip, PAVILION), 1), root)
+        build(later(moved(trip, PAVILION), 1), FailingDisk(root, fail_at=5))
     assert snapshot(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
-    monkeypatch.setattr(publish, "_write_file", real)
     assert build(later(moved(trip, PAVILION), 1), root).revised == (PAVILION,)
 
 
 _SLOW_BUILD = """
-import sys, time
+import sys
 import seoulcal
 from seoulcal import publish
-real = publish._write_file
-count = 0
-def slow(path, data, *, after):
-    global count
-    count += 1
-    if count == 3:
-        print("writing", flush=True)
-        time.sleep(60)
-    real(path, data, after=after)
-publish._write_file = slow
+from targets import StallingDisk
 trip = seoulcal.ces2024()
 trip = trip.model_copy(update={"revised": trip.revised.replace(year=2025)})
-publish.build_site(trip, sys.argv[1], base_url="https://x.example/", secret=b"s" * 32)
+target = StallingDisk(sys.argv[1], stall_at=3)
+publish.build_site(trip, target, base_url="https://x.example/", secret=b"s" * 32)
 """
 
 
@@ -758,7 +726,10 @@ def test_a_build_killed_with_sigkill_leaves_the_previous_site(tmp_path):
     build_site(trip, root, base_url="https://x.example/", secret=b"s" * 32)
     before = snapshot(root)
     child = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_BUILD, str(root)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _SLOW_BUILD, str(root)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)},
     )
     try:
         assert child.stdout is not None

@@ -11,113 +11,24 @@ member's page never sends the page's secret address to another site.
 
 from __future__ import annotations
 
-__all__ = ["Feed", "Pages", "member_page", "members_folder_page", "public_page"]
+__all__ = ["Pages", "member_page", "members_folder_page", "public_page"]
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
 from seoulcal import links, wording, zones
 from seoulcal.agenda import AgendaRow, agenda_rows
+from seoulcal.publish import layout
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from seoulcal.model import Language, Member, Trip
+    from seoulcal.model import Event, Language, Member, Trip
+    from seoulcal.publish.layout import Feed
 
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """A calendar of the site, as its page offers it."""
-
-    lang: Language
-    name: str
-    """The calendar's name (its X-WR-CALNAME), given to Outlook's subscribe link."""
-    href: str
-    """Its address relative to the page that shows it."""
-    url: str
-    """Its absolute address, the one clients subscribe to."""
-
-
-_WORDS: dict[str, tuple[str, str]] = {
-    "subscribe": ("일정 구독하기", "Subscribe to the calendar"),
-    "subscribe-intro": (
-        (
-            "구독하면 일정이 바뀔 때 내 달력에도 자동으로 반영됩니다. 사용하는 달력 앱의 단추를 "
-            "누르세요."
-        ),
-        (
-            "Subscribe and your calendar follows every change to the itinerary. Choose the button "
-            "for the calendar app you use."
-        ),
-    ),
-    "calendar-ko": ("한국어 달력", "Calendar in Korean"),
-    "calendar-en": ("영어 달력", "Calendar in English"),
-    "apple": ("Apple 캘린더 · iPhone · Thunderbird", "Apple Calendar · iPhone · Thunderbird"),
-    "google": ("Google 캘린더", "Google Calendar"),
-    "outlook": ("Outlook.com", "Outlook.com"),
-    "m365": ("Microsoft 365 (업무용 Outlook)", "Microsoft 365 (work Outlook)"),
-    "download": (".ics 파일 내려받기", "Download the .ics file"),
-    "copy": ("주소 복사 (다른 앱에 붙여넣기)", "Address to copy into other apps"),
-    "google-fallback": (
-        "Google 단추가 안 되면 주소를 복사해 ‘URL로 추가’ 화면에 붙여넣으세요",
-        "If the Google button fails, paste the address into Google’s ‘From URL’ page",
-    ),
-    "refresh-note": (
-        (
-            "달력 앱은 구독한 달력을 스스로 새로 고칩니다. Apple 캘린더는 설정한 주기(5분~1주), "
-            "Outlook은 몇 시간마다, Google 캘린더는 12~24시간마다 가져오므로 바로 전날의 변경은 "
-            "늦게 보일 수 있습니다. ‘.ics 파일 내려받기’로 가져온 일정은 나중에 바뀌지 않습니다."
-        ),
-        (
-            "Calendar apps refresh subscriptions on their own: Apple Calendar as often as you set "
-            "(5 minutes to a week), Outlook every few hours, Google Calendar every 12 to 24 "
-            "hours, so a change the day before may arrive late. Events imported from a "
-            "downloaded .ics file never change afterwards."
-        ),
-    ),
-    "agenda": ("일정표", "Itinerary"),
-    "agenda-intro": (
-        "시각은 일정이 열리는 곳의 현지 시각과 {home} 시각으로 함께 적었습니다.",
-        "Each time is given at the place where the event happens and in {home}.",
-    ),
-    "approx-note": (
-        (
-            "≈ 표시는 보도자료에 날짜와 때(오전·오후 등)만 있어 시각이 정해지지 않은 일정입니다. "
-            "달력에는 그 때의 시간대로 표시합니다."
-        ),
-        (
-            "≈ marks events the source dates but does not time: calendars show them in the "
-            "window of that part of the day."
-        ),
-    ),
-    "local": ("현지", "Local"),
-    "add-google": ("Google에 추가", "Add to Google"),
-    "add-outlook": ("Outlook.com에 추가", "Add to Outlook.com"),
-    "add-m365": ("Microsoft 365에 추가", "Add to Microsoft 365"),
-    "add-ics": (".ics", ".ics"),
-    "add-label": ("이 일정만 내 달력에 추가:", "Add this event only:"),
-    "other-language": ("English", "한국어"),
-    "revised": ("일정 기준일", "Itinerary as of"),
-    "published-by": ("펴낸 곳", "Published by"),
-    "private": (
-        "이 페이지와 달력 주소는 {name} 님 전용입니다. 다른 사람과 나누지 마세요.",
-        "This page and its calendar addresses are for {name} only. Please do not share them.",
-    ),
-    "your-calendars": ("내 달력 구독하기", "Subscribe to your calendar"),
-    "members-folder": (
-        "대표단 개인 페이지는 각자에게 따로 보낸 주소로만 열 수 있습니다.",
-        "Delegation members' pages open only from the address each member was sent.",
-    ),
-    "your-agenda": ("내 일정", "Your itinerary"),
-    "no-events": ("일정이 없습니다.", "No events."),
-    "tbc": ("시각 미정", "time to be confirmed"),
-    "generator": ("seoulcal로 만들었습니다.", "Made with seoulcal."),
-}
 
 _ADD = "addlink"
-_HOME_NAMES = {"Asia/Seoul": ("서울", "Seoul")}
 
 _STYLE = """
 :root{--ink:#1b1f24;--muted:#57606a;--line:#d8dee4;--paper:#fff;--wash:#f4f6f8;
@@ -183,21 +94,11 @@ footer{color:var(--muted);font-size:.88rem;padding:0 0 2rem}
 """
 
 
-def _w(key: str, lang: Language, **values: str) -> str:
-    ko, en = _WORDS[key]
-    text = ko if lang == "ko" else en
-    return text.format(**values) if values else text
+_w = wording.page_word
 
 
 def _e(text: str) -> str:
     return escape(text, quote=True)
-
-
-def _home_name(trip: Trip, lang: Language) -> str:
-    names = _HOME_NAMES.get(trip.home_zone)
-    if names is None:
-        return trip.home_zone
-    return names[0] if lang == "ko" else names[1]
 
 
 def _page(  # noqa: PLR0913 - keyword-only parts of one page
@@ -319,18 +220,13 @@ def _details(trip: Trip, row: AgendaRow, lang: Language) -> str:
 
 def _location(trip: Trip, row: AgendaRow, lang: Language) -> str:
     venue = trip.venue_of(row.event)
-    if venue is None:
-        return ""
-    parts = [venue.name.pick(lang)]
-    if venue.address is not None:
-        parts.extend(line.strip() for line in venue.address.pick(lang).splitlines() if line.strip())
-    return ", ".join(parts)
+    return "" if venue is None else wording.place_line(venue, lang)
 
 
-def _event_item(trip: Trip, row: AgendaRow, lang: Language, events_href: str) -> str:
+def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> str:
     event = row.event
     timing = row.timing
-    home = _home_name(trip, lang)
+    home = wording.home_name(trip.home_zone, lang)
     classes = "event cancelled" if event.status == "cancelled" else "event"
     approx = ""
     if row.approximate:
@@ -358,7 +254,7 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, events_href: str) ->
             location=location,
             host="microsoft365",
         )
-        ics = f"{events_href}{event.id}.{lang}.ics"
+        ics = root_href + layout.event_path(event.id, lang)
         adds = (
             '<ul class="add">'
             f'<li class="lead">{_e(_w("add-label", lang))}</li>'
@@ -390,7 +286,7 @@ class Pages:
 
     An agenda item depends on the event, the language and the address of the one-event files,
     never on whom the page is for, so every member's page joins the same rendered items (as
-    :class:`seoulcal.export.CalendarWriter` joins VEVENTs). Each page is byte-identical to the
+    :class:`seoulcal.ics.CalendarWriter` joins VEVENTs). Each page is byte-identical to the
     one rendered on its own.
     """
 
@@ -407,11 +303,11 @@ class Pages:
             rows = self._rows[lang] = agenda_rows(self.trip, lang=lang)
         return rows
 
-    def _item(self, row: AgendaRow, lang: Language, events_href: str) -> str:
-        key = (row.event.id, lang, events_href)
+    def _item(self, row: AgendaRow, lang: Language, root_href: str) -> str:
+        key = (row.event.id, lang, root_href)
         item = self._items.get(key)
         if item is None:
-            item = self._items[key] = _event_item(self.trip, row, lang, events_href)
+            item = self._items[key] = _event_item(self.trip, row, lang, root_href)
         return item
 
     def _footer(self, lang: Language) -> str:
@@ -421,9 +317,9 @@ class Pages:
         return footer
 
     def _agenda(
-        self, rows: Sequence[AgendaRow], lang: Language, *, heading: str, events_href: str
+        self, rows: Sequence[AgendaRow], lang: Language, *, heading: str, root_href: str
     ) -> str:
-        home = _home_name(self.trip, lang)
+        home = wording.home_name(self.trip.home_zone, lang)
         parts = [
             '<section id="agenda">',
             f"<h2>{_e(heading)}</h2>",
@@ -442,7 +338,7 @@ class Pages:
                 parts.append(f'<h3 class="day">{_e(wording.day_text(this_day, lang))}</h3>')
                 parts.append('<ol class="events">')
                 day = this_day
-            parts.append(self._item(row, lang, events_href))
+            parts.append(self._item(row, lang, root_href))
         if day is not None:
             parts.append("</ol>")
         parts.append("</section>")
@@ -471,7 +367,7 @@ class Pages:
         rows = self._all_rows(lang)
         body = [
             _subscribe(feeds, lang, heading=_w("subscribe", lang)),
-            self._agenda(rows, lang, heading=_w("agenda", lang), events_href="events/"),
+            self._agenda(rows, lang, heading=_w("agenda", lang), root_href=""),
         ]
         return _page(
             lang=lang,
@@ -482,10 +378,19 @@ class Pages:
             footer=self._footer(lang),
         )
 
-    def member_page(self, member: Member, feeds: Sequence[Feed], *, root_href: str) -> bytes:
+    def member_page(
+        self,
+        member: Member,
+        feeds: Sequence[Feed],
+        *,
+        root_href: str,
+        events: Iterable[Event] | None = None,
+    ) -> bytes:
         """Return *member*'s private page, in the member's language: their calendars and agenda.
 
         *root_href* is the site's root relative to the page (``../../``), for the one-event files.
+        *events* are the member's events (as the build decided them); by default the trip's
+        :meth:`~seoulcal.model.Trip.events_for` the member.
         """
         trip = self.trip
         lang = member.language
@@ -498,13 +403,12 @@ class Pages:
             f'<p class="lede">{_e(trip.name.pick(lang))} · {_e(member.role.pick(lang))}</p>'
         )
         # The trip's rows are in time order, so the member's are too (as agenda_rows gives them).
-        rows = [row for row in self._all_rows(lang) if trip.attends(member, row.event)]
+        theirs = {id(event) for event in (trip.events_for(member) if events is None else events)}
+        rows = [row for row in self._all_rows(lang) if id(row.event) in theirs]
         body = [
             f'<p class="private">{_e(_w("private", lang, name=name))}</p>',
             _subscribe(feeds, lang, heading=_w("your-calendars", lang)),
-            self._agenda(
-                rows, lang, heading=_w("your-agenda", lang), events_href=f"{root_href}events/"
-            ),
+            self._agenda(rows, lang, heading=_w("your-agenda", lang), root_href=root_href),
         ]
         return _page(
             lang=lang,

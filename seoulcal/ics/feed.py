@@ -1,0 +1,248 @@
+"""Feeds: a trip's events as one METHOD:PUBLISH calendar, whole or for one member.
+
+Two renderings share every decision. :func:`feed_calendar` builds an icalendar tree (for
+:meth:`Trip.to_calendar <seoulcal.model.Trip.to_calendar>` and for callers who extend it);
+:class:`CalendarWriter` renders the same components one by one, keeps the bytes of each, and
+joins them, so that a build of a thousand member calendars renders each VEVENT and VTIMEZONE
+once. Both take the events as they are given, in the order :func:`ordered` puts them: which
+events a calendar holds is decided by the caller (the model's :meth:`Trip.events_for
+<seoulcal.model.Trip.events_for>`, or a publisher's revisions), never here.
+
+**The member-invariant VEVENT rule.** The writer's cache of VEVENT bytes is keyed by everything
+:func:`seoulcal.ics.components.vevent` reads: the event (by identity, kept alive while cached),
+the language and the revision, with the writer's one trip. That is sound because a VEVENT depends
+on nothing else (see :mod:`seoulcal.ics.components`). Output for one recipient (an invitation's
+ATTENDEE) must never pass through a writer: it builds its own component.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalendarWriter",
+    "event_calendar",
+    "feed_calendar",
+    "ordered",
+    "trip_calendar",
+    "trip_ics",
+]
+
+from typing import TYPE_CHECKING
+
+import icalendar
+
+from seoulcal import wording
+from seoulcal.ics.components import calendar_head, feed_head, name_properties, vevent
+from seoulcal.ics.vtimezone import check_instants, vtimezone, zones_used
+from seoulcal.identity import Revision
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from datetime import datetime
+
+    from seoulcal.model import Event, Language, Member, Timing, Trip
+
+Chosen = tuple["Event", Revision]
+"""An event of a calendar, with the revision it is written at."""
+
+
+def trip_calendar(
+    trip: Trip,
+    *,
+    member: Member | str | None = None,
+    lang: Language = "ko",
+    revisions: Mapping[str, Revision] | None = None,
+    extra_events: Iterable[Chosen] = (),
+) -> icalendar.Calendar:
+    """Return the calendar of *trip* (or of one *member*) in *lang*.
+
+    *revisions* maps event ids to their :class:`Revision` (the default is sequence 0 at the trip's
+    revision time). *extra_events* adds events that are not in the trip any more, such as
+    cancelled ones a publisher keeps for a while, each with its own revision.
+    """
+    who = trip.member(member) if isinstance(member, str) else member
+    chosen = _chosen(trip, trip.events_for(who), revisions, extra_events)
+    return feed_calendar(trip, who, lang, chosen)
+
+
+def feed_calendar(
+    trip: Trip, who: Member | None, lang: Language, chosen: Iterable[Chosen]
+) -> icalendar.Calendar:
+    """Return the feed of *who* (``None``: the public feed) holding exactly the *chosen* events."""
+    calendar = feed_head(trip, who, lang)
+    timed = ordered(trip, chosen)
+    first, last = _years(trip, timed)
+    for key, moments in zones_used(trip.zone, (t for _, _, t in timed)).items():
+        calendar.add_component(vtimezone(key, first, last))
+        check_instants(key, first, last, moments)
+    for event, revision, timing in timed:
+        calendar.add_component(vevent(trip, event, revision, timing, lang))
+    return calendar
+
+
+def event_calendar(
+    trip: Trip, event: Event, *, lang: Language = "ko", revision: Revision | None = None
+) -> icalendar.Calendar:
+    """Return a calendar holding only *event*, for a one-event download.
+
+    It has no calendar name and no refresh hints: it is a snapshot to import, not a feed.
+    """
+    calendar = calendar_head(lang)
+    timed = ordered(trip, [(event, revision or Revision(0, trip.revised))])
+    first, last = _years(trip, timed)
+    for key, moments in zones_used(trip.zone, (t for _, _, t in timed)).items():
+        calendar.add_component(vtimezone(key, first, last))
+        check_instants(key, first, last, moments)
+    calendar.add_component(vevent(trip, *timed[0], lang))
+    return calendar
+
+
+def trip_ics(
+    trip: Trip,
+    *,
+    member: Member | str | None = None,
+    lang: Language = "ko",
+    revisions: Mapping[str, Revision] | None = None,
+) -> bytes:
+    """Return :func:`trip_calendar` as bytes: UTF-8 without BOM, CRLF line ends, folded."""
+    return CalendarWriter(trip, revisions=revisions).calendar(member, lang)
+
+
+def ordered(trip: Trip, chosen: Iterable[Chosen]) -> list[tuple[Event, Revision, Timing]]:
+    """Resolve each event's timing and put the events in time order (then by id)."""
+    timed = [(event, revision, trip.timing(event)) for event, revision in chosen]
+    timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
+    return timed
+
+
+class CalendarWriter:
+    """Write many calendars of one trip, rendering each event, zone and header only once.
+
+    Each calendar is byte-identical to the :func:`feed_calendar` tree's ``to_ical()`` (the tests
+    hold it to that): icalendar renders every property and component, and the writer joins its
+    lines in icalendar's own order. See the member-invariant rule in the module's docstring.
+    """
+
+    _END = b"END:VCALENDAR\r\n"
+    _NAMES = frozenset({"NAME", "X-WR-CALNAME"})
+
+    def __init__(self, trip: Trip, *, revisions: Mapping[str, Revision] | None = None) -> None:
+        """Prepare to write *trip*'s calendars; *revisions* as for :func:`trip_calendar`."""
+        self.trip = trip
+        self._revisions = dict(revisions or {})
+        self._timings: dict[int, Timing] = {}
+        self._events: dict[tuple[int, Language, Revision], bytes] = {}
+        self._zones: dict[tuple[str, int, int], bytes] = {}
+        self._heads: dict[Language, list[tuple[str, bytes]]] = {}
+        self._instants: dict[int, list[tuple[str, datetime]]] = {}
+        self._checked: set[tuple[int, int, int]] = set()
+        self._keep: list[Event] = []  # keeps id()-keyed events alive while cached
+
+    def calendar(
+        self,
+        member: Member | str | None = None,
+        lang: Language = "ko",
+        *,
+        extra_events: Iterable[Chosen] = (),
+    ) -> bytes:
+        """Return the bytes of ``trip_calendar(trip, member=..., lang=..., ...)``."""
+        trip = self.trip
+        who = trip.member(member) if isinstance(member, str) else member
+        chosen = _chosen(trip, trip.events_for(who), self._revisions, extra_events)
+        return self.render(who, lang, chosen)
+
+    def render(self, who: Member | None, lang: Language, chosen: Iterable[Chosen]) -> bytes:
+        """Return the bytes of :func:`feed_calendar` for *who*, holding exactly *chosen*."""
+        timed = [(event, revision, self._timing(event)) for event, revision in chosen]
+        timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
+        first, last = _years(self.trip, timed)
+        parts = [self._head(who, lang)]
+        keys = {self.trip.zone}
+        for event, _, timing in timed:
+            keys.update(key for key, _ in self._zoned_instants(event, timing))
+        parts.extend(self._zone(key, first, last) for key in sorted(keys))
+        for event, _, timing in timed:
+            if (id(event), first, last) not in self._checked:
+                for key, moment in self._zoned_instants(event, timing):
+                    check_instants(key, first, last, [moment])
+                self._checked.add((id(event), first, last))
+        parts.extend(
+            self._event(event, revision, timing, lang) for event, revision, timing in timed
+        )
+        parts.append(self._END)
+        return b"".join(parts)
+
+    def _head(self, who: Member | None, lang: Language) -> bytes:
+        """Render the calendar's properties: the shared lines once, the name lines each time."""
+        lines = self._heads.get(lang)
+        if lines is None:
+            lines = self._heads[lang] = _lines(feed_head(self.trip, None, lang))[:-1]  # no END
+        holder = icalendar.Calendar()
+        for prop, value in name_properties(wording.calendar_name(self.trip, who, lang)):
+            holder.add(prop, value)
+        names = {name: line for name, line in _lines(holder) if name in self._NAMES}
+        return b"".join(names.get(name, line) for name, line in lines)
+
+    def _zoned_instants(self, event: Event, timing: Timing) -> list[tuple[str, datetime]]:
+        """Return the (zone, instant) pairs *event* writes with a TZID."""
+        found = self._instants.get(id(event))
+        if found is None:
+            self._keep.append(event)
+            found = self._instants[id(event)] = [
+                (key, moment)
+                for key, moments in zones_used(None, [timing]).items()
+                for moment in moments
+            ]
+        return found
+
+    def _timing(self, event: Event) -> Timing:
+        timing = self._timings.get(id(event))
+        if timing is None:
+            self._keep.append(event)
+            timing = self._timings[id(event)] = self.trip.timing(event)
+        return timing
+
+    def _zone(self, key: str, first: int, last: int) -> bytes:
+        found = self._zones.get((key, first, last))
+        if found is None:
+            found = self._zones[key, first, last] = vtimezone(key, first, last).to_ical()
+        return found
+
+    def _event(self, event: Event, revision: Revision, timing: Timing, lang: Language) -> bytes:
+        cache_key = (id(event), lang, revision)
+        found = self._events.get(cache_key)
+        if found is None:
+            self._keep.append(event)
+            component = vevent(self.trip, event, revision, timing, lang)
+            found = self._events[cache_key] = component.to_ical()
+        return found
+
+
+def _lines(component: icalendar.Component) -> list[tuple[str, bytes]]:
+    """Return a component's own content lines (BEGIN, properties, END), as icalendar writes them.
+
+    ``to_ical()`` is exactly these lines joined, each ended by CRLF.
+    """
+    return [
+        (name, component.content_line(name, value, sorted=True).to_ical() + b"\r\n")
+        for name, value in component.property_items(recursive=False, sorted=True)
+    ]
+
+
+def _chosen(
+    trip: Trip,
+    events: Iterable[Event],
+    revisions: Mapping[str, Revision] | None,
+    extra_events: Iterable[Chosen],
+) -> list[Chosen]:
+    default = Revision(0, trip.revised)
+    chosen = [(event, (revisions or {}).get(event.id, default)) for event in events]
+    chosen.extend(extra_events)
+    return chosen
+
+
+def _years(trip: Trip, timed: Sequence[tuple[Event, Revision, Timing]]) -> tuple[int, int]:
+    """Return the first and last year the events touch (the revision's year if none)."""
+    years = {moment.year for _, _, t in timed for moment in (t.start, t.end)}
+    if not years:
+        years.add(trip.revised.year)
+    return min(years), max(years)

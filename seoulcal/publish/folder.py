@@ -1,0 +1,486 @@
+"""The local folder as a build's target: a lock, a staging folder, hard links and one swap.
+
+The new site is written to a sibling folder as it is made; files whose bytes did not change are
+hard-linked from the old site (keeping their inode and modification time); the folder is flushed
+to disk (one ``syncfs``) and the two folders are exchanged in one ``renameat2(RENAME_EXCHANGE)``
+call (two renames where that call is missing). A build that fails leaves the old site as it was;
+builds of one folder take turns through an ``fcntl.flock`` on the sibling file ``.OUTDIR.lock``,
+which also holds the no-change record (:mod:`seoulcal.publish.record`). A build that changes no
+byte touches nothing.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FolderTarget"]
+
+import ctypes
+import errno
+import fcntl
+import hashlib
+import json
+import math
+import os
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from seoulcal.errors import PublishError
+from seoulcal.publish.layout import STATE_FILE
+from seoulcal.publish.record import RECORD_FORMAT
+from seoulcal.publish.target import Changes
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from types import TracebackType
+
+_QUEUED_FILES = 64
+
+
+class FolderTarget:
+    """A site in the local folder *outdir* (see the module's docstring).
+
+    :meth:`write` is where every new file's bytes reach the disk: a test that needs a disk that
+    fails or stalls part-way gives the build a subclass that overrides it.
+    """
+
+    def __init__(self, outdir: str | Path) -> None:
+        """Build into *outdir* (made when the first build commits; its parent must exist)."""
+        self.outdir = Path(outdir).absolute()
+        self._lock: int | None = None
+        self._output: _Output | None = None
+
+    @property
+    def name(self) -> str:
+        """The folder's path."""
+        return str(self.outdir)
+
+    @property
+    def first_build(self) -> bool:
+        """Whether no site is there yet (so no member state needs to be looked for)."""
+        return not self.outdir.exists()
+
+    def __enter__(self) -> Self:
+        """Check the folder, take its lock, and undo what a killed build left."""
+        outdir = self.outdir
+        if not outdir.parent.is_dir():
+            raise PublishError(
+                f"{outdir}: its parent folder {outdir.parent} does not exist; make it first",
+                field="outdir",
+            )
+        lock = outdir.parent / f".{outdir.name}.lock"
+        try:
+            handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise PublishError(
+                f"{outdir}: cannot lock it ({lock}: {error.strerror or error})", field="outdir"
+            ) from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            _recover(outdir)
+            _check_outdir(outdir)
+        except BaseException:
+            os.close(handle)
+            raise
+        self._lock = handle
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Release the lock (closing the lock file releases it)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def _handle(self) -> int:
+        if self._lock is None:
+            raise RuntimeError("use the target as a context manager: with FolderTarget(...) as t")
+        return self._lock
+
+    # --- the no-change record ---
+
+    def settled(self, inputs: str) -> bool:
+        """Tell whether the last settled build had *inputs* and no file changed since."""
+        record = _read_record(self._handle())
+        return (
+            record.get("inputs") == inputs
+            and self.outdir.is_dir()
+            and record.get("site") == self.manifest()[1]
+        )
+
+    def settle(self, inputs: str | None) -> None:
+        """Record the site as settled for *inputs* (with its manifest); ``None`` forgets it."""
+        record = None if inputs is None else {"inputs": inputs, "site": self.manifest()[1]}
+        _write_record(self._handle(), record)
+
+    def manifest(self) -> tuple[list[str], str]:
+        """Return the site's regular files (relative paths, sorted) and a digest of their details.
+
+        The digest covers each file's path, size, modification time and inode, so any change to
+        the folder (a file written, replaced, added or removed) changes it.
+        """
+        if not self.outdir.is_dir():
+            return [], ""
+        files = sorted(
+            (rel, entry.stat(follow_symlinks=False))
+            for rel, entry in _regular_files(str(self.outdir))
+        )
+        digest = hashlib.sha256()
+        for rel, info in files:
+            digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n".encode())
+        return [rel for rel, _ in files], digest.hexdigest()
+
+    # --- reading and writing ---
+
+    def previous(self, path: str) -> bytes | None:
+        """Return the bytes of *path* in the current site, or ``None`` if it is not there."""
+        try:
+            return (self.outdir / path).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise PublishError(
+                f"{self.outdir / path}: cannot read it: {error.strerror or error}"
+            ) from None
+
+    def _out(self) -> _Output:
+        if self._output is None:
+            self._output = _Output(self.outdir, write=self.write)
+        return self._output
+
+    def add(self, path: str, data: bytes) -> None:
+        """Take the file *path* of the new site (compared, then written or linked, in order)."""
+        self._out().add(path, data)
+
+    def part(self) -> _Output:
+        """Return a writer for a worker process: the same site, the same staging folder."""
+        return self._out().sibling()
+
+    def commit(self, parts: Sequence[object] = ()) -> Changes:
+        """Put the new site in place (unless nothing changed)."""
+        files = [part for part in parts if isinstance(part, _Files)]
+        if len(files) != len(parts):
+            raise TypeError("parts must come from this target's part().files()")
+        written, kept, removed = self._out().publish(files)
+        return Changes(tuple(written), tuple(kept), tuple(removed))
+
+    def discard(self) -> None:
+        """Remove the staging folder (after a swap, the old site), if any process made it."""
+        if self._output is not None:
+            self._output.discard()
+            self._output = None
+
+    def write(self, path: Path, data: bytes, *, after: float | None) -> None:
+        """Write *data* to the new file *path*; its modification time is later than *after*.
+
+        Last-Modified comes from the modification time, and must rise whenever the bytes change
+        (R-HTTP-06), even for two builds within one second. The data is made durable by one
+        ``syncfs`` of the whole staging folder, before the swap.
+        """
+        with path.open("xb") as stream:
+            stream.write(data)
+        path.chmod(0o644)
+        if after is not None:
+            moment = max(time.time(), math.floor(after) + 1.0)
+            os.utime(path, (moment, moment))
+
+
+def _read_record(handle: int) -> dict[str, str]:
+    """Return the last build's record from the lock file (empty if none or unreadable)."""
+    try:
+        data = json.loads(os.pread(handle, 4096, 0) or b"{}")
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+        return {}
+    return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+def _write_record(handle: int, record: dict[str, str] | None) -> None:
+    """Replace the record in the lock file; ``None`` clears it (the next build is a full one)."""
+    os.ftruncate(handle, 0)
+    if record is not None:
+        os.pwrite(handle, json.dumps({"format": RECORD_FORMAT, **record}).encode(), 0)
+
+
+def _recover(outdir: Path) -> None:
+    """Undo what a killed build left: a half-swapped site, staging and old folders."""
+    parent, name = outdir.parent, outdir.name
+    olds = sorted(parent.glob(f".{name}.old-*"))
+    if not outdir.exists() and olds:
+        olds[-1].rename(outdir)  # killed between the two renames of the fallback swap
+        olds = olds[:-1]
+    for leftover in (*parent.glob(f".{name}.staging-*"), *olds):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _regular_files(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Yield the regular files under *root* (relative POSIX path, entry); symlinks not followed.
+
+    ``os.scandir`` gives each entry's type without a system call, so a walk of a site's thousands
+    of files costs about one ``lstat`` each, and only for those who ask for it.
+    """
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield from _regular_files(entry.path, f"{prefix}{entry.name}/")
+            elif entry.is_file(follow_symlinks=False):
+                yield f"{prefix}{entry.name}", entry
+
+
+def _scan(root: Path) -> dict[str, Path]:
+    """Return the regular files under *root* by relative POSIX path (symlinks are not followed)."""
+    if not root.is_dir():
+        return {}
+    return {rel: root / rel for rel, _ in _regular_files(str(root))}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _fsync_dir(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically with Linux's renameat2; False where it is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP}:
+        return False
+    raise OSError(code, os.strerror(code), str(first))
+
+
+def _swap(staging: Path, outdir: Path) -> None:
+    """Put *staging* in *outdir*'s place; afterwards *staging* holds the old site (if any)."""
+    if not outdir.exists():
+        staging.rename(outdir)
+        staging.mkdir()
+        return
+    if _exchange(staging, outdir):
+        return
+    old = outdir.parent / f".{outdir.name}.old-{os.getpid()}"
+    outdir.rename(old)
+    staging.rename(outdir)  # a crash just before this is undone by _recover
+    old.rename(staging)
+
+
+def _check_outdir(outdir: Path) -> None:
+    if outdir.is_symlink():
+        raise PublishError(f"{outdir}: is a symbolic link; give the real folder", field="outdir")
+    if outdir.exists() and not outdir.is_dir():
+        raise PublishError(f"{outdir}: exists and is not a folder", field="outdir")
+    if outdir.is_dir() and any(outdir.iterdir()) and not (outdir / STATE_FILE).is_file():
+        raise PublishError(
+            f"{outdir}: is a folder that seoulcal did not build (it has no {STATE_FILE}); a build "
+            "replaces the whole folder, so give an empty or new folder",
+            field="outdir",
+        )
+
+
+def _sync(folder: Path) -> None:
+    """Make everything written under *folder* durable: its file system's ``syncfs``.
+
+    One flush for the whole staging folder instead of one ``fsync`` per file; where ``syncfs``
+    is missing, :func:`os.sync` flushes every file system. A write error it reports (Linux 5.8
+    and later) fails the build, as a failed ``fsync`` would.
+    """
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        os.sync()
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(handle) != 0:
+            code = ctypes.get_errno()
+            if code != errno.ENOSYS:
+                raise OSError(code, os.strerror(code), str(folder))
+            os.sync()
+    finally:
+        os.close(handle)
+
+
+@dataclass(frozen=True, slots=True)
+class _Files:
+    """What one process's :class:`_Output` did with its files (sent back by a worker)."""
+
+    written: list[str]
+    kept: list[str]
+    staged: bool
+    """Whether it opened the staging folder, so that its kept files are linked there."""
+    directories: set[Path]
+
+
+class _Output:
+    """The new site's files, taken one at a time as the build makes them.
+
+    A file whose bytes are already in the site is only remembered; the first file that differs
+    opens a staging folder (the files remembered so far are hard-linked into it), and from then on
+    each file goes there at once. When nothing differs, nothing is touched.
+
+    One writer thread does the comparing and writing, in the order the files come, while the
+    build renders the next ones (file system calls release the GIL); at most
+    :data:`_QUEUED_FILES` files wait for it, so memory stays flat whatever the site's size. Its
+    first error stops the build: the next :meth:`add` or :meth:`publish` raises it.
+
+    Worker processes write with a :meth:`sibling` each: the same staging folder, opened by
+    whichever process needs it first; :meth:`publish` links what the others only remembered.
+    """
+
+    def __init__(
+        self,
+        outdir: Path,
+        *,
+        write: Callable[..., None],
+        existing: dict[str, Path] | None = None,
+        staging: Path | None = None,
+    ) -> None:
+        """Take the files of a new site for *outdir* (the writer thread starts with the first).
+
+        *write* writes one new file (:meth:`FolderTarget.write`).
+        """
+        self.outdir = outdir
+        self._write = write
+        self.existing = _scan(outdir) if existing is None else existing
+        self.staging_path = (
+            outdir.parent / f".{outdir.name}.staging-{os.getpid()}" if staging is None else staging
+        )
+        self.staging: Path | None = None
+        self.written: list[str] = []
+        self.kept: list[str] = []
+        self._directories: set[Path] = set()
+        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=_QUEUED_FILES)
+        self._error: Exception | None = None
+        self._writer: threading.Thread | None = None
+
+    def sibling(self) -> _Output:
+        """Return an output for another process of the same build (same site, same staging)."""
+        return _Output(
+            self.outdir, write=self._write, existing=self.existing, staging=self.staging_path
+        )
+
+    def add(self, rel: str, data: bytes) -> None:
+        """Add the file *rel* (a relative POSIX path) with *data*."""
+        if self._error is not None:
+            raise self._error
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_all, name="seoulcal-writer")
+            self._writer.start()
+        self._queue.put((rel, data))
+
+    def _write_all(self) -> None:
+        """Take the queued files until told to stop; after an error, only drain the queue."""
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._take(*item)
+                except Exception as error:  # noqa: BLE001 - raised again in the building thread
+                    self._error = error
+
+    def _stop(self) -> None:
+        """Wait until every queued file is taken, and stop the writer thread."""
+        if self._writer is not None and self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join()
+
+    def _take(self, rel: str, data: bytes) -> None:
+        old = self.existing.get(rel)
+        if old is not None and _same(old, data):
+            self.kept.append(rel)
+            if self.staging is not None:
+                _link_or_copy(old, self._target(self.staging, rel))
+            return
+        staging = self.staging if self.staging is not None else self._open()
+        after = old.stat().st_mtime if old is not None else None
+        self._write(self._target(staging, rel), data, after=after)
+        self.written.append(rel)
+
+    def _open(self) -> Path:
+        staging = self.staging_path
+        staging.mkdir(mode=0o755, exist_ok=True)  # another process of the build may have made it
+        self.staging = staging
+        self._directories.add(staging)
+        for rel in self.kept:
+            _link_or_copy(self.existing[rel], self._target(staging, rel))
+        return staging
+
+    def _target(self, staging: Path, rel: str) -> Path:
+        target = staging / rel
+        if target.parent not in self._directories:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._directories.add(target.parent)
+        return target
+
+    def files(self) -> _Files:
+        """Finish writing; return what was done with the files (a worker's share of the site)."""
+        self._stop()
+        if self._error is not None:
+            raise self._error
+        return _Files(self.written, self.kept, self.staging is not None, self._directories)
+
+    def publish(self, parts: Sequence[_Files] = ()) -> tuple[list[str], list[str], list[str]]:
+        """Put the new site in place (unless nothing changed); return (written, kept, removed).
+
+        *parts* are the workers' files, all finished.
+        """
+        own = self.files()
+        parts = [own, *parts]
+        written = sorted(rel for part in parts for rel in part.written)
+        kept = sorted(rel for part in parts for rel in part.kept)
+        made = {*written, *kept}
+        removed = sorted(rel for rel in self.existing if rel not in made)
+        if not removed and not any(part.staged for part in parts):
+            return [], kept, []
+        staging = self.staging if self.staging is not None else self._open()
+        for part in parts[1:]:
+            self._directories.update(part.directories)
+            if not part.staged:  # the worker only remembered these: link them now
+                for rel in part.kept:
+                    _link_or_copy(self.existing[rel], self._target(staging, rel))
+        for directory in sorted(self._directories, key=lambda p: len(p.parts), reverse=True):
+            directory.chmod(0o755)
+        _sync(staging)  # every byte is durable before the new site becomes visible
+        _swap(staging, self.outdir)
+        _fsync_dir(self.outdir.parent)
+        return written, kept, removed
+
+    def discard(self) -> None:
+        """Remove the staging folder (after the swap, the old site), if any process made it."""
+        self._stop()
+        shutil.rmtree(self.staging_path, ignore_errors=True)
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False

@@ -1,0 +1,268 @@
+"""The files of a site: the public ones, then each member's, shared out to worker processes.
+
+This is the only module of :mod:`seoulcal.publish` that renders calendars, so the only one that
+loads icalendar (through :mod:`seoulcal.ics`); :func:`seoulcal.publish.build_site` imports it only
+once it knows there is something to render. Every file goes to the build's
+:class:`~seoulcal.publish.target.Target` as soon as it is made.
+
+Which events each audience has is decided once, by the model (:meth:`Trip.events_for
+<seoulcal.model.Trip.events_for>`), and revised once (:func:`~seoulcal.publish.revisions.revise`);
+the calendars and the page of an audience are rendered from that one list.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Plan", "plan"]
+
+import contextlib
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from seoulcal import wording
+from seoulcal.ics import CalendarWriter, event_calendar
+from seoulcal.ics import fingerprint as event_fingerprint
+from seoulcal.identity import event_uid
+from seoulcal.model import LANGUAGES
+from seoulcal.publish import layout
+from seoulcal.publish.access import member_site
+from seoulcal.publish.pages import Pages, members_folder_page
+from seoulcal.publish.revisions import Archived, Audience, archive, revise
+from seoulcal.publish.state import read_state, state_bytes
+from seoulcal.workers import Worker, available_cpus, can_fork, forks_by_default
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import timedelta
+
+    from seoulcal.model import Event, Member, Trip
+    from seoulcal.publish.layout import MemberSite
+    from seoulcal.publish.state import Entry
+    from seoulcal.publish.target import Part, Target
+
+_MEMBERS_PER_PROCESS = 50  # fewer members than this per process: forking costs more than it saves
+
+
+@dataclass(slots=True)
+class Plan:
+    """What rendering a site found (the files went to the target as they were made)."""
+
+    public: Audience
+    members: list[MemberSite]
+    settled: bool
+    """Building again from the states just made, with the same inputs, would change no byte."""
+    parts: list[object]
+    """What the worker processes wrote (for :meth:`Target.commit`)."""
+    processes: int
+
+
+class _Fingerprints:
+    """Fingerprints of the events of one build, each worked out once (by UID and status)."""
+
+    def __init__(self, trip: Trip) -> None:
+        self._trip = trip
+        self._known: dict[tuple[str, str], str] = {}
+
+    def __call__(self, event: Event) -> str:
+        key = (event_uid(self._trip, event), event.status)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = event_fingerprint(self._trip, event)
+        return found
+
+
+def _processes(requested: int | None, members: int) -> int:
+    """Return how many processes share out *members* (*requested*: ``None`` for one per CPU)."""
+    if requested is None:
+        if not forks_by_default():
+            return 1
+        return max(1, min(available_cpus(), members // _MEMBERS_PER_PROCESS))
+    count = max(1, min(requested, members))
+    return count if count == 1 or can_fork() else 1
+
+
+def _share(members: Sequence[Member], count: int) -> list[Sequence[Member]]:
+    """Split *members* into *count* runs of nearly equal length, in order."""
+    total = len(members)
+    return [members[at * total // count : (at + 1) * total // count] for at in range(count)]
+
+
+@dataclass(slots=True)
+class _Members:
+    """How to render members' files: everything the members of one build share."""
+
+    trip: Trip
+    target: Target
+    first_build: bool
+    archived: Mapping[str, Archived]
+    uids: Mapping[int, str]
+    """Each event's UID, by the event's identity."""
+    fingerprints: _Fingerprints
+    writer: CalendarWriter
+    seed: Mapping[str, Entry]
+    retention: timedelta
+    pages: Pages
+    base_url: str
+    secret: bytes | None
+    entry_texts: dict[tuple[str, Entry], str] = field(default_factory=dict)
+
+    def render(
+        self, members: Sequence[Member], output: Part | Target
+    ) -> tuple[list[MemberSite], bool]:
+        """Hand *members*' files to *output*; return their sites and whether all are settled."""
+        trip = self.trip
+        sites = []
+        settled = True
+        for member in members:
+            folder, site = member_site(trip, member, base_url=self.base_url, secret=self.secret)
+            path = layout.state_path(folder)
+            previous = (
+                {}
+                if self.first_build
+                else read_state(self.target, path, trip, where=f"{self.target.name}/{path}")
+            )
+            events = trip.events_for(member)
+            audience = revise(
+                trip,
+                member,
+                [(self.uids[id(event)], event) for event in events],
+                previous,
+                self.archived,
+                fingerprint=self.fingerprints,
+                seed=self.seed,
+                retention=self.retention,
+            )
+            settled = settled and audience.settled
+            chosen = audience.chosen()
+            for feed in site.feeds:
+                output.add(folder + feed.href, self.writer.render(member, feed.lang, chosen))
+            page = self.pages.member_page(member, site.feeds, root_href="../../", events=events)
+            output.add(folder + "index.html", page)
+            output.add(path, state_bytes(trip, audience.entries, self.entry_texts))
+            sites.append(site)
+        return sites, settled
+
+    def render_apart(self, members: Sequence[Member]) -> tuple[list[MemberSite], bool, object]:
+        """Render *members* through a part of the target (in a worker process): also its files."""
+        own = self.target.part()
+        if own is None:  # pragma: no cover - render.plan forks only for targets with parts
+            raise RuntimeError("this target has no parts for worker processes")
+        sites, settled = self.render(members, own)
+        return sites, settled, own.files()
+
+
+def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
+    trip: Trip,
+    target: Target,
+    *,
+    base_url: str,
+    secret: bytes | None,
+    retention: timedelta,
+    jobs: int | None,
+) -> Plan:
+    """Make the site's files, handing each to *target* as soon as it is made.
+
+    The members are shared out between this process and forked workers (one per CPU, see
+    :mod:`seoulcal.workers`); every process renders the same bytes for a member, so the site
+    does not depend on how they were shared.
+    """
+    first_build = target.first_build
+    root_state = layout.state_path()
+    previous = (
+        {}
+        if first_build
+        else read_state(target, root_state, trip, where=f"{target.name}/{root_state}")
+    )
+    archived = archive(trip, previous)
+    known = {venue.id for venue in trip.venues}
+    missing = {
+        a.venue.id: a.venue for a in archived.values() if a.venue and a.venue.id not in known
+    }
+    if missing:  # venues only removed events still name: render them as they were
+        trip = trip.model_copy(update={"venues": (*trip.venues, *missing.values())})
+    ordered = trip.events_for()
+    uids = {id(event): event_uid(trip, event) for event in ordered}
+    fingerprints = _Fingerprints(trip)
+    writer = CalendarWriter(trip)
+    pages = Pages(trip)
+    public = revise(
+        trip,
+        None,
+        [(uids[id(event)], event) for event in ordered],
+        previous,
+        archived,
+        fingerprint=fingerprints,
+        retention=retention,
+        keep_data=True,
+    )
+    members = _Members(
+        trip,
+        target,
+        # A first build has no member states to read: skip a thousand look-ups of missing files.
+        first_build=first_build,
+        archived=archived,
+        uids=uids,
+        fingerprints=fingerprints,
+        writer=writer,
+        seed=public.entries,
+        retention=retention,
+        pages=pages,
+        base_url=base_url,
+        secret=secret,
+    )
+    # The public files first: rendering them fills the caches of events, zones and agenda items
+    # that every member's files draw on, before any worker is forked with a copy of them.
+    public_files = _public_files(trip, public, writer, pages, base_url=base_url)
+    count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
+    shares = _share(trip.members, count)
+    workers: dict[int, Worker[tuple[list[MemberSite], bool, object]]] = {}
+    try:
+        # Fork before this process starts its writer thread: the workers get no thread's locks.
+        for index, share in enumerate(shares[1:], start=1):
+            with contextlib.suppress(OSError):  # no process to be had: this one renders it
+                workers[index] = Worker.start(functools.partial(members.render_apart, share))
+        for path, data in public_files:
+            target.add(path, data)
+        found = {
+            index: members.render(share, target)
+            for index, share in enumerate(shares)
+            if index not in workers
+        }
+        parts = []
+        for index, worker in workers.items():
+            more, their_settled, files = worker.result()
+            found[index] = (more, their_settled)
+            parts.append(files)
+    finally:
+        for worker in workers.values():
+            worker.stop()
+    sites = [site for index in sorted(found) for site in found[index][0]]
+    settled = public.settled and all(done for _, done in found.values())
+    return Plan(public, sites, settled, parts, 1 + len(workers))
+
+
+def _public_files(
+    trip: Trip, public: Audience, writer: CalendarWriter, pages: Pages, *, base_url: str
+) -> list[tuple[str, bytes]]:
+    """Return the public files: calendars, one-event files, pages and the public state."""
+    files: list[tuple[str, bytes]] = []
+    feeds = []
+    chosen = public.chosen()
+    for lang in LANGUAGES:
+        path = layout.feed_name(trip, lang)
+        files.append((path, writer.render(None, lang, chosen)))
+        feeds.append(
+            layout.Feed(lang, wording.calendar_name(trip, None, lang), path, base_url + path)
+        )
+    for uid, event in public.live.items():
+        for lang in LANGUAGES:
+            calendar = event_calendar(trip, event, lang=lang, revision=public.revisions[uid])
+            files.append((layout.event_path(event.id, lang), bytes(calendar.to_ical())))
+    for lang in LANGUAGES:
+        other = next(other for other in LANGUAGES if other != lang)
+        page = pages.public_page(lang, feeds, other_language_href=layout.page_path(other))
+        files.append((layout.page_path(lang), page))
+    files.append((layout.state_path(), state_bytes(trip, public.entries)))
+    if trip.members:  # a page, not a listing, for hosts that list folders: tokens stay hidden
+        files.append((layout.MEMBERS_PAGE, members_folder_page(trip)))
+    return files

@@ -1,0 +1,92 @@
+"""Where a build's files go: the :class:`Target` protocol.
+
+A build reads the previous site's states through :meth:`Target.previous`, hands over every file
+of the new site with :meth:`Target.add` (in any order: a target that must publish in a safe order
+sorts them itself), and ends with :meth:`Target.commit`, which makes the new site visible as one
+step as far as the store allows, or with :meth:`Target.discard` when anything failed, which leaves
+the previous site as it was. A target is used as a context manager: entering it takes the site's
+lock and repairs what a killed build left; leaving it releases the lock.
+
+:class:`seoulcal.publish.folder.FolderTarget` is the local folder. Tests inject faults by giving
+a build a target that fails (see ``tests/publish/targets.py``), never by patching private names.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Changes", "Part", "Target"]
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, Self
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import TracebackType
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a commit did, by relative path."""
+
+    written: tuple[str, ...]
+    """Files with new bytes."""
+    kept: tuple[str, ...]
+    """Files whose bytes did not change (left exactly as they were)."""
+    removed: tuple[str, ...]
+    """Files of the previous site that are gone."""
+
+
+class Part(Protocol):
+    """A writer for one worker process of a build (see :meth:`Target.part`)."""
+
+    def add(self, path: str, data: bytes) -> None:
+        """Take the file *path* of the new site with *data*."""
+
+    def files(self) -> object:
+        """Finish; return what was done, to hand to :meth:`Target.commit` (it is pickled)."""
+
+
+class Target(Protocol):
+    """Where a build's files go, and where the previous build's states are read from."""
+
+    @property
+    def name(self) -> str:
+        """Name the site's place in messages and reports (a folder's path, a bucket's URL)."""
+
+    @property
+    def first_build(self) -> bool:
+        """Tell whether there is no previous site at all (nothing to read)."""
+
+    def __enter__(self) -> Self:
+        """Take the site's lock and repair what a killed build left."""
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Release the lock."""
+
+    def settled(self, inputs: str) -> bool:
+        """Tell whether the site was made from *inputs* (a digest) and is still untouched."""
+
+    def settle(self, inputs: str | None) -> None:
+        """Record that the site is settled for *inputs*; ``None`` forgets any such record."""
+
+    def manifest(self) -> tuple[list[str], str]:
+        """Return the site's files as they are (relative paths, sorted) and a digest of them."""
+
+    def previous(self, path: str) -> bytes | None:
+        """Return the bytes of *path* in the site as it is, or ``None`` if it has none."""
+
+    def add(self, path: str, data: bytes) -> None:
+        """Take the file *path* (a relative POSIX path) of the new site with *data*."""
+
+    def part(self) -> Part | None:
+        """Return a writer for a forked worker process, or ``None`` if this target has none."""
+
+    def commit(self, parts: Sequence[object] = ()) -> Changes:
+        """Make the new site visible (*parts*: what the workers' :meth:`Part.files` returned)."""
+
+    def discard(self) -> None:
+        """Throw away whatever the build staged and did not commit."""

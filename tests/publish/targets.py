@@ -1,0 +1,82 @@
+"""Targets that fail: the fault-injection seam of the build's tests (no private name patched)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from seoulcal.errors import PublishError
+from seoulcal.publish.folder import FolderTarget
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class FailingDisk(FolderTarget):
+    """A folder whose disk fails when the *fail_at*-th new file is written."""
+
+    def __init__(self, outdir: str | Path, *, fail_at: int) -> None:
+        super().__init__(outdir)
+        self.fail_at = fail_at
+        self.writes = 0
+
+    def write(self, path: Path, data: bytes, *, after: float | None) -> None:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            raise OSError(28, "No space left on device")
+        super().write(path, data, after=after)
+
+
+class StallingDisk(FolderTarget):
+    """A folder whose disk stalls for a minute at the *stall_at*-th new file (to be killed)."""
+
+    def __init__(self, outdir: str | Path, *, stall_at: int) -> None:
+        super().__init__(outdir)
+        self.stall_at = stall_at
+        self.writes = 0
+
+    def write(self, path: Path, data: bytes, *, after: float | None) -> None:
+        self.writes += 1
+        super().write(path, data, after=after)
+        if self.writes == self.stall_at:
+            sys.stdout.write("writing\n")
+            sys.stdout.flush()
+            time.sleep(60)
+
+
+class _BrokenPart:
+    """A worker's writer that fails (or dies) on the files of one member folder."""
+
+    def __init__(self, inner, folder: str, *, die: bool) -> None:
+        self.inner = inner
+        self.folder = folder
+        self.die = die
+
+    def add(self, path: str, data: bytes) -> None:
+        if path.startswith(self.folder):
+            if self.die:
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise PublishError(f"{path}: the page cannot be made")
+        self.inner.add(path, data)
+
+    def files(self) -> object:
+        return self.inner.files()
+
+
+class BrokenWorkers(FolderTarget):
+    """A folder whose worker processes fail (or are killed) on one member's files."""
+
+    def __init__(self, outdir: str | Path, *, folder: str, die: bool = False) -> None:
+        super().__init__(outdir)
+        self.folder = folder
+        self.die = die
+        self.parent = os.getpid()
+
+    def part(self):
+        inner = super().part()
+        if os.getpid() == self.parent:  # the check before forking: an ordinary part
+            return inner
+        return _BrokenPart(inner, self.folder, die=self.die)
