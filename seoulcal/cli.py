@@ -329,7 +329,7 @@ def _invite_progress(number: int, total: int, item: object, error: str | None) -
 
 
 def _cmd_invite(args: argparse.Namespace) -> int:  # noqa: C901 - one command's options
-    from seoulcal.notify.invitations import StateFile  # noqa: PLC0415 - invite only
+    from seoulcal.notify.invitations import InvitationStateFile  # noqa: PLC0415 - invite only
     from seoulcal.notify.mail import OutboxMailer, SmtpMailer  # noqa: PLC0415 - invite only
     from seoulcal.notify.run import invite  # noqa: PLC0415 - invite only
 
@@ -366,7 +366,7 @@ def _cmd_invite(args: argparse.Namespace) -> int:  # noqa: C901 - one command's 
         raise _UsageError(f"--state {args.state}: folder {state.parent} does not exist")
     run = invite(
         trip,
-        StateFile(state),
+        InvitationStateFile(state),
         mailer,
         members=args.member,
         sender=args.sender,
@@ -580,7 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per kind of end
-    """Run the command line; return the exit code."""
+    """InvitationRun the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

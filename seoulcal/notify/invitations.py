@@ -3,7 +3,7 @@
 Three parts, each usable alone from a script:
 
 * the **state** (:class:`InvitationState`, read with :func:`read_state`, written by
-  :class:`StateFile`): for each member and event UID, the last message the server accepted
+  :class:`InvitationStateFile`): for each member and event UID, the last message the server accepted
   (:class:`Sent`: SEQUENCE, method, a digest of what the member saw, a digest of the address);
 * the **planner** (:func:`plan_invitations`), a pure function of the trip, the state and each
   member's current revisions (:class:`Due`, from the same revision policy as the site): a
@@ -29,9 +29,9 @@ __all__ = [
     "InvitationReport",
     "InvitationState",
     "MemberReport",
-    "Plan",
+    "InvitationPlan",
     "Sent",
-    "StateFile",
+    "InvitationStateFile",
     "address_digest",
     "plan_invitations",
     "read_state",
@@ -211,7 +211,7 @@ def parse_state(data: Any) -> InvitationState:  # noqa: ANN401 - JSON of any sha
     return InvitationState(_string(data["trip"]), sent, history, data.get("archive"))
 
 
-class StateFile:
+class InvitationStateFile:
     """The state on disk, replaced atomically on every save (write, flush, rename, flush)."""
 
     def __init__(self, path: str | Path) -> None:
@@ -316,7 +316,7 @@ class Invitation:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class InvitationPlan:
     """The messages owed, in order (member by member in the trip's order, events in time order)."""
 
     trip: Trip
@@ -345,13 +345,13 @@ def plan_invitations(
     dues: Mapping[str, Sequence[Due]],
     *,
     members: Iterable[str] | None = None,
-) -> Plan:
+) -> InvitationPlan:
     """Return the messages owed to each member: a pure function of its arguments.
 
     *dues* gives, per member id, every event the member should hold now (live) or should no
     longer hold (withdrawn), with its revision; *members* limits the plan to some member ids
     (all the trip's members by default). A member without an address is listed in
-    :attr:`Plan.skipped`.
+    :attr:`InvitationPlan.skipped`.
     """
     chosen = list(trip.members) if members is None else [trip.member(name) for name in members]
     invitations: list[Invitation] = []
@@ -399,7 +399,7 @@ def plan_invitations(
         for member_id in gone
         if members is None and any(r.method == "REQUEST" for r in state.sent[member_id].values())
     )
-    return Plan(
+    return InvitationPlan(
         trip=trip,
         invitations=tuple(invitations),
         members=tuple(member.id for member in chosen),
@@ -513,7 +513,7 @@ class InvitationReport:
 
 
 def send_invitations(  # noqa: PLR0913 - a run's collaborators, each replaceable
-    plan: Plan,
+    plan: InvitationPlan,
     mailer: Mailer,
     state: InvitationState,
     *,
@@ -527,7 +527,7 @@ def send_invitations(  # noqa: PLR0913 - a run's collaborators, each replaceable
     """Send what *plan* owes through *mailer*, saving the state after every accepted message.
 
     *calendar* returns the iTIP calendar of an invitation; *save* stores a state (a
-    :meth:`StateFile.save`); *sender* is the From address (the organizer's email by default);
+    :meth:`InvitationStateFile.save`); *sender* is the From address (the organizer's email by default);
     *page_url* gives a member's page, linked from the message; *clock* stamps the Date header;
     *progress* is called after each message with (number, total, invitation, error or None).
     """
@@ -577,7 +577,7 @@ def send_invitations(  # noqa: PLR0913 - a run's collaborators, each replaceable
 
 
 def _member_reports(
-    plan: Plan, sent: Sequence[Invitation], failures: Sequence[Failure]
+    plan: InvitationPlan, sent: Sequence[Invitation], failures: Sequence[Failure]
 ) -> tuple[MemberReport, ...]:
     return tuple(
         MemberReport(

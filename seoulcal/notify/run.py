@@ -9,7 +9,7 @@ member's feed would carry after the same edits of the trip.
 
 from __future__ import annotations
 
-__all__ = ["RETENTION", "Revised", "Run", "invite", "revise_invitations"]
+__all__ = ["RETENTION", "Revised", "InvitationRun", "invite", "revise_invitations"]
 
 import json
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from seoulcal.notify.compose import require_organizer
 from seoulcal.notify.invitations import (
     Due,
     InvitationReport,
-    Plan,
+    InvitationPlan,
     StateError,
     plan_invitations,
     send_invitations,
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from seoulcal.model import Event, Member, Trip
-    from seoulcal.notify.invitations import Invitation, InvitationState, StateFile
+    from seoulcal.notify.invitations import Invitation, InvitationState, InvitationStateFile
     from seoulcal.notify.mail import Mailer
     from seoulcal.publish.state import Entry
 
@@ -132,16 +132,16 @@ def revise_invitations(
 
 
 @dataclass(frozen=True, slots=True)
-class Run:
+class InvitationRun:
     """What a run planned, and what it sent (``None`` for a dry run)."""
 
-    plan: Plan
+    plan: InvitationPlan
     report: InvitationReport | None
 
 
 def invite(  # noqa: PLR0913 - a run's options, each with its default
     trip: Trip,
-    store: StateFile,
+    store: InvitationStateFile,
     mailer: Mailer | None,
     *,
     members: Sequence[str] | None = None,
@@ -151,7 +151,7 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
     progress: Callable[[int, int, Invitation, str | None], None] | None = None,
     clock: Callable[[], datetime] | None = None,
     retention: timedelta = RETENTION,
-) -> Run:
+) -> InvitationRun:
     """Send each member what they are owed, recording it in *store* (see the module docstring).
 
     *mailer* may be ``None`` for a dry run, which plans and changes nothing.
@@ -175,7 +175,7 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
         revised.trip, state, revised.dues, members=[member.id for member in chosen]
     )
     if dry_run or mailer is None:
-        return Run(plan, None)
+        return InvitationRun(plan, None)
     state = state.with_history(revised.history, revised.archive)
     store.save(state)  # before sending: a rerun revises from where this run started
 
@@ -195,4 +195,4 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
         clock=clock,
         progress=progress,
     )
-    return Run(plan, report)
+    return InvitationRun(plan, report)

@@ -1,6 +1,6 @@
 """A real SMTP server for the tests (aiosmtpd), with faults injected on the server's side.
 
-Run as a script on 127.0.0.1; it prints its port on the first line of stdout, then keeps every
+InvitationRun as a script on 127.0.0.1; it prints its port on the first line of stdout, then keeps every
 accepted message as ``SPOOL/<n>.json`` (envelope) and ``SPOOL/<n>.eml`` (the bytes received),
 until SIGTERM. The faults come as JSON (``--faults``):
 

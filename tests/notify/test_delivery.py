@@ -13,7 +13,7 @@ import pytest
 import seoulcal
 from seoulcal.ics.itip import invitation_ics
 from seoulcal.identity import Revision
-from seoulcal.notify.invitations import Due, StateFile, plan_invitations, send_invitations
+from seoulcal.notify.invitations import Due, InvitationStateFile, plan_invitations, send_invitations
 from seoulcal.notify.mail import OutboxMailer, SmtpMailer
 
 WHEN = datetime(2024, 1, 8, 3, 0, tzinfo=UTC)
@@ -73,7 +73,7 @@ def test_a_run_sends_everything_once_and_saves_after_each_message(
     invite_trip, smtp_server, tmp_path
 ):
     sink = smtp_server()
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     smtp = mailer(sink)
     report = run(invite_trip, store, smtp)
     assert report.ok
@@ -99,7 +99,7 @@ def test_a_run_sends_everything_once_and_saves_after_each_message(
 def test_dropped_connections(invite_trip, smtp_server, tmp_path):
     sink = smtp_server(drop_after=2)
     smtp = mailer(sink)
-    report = run(invite_trip, StateFile(tmp_path / "sent.json"), smtp)
+    report = run(invite_trip, InvitationStateFile(tmp_path / "sent.json"), smtp)
     assert report.ok
     assert sorted(delivered(sink)) == everything(invite_trip)
     assert smtp.connections == 5
@@ -118,7 +118,7 @@ def test_dropped_connections(invite_trip, smtp_server, tmp_path):
 def test_a_refused_member_is_reported_the_rest_go_on_and_a_rerun_completes(
     invite_trip, smtp_server, tmp_path, faults
 ):
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     faulty = smtp_server(**faults)
     report = run(invite_trip, store, mailer(faulty))
     refused = next(iter(next(iter(faults.values()))))
@@ -140,7 +140,7 @@ def test_a_refused_member_is_reported_the_rest_go_on_and_a_rerun_completes(
 
 
 def test_a_fatal_failure_stops_the_run_and_a_rerun_completes(invite_trip, smtp_server, tmp_path):
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     refusing = smtp_server(mail=553)
     report = run(invite_trip, store, mailer(refusing))
     assert report.stopped is not None
@@ -156,7 +156,7 @@ def test_a_fatal_failure_stops_the_run_and_a_rerun_completes(invite_trip, smtp_s
 def test_no_server_stops_the_run(invite_trip, smtp_server, tmp_path):
     sink = smtp_server()
     sink.stop()
-    report = run(invite_trip, StateFile(tmp_path / "sent.json"), mailer(sink))
+    report = run(invite_trip, InvitationStateFile(tmp_path / "sent.json"), mailer(sink))
     assert "cannot connect" in (report.stopped or "")
     assert report.sent == ()
 
@@ -179,7 +179,7 @@ class Interrupted:
 
 def test_an_interrupted_run_loses_nothing(invite_trip, smtp_server, tmp_path):
     sink = smtp_server()
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     with pytest.raises(KeyboardInterrupt):
         run(invite_trip, store, Interrupted(mailer(sink), 4))
     assert len(sink.received()) == 3
@@ -194,7 +194,7 @@ def test_progress_is_reported_after_each_message(invite_trip, smtp_server, tmp_p
     seen = []
     run(
         invite_trip,
-        StateFile(tmp_path / "sent.json"),
+        InvitationStateFile(tmp_path / "sent.json"),
         mailer(sink),
         progress=lambda n, total, item, error: seen.append((n, total, item.member.id, error)),
     )
@@ -203,7 +203,7 @@ def test_progress_is_reported_after_each_message(invite_trip, smtp_server, tmp_p
 
 
 def test_the_outbox(invite_trip, tmp_path):
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     outbox = OutboxMailer(tmp_path / "out")
     assert run(invite_trip, store, outbox).ok
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in outbox.written)

@@ -13,7 +13,7 @@ from seoulcal.notify.invitations import (
     Due,
     InvitationState,
     StateError,
-    StateFile,
+    InvitationStateFile,
     address_digest,
     parse_state,
     plan_invitations,
@@ -248,7 +248,7 @@ def test_the_planner_does_not_change_its_inputs(invite_trip):
 def test_state_round_trip(invite_trip, tmp_path):
     plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
     state = sent_all(InvitationState("invite"), plan).with_history({"mayor": {"x": 1}})
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     store.save(state)
     again = store.load(invite_trip)
     assert again == state

@@ -17,7 +17,7 @@ import test_clients as clients
 import vobject
 
 import seoulcal
-from seoulcal.notify.invitations import StateFile
+from seoulcal.notify.invitations import InvitationStateFile
 from seoulcal.notify.mail import SmtpMailer
 from seoulcal.notify.run import invite
 
@@ -76,7 +76,7 @@ def everyone(trip, sequence=0):
 
 def test_the_lifecycle(invite_data, smtp_server, tmp_path):
     sink = smtp_server()
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     trip = seoulcal.Trip.model_validate(invite_data)
     inbox = Inbox(sink, trip)
 
@@ -143,7 +143,7 @@ def test_the_lifecycle(invite_data, smtp_server, tmp_path):
 def test_the_sequence_is_the_sites(invite_data, smtp_server, tmp_path):
     """After the same edits, an invitation and the member's feed carry the same revision."""
     sink = smtp_server()
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     site = tmp_path / "site"
     inbox = Inbox(sink, seoulcal.Trip.model_validate(invite_data))
     versions = []
@@ -174,7 +174,7 @@ def test_the_sequence_is_the_sites(invite_data, smtp_server, tmp_path):
 @pytest.mark.parametrize("parser", clients.PARSERS)
 def test_every_calendar_part_reads_as_intended(invite_trip, smtp_server, tmp_path, parser):
     sink = smtp_server()
-    run(invite_trip, StateFile(tmp_path / "sent.json"), sink)
+    run(invite_trip, InvitationStateFile(tmp_path / "sent.json"), sink)
     received = sink.received()
     assert len(received) == 9
     for item in received:
@@ -199,7 +199,7 @@ def test_every_calendar_part_reads_as_intended(invite_trip, smtp_server, tmp_pat
 
 def test_the_organizer_and_the_one_attendee(invite_trip, smtp_server, tmp_path):
     sink = smtp_server()
-    run(invite_trip, StateFile(tmp_path / "sent.json"), sink)
+    run(invite_trip, InvitationStateFile(tmp_path / "sent.json"), sink)
     for item in sink.received():
         _, data = calendar_part(item.message)
         event = vobject.readOne(data.decode()).vevent
@@ -218,7 +218,7 @@ def test_the_organizer_and_the_one_attendee(invite_trip, smtp_server, tmp_path):
 
 def test_a_cancel_reads_as_cancelled(invite_data, smtp_server, tmp_path):
     sink = smtp_server()
-    store = StateFile(tmp_path / "sent.json")
+    store = InvitationStateFile(tmp_path / "sent.json")
     run(seoulcal.Trip.model_validate(invite_data), store, sink)
     invite_data["revised"] = "2024-01-02T00:00:00Z"
     invite_data["events"] = [e for e in invite_data["events"] if e["id"] != "ces-visit"]
