@@ -26,12 +26,12 @@ __all__ = [
     "Due",
     "Failure",
     "Invitation",
+    "InvitationPlan",
     "InvitationReport",
     "InvitationState",
-    "MemberReport",
-    "InvitationPlan",
-    "Sent",
     "InvitationStateFile",
+    "MemberReport",
+    "Sent",
     "address_digest",
     "plan_invitations",
     "read_state",
@@ -527,7 +527,7 @@ def send_invitations(  # noqa: PLR0913 - a run's collaborators, each replaceable
     """Send what *plan* owes through *mailer*, saving the state after every accepted message.
 
     *calendar* returns the iTIP calendar of an invitation; *save* stores a state (a
-    :meth:`InvitationStateFile.save`); *sender* is the From address (the organizer's email by default);
+    :meth:`InvitationStateFile.save`); *sender* is the From address (the organizer's by default);
     *page_url* gives a member's page, linked from the message; *clock* stamps the Date header;
     *progress* is called after each message with (number, total, invitation, error or None).
     """

@@ -9,7 +9,7 @@ member's feed would carry after the same edits of the trip.
 
 from __future__ import annotations
 
-__all__ = ["RETENTION", "Revised", "InvitationRun", "invite", "revise_invitations"]
+__all__ = ["RETENTION", "InvitationRun", "Revised", "invite", "revise_invitations"]
 
 import json
 from dataclasses import dataclass
@@ -21,12 +21,13 @@ from seoulcal.identity import event_uid
 from seoulcal.notify.compose import require_organizer
 from seoulcal.notify.invitations import (
     Due,
-    InvitationReport,
     InvitationPlan,
+    InvitationReport,
     StateError,
     plan_invitations,
     send_invitations,
 )
+from seoulcal.notify.invitations import state_bytes as state_file_bytes
 from seoulcal.notify.mail import check_address
 from seoulcal.publish.revisions import archive, revise
 from seoulcal.publish.state import parse_state, state_bytes
@@ -176,8 +177,10 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
     )
     if dry_run or mailer is None:
         return InvitationRun(plan, None)
-    state = state.with_history(revised.history, revised.archive)
-    store.save(state)  # before sending: a rerun revises from where this run started
+    revised_state = state.with_history(revised.history, revised.archive)
+    if state_file_bytes(revised_state) != state_file_bytes(state):
+        store.save(revised_state)  # before sending: a rerun revises from where this run started
+    state = revised_state
 
     def calendar(item: Invitation) -> bytes:
         return invitation_ics(

@@ -12,8 +12,8 @@ from seoulcal.identity import Revision
 from seoulcal.notify.invitations import (
     Due,
     InvitationState,
-    StateError,
     InvitationStateFile,
+    StateError,
     address_digest,
     parse_state,
     plan_invitations,

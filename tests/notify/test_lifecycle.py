@@ -233,3 +233,34 @@ def test_a_cancel_reads_as_cancelled(invite_data, smtp_server, tmp_path):
         assert read.events[0].sequence == 1
         assert read.events[0].start == date(2024, 1, 9)
         assert read.events[0].summary.startswith("[")
+
+
+class OwnSystem:
+    """A caller's own mail system, as docs/invitations.md shows one: it keeps what it is given."""
+
+    def __init__(self, refuse=()):
+        self.sent, self.refuse, self.closed = [], set(refuse), 0
+
+    def send(self, mail):
+        if mail.recipient in self.refuse:
+            raise seoulcal.SendError("the API said no", temporary=True)
+        self.sent.append((mail.recipient, mail.as_bytes()))
+
+    def close(self):
+        self.closed += 1
+
+
+def test_a_script_plans_then_sends_through_its_own_system(invite_trip, tmp_path):
+    store = seoulcal.InvitationStateFile(tmp_path / "sent.json")
+    planned = seoulcal.invite(invite_trip, store, None, dry_run=True)
+    assert planned.report is None
+    assert len(planned.plan.invitations) == 9
+    assert not store.path.exists()
+    own = OwnSystem(refuse={"press@news.example"})
+    run = seoulcal.invite(invite_trip, store, own, clock=lambda: WHEN)
+    assert run.report is not None
+    assert (len(own.sent), len(run.report.failures), own.closed) == (7, 2, 1)
+    assert all(f.temporary and f.reason == "the API said no" for f in run.report.failures)
+    again = seoulcal.invite(invite_trip, store, OwnSystem(), clock=lambda: WHEN)
+    assert again.report is not None
+    assert [i.address for i in again.report.sent] == ["press@news.example"] * 2
