@@ -217,15 +217,16 @@ def _title(event: Event, timing: Timing, lang: Language) -> str:
     return wording.event_title(event, timing, lang, tentative=True)
 
 
-def _when(timing: Timing, zone_name: str, lang: Language) -> str:
+def _when(timing: Timing, home: str | None, lang: Language) -> str:
+    """Return when, at the place (each end in its own zone), or in the zone *home*."""
     if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
         first, last = timing.start, _last_day(timing)
         whole = wording.label("all-day", lang)
         if last == first:
             return f"{wording.day_text(first, lang)} {whole}"
         return f"{wording.day_text(first, lang)} – {wording.day_text(last, lang)} {whole}"
-    if zone_name:
-        zone = zones.zone(zone_name)
+    if home is not None:
+        zone = zones.zone(home)
         text = span_text(timing.start.astimezone(zone), timing.end.astimezone(zone), lang)
     else:
         text = span_text(timing.start.astimezone(timing.zone), timing.end, lang)
@@ -242,7 +243,7 @@ def _lines(trip: Trip, invitation: Invitation, page_url: str | None) -> list[tup
     rows: list[tuple[str, str]] = [
         ("", wording.invitation_word(f"lead.{lead_key}", lang, trip=trip_name)),
         ("", _title(event, timing, lang)),
-        (wording.invitation_word("at-place", lang), _when(timing, "", lang)),
+        (wording.invitation_word("at-place", lang), _when(timing, None, lang)),
     ]
     if timing.all_day is False:
         rows.append(
