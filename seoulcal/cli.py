@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, NoReturn
 
 from seoulcal import __version__, zones
 from seoulcal.agenda import render_agenda, render_table
-from seoulcal.errors import InternalError, PublishError, SeoulcalError
+from seoulcal.errors import InternalError, PublishError, SeoulcalError, TripError
 from seoulcal.tripfile import ces2024, load_trip, trip_schema_text
 
 # Publishing (site pages, links, server) is imported by the commands that use it: `export` and
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from seoulcal.model import Member, Trip
+    from seoulcal.notify.mail import Mailer
+    from seoulcal.notify.run import InvitationRun
     from seoulcal.publish import BuildReport
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT = 0, 1, 2
@@ -328,62 +330,81 @@ def _invite_progress(number: int, total: int, item: object, error: str | None) -
     sys.stderr.flush()
 
 
-def _cmd_invite(args: argparse.Namespace) -> int:  # noqa: C901 - one command's options
-    from seoulcal.notify.invitations import InvitationStateFile  # noqa: PLC0415 - invite only
+def _invite_mailer(args: argparse.Namespace) -> Mailer:
+    """Return the mailer the options ask for: an SMTP session or an outbox folder."""
     from seoulcal.notify.mail import OutboxMailer, SmtpMailer  # noqa: PLC0415 - invite only
-    from seoulcal.notify.run import invite  # noqa: PLC0415 - invite only
 
-    trip = _trip(args)
     security: Literal["none", "starttls", "ssl"] = (
         "starttls" if args.starttls else "ssl" if args.ssl else "none"
     )
     if args.smtp is None and (args.starttls or args.ssl or args.user):
         raise _UsageError("--starttls, --ssl and --user go with --smtp HOST[:PORT]")
     password = _smtp_password(args)
-    mailer: SmtpMailer | OutboxMailer
-    if args.smtp is not None:
-        host, port = _smtp_address(args.smtp)
-        mailer = SmtpMailer(host, port, security=security, username=args.user, password=password)
-    else:
-        mailer = OutboxMailer(args.outbox)
-    page_url = None
-    if args.base_url is not None:
-        from seoulcal.publish.access import (  # noqa: PLC0415 - invite only
-            member_token,
-            normalize_base_url,
-            read_secret,
-        )
-        from seoulcal.publish.layout import member_folder  # noqa: PLC0415 - invite only
+    if args.smtp is None:
+        return OutboxMailer(args.outbox)
+    host, port = _smtp_address(args.smtp)
+    return SmtpMailer(host, port, security=security, username=args.user, password=password)
 
-        base = normalize_base_url(args.base_url)
-        secret = read_secret(args.secret_file)
 
-        def page_url(member: Member) -> str:
-            return base + member_folder(member_token(secret, trip, member))
+def _invite_pages(args: argparse.Namespace, trip: Trip) -> Callable[[Member], str] | None:
+    """Return where each member's page is, when --base-url is given."""
+    if args.base_url is None:
+        return None
+    from seoulcal.publish.access import (  # noqa: PLC0415 - invite only
+        member_token,
+        normalize_base_url,
+        read_secret,
+    )
+    from seoulcal.publish.layout import member_folder  # noqa: PLC0415 - invite only
 
+    base = normalize_base_url(args.base_url)
+    secret = read_secret(args.secret_file)
+
+    def page_url(member: Member) -> str:
+        return base + member_folder(member_token(secret, trip, member))
+
+    return page_url
+
+
+def _cmd_invite(args: argparse.Namespace) -> int:
+    from seoulcal.notify.invitations import InvitationStateFile  # noqa: PLC0415 - invite only
+    from seoulcal.notify.run import invite  # noqa: PLC0415 - invite only
+
+    trip = _trip(args)
+    mailer = _invite_mailer(args)
+    page_url = _invite_pages(args, trip)
     state = Path(args.state)
     if not state.parent.is_dir():
         raise _UsageError(f"--state {args.state}: folder {state.parent} does not exist")
-    run = invite(
-        trip,
-        InvitationStateFile(state),
-        mailer,
-        members=args.member,
-        sender=args.sender,
-        page_url=page_url,
-        dry_run=args.dry_run,
-        progress=_invite_progress if sys.stderr.isatty() and not args.dry_run else None,
-    )
-    plan = run.plan
-    for warning in plan.warnings:
+    try:
+        run = invite(
+            trip,
+            InvitationStateFile(state),
+            mailer,
+            members=args.member,
+            sender=args.sender,
+            page_url=page_url,
+            dry_run=args.dry_run,
+            progress=_invite_progress if sys.stderr.isatty() and not args.dry_run else None,
+        )
+    except TripError as error:  # the trip lacks what invitations need: name its file
+        source = args.trip or "the built-in trip"
+        raise TripError(list(error.problems), source=source) from None
+    for warning in run.plan.warnings:
         sys.stderr.write(f"seoulcal: warning: {warning}\n")
+    return _report_invite(args.state, run)
+
+
+def _report_invite(state: str, run: InvitationRun) -> int:
+    """Print what a run of ``invite`` planned or did; return the exit code."""
+    plan = run.plan
     if run.report is None:
         rows = [("MEMBER", "EVENT", "METHOD", "SEQUENCE", "WHY")]
         rows.extend(
             (i.member.id, i.event.id, i.method, str(i.revision.sequence), i.reason)
             for i in plan.invitations
         )
-        lines = [f"{args.state}: dry run, nothing sent or written; {len(plan.invitations)} owed"]
+        lines = [f"{state}: dry run, nothing sent or written; {len(plan.invitations)} owed"]
         if plan.invitations:
             lines.append(render_table(rows).rstrip("\n"))
         if plan.skipped:
@@ -403,7 +424,7 @@ def _cmd_invite(args: argparse.Namespace) -> int:  # noqa: C901 - one command's 
         for m in report.members
     )
     head = (
-        f"{args.state}: {len(report.sent)} sent, {len(report.failures)} failed, "
+        f"{state}: {len(report.sent)} sent, {len(report.failures)} failed, "
         f"{len(report.skipped)} members skipped"
     )
     lines = [head, render_table(table).rstrip("\n")]

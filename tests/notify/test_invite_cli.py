@@ -68,7 +68,7 @@ def test_the_organizer_email_is_required(capsys, tmp_path, invite_data):
     )
     assert code == 2
     assert out == ""
-    assert "organizer.email: invitations need the organizer's address" in err
+    assert f"{trip}: invalid trip: organizer.email: invitations need the organizer's address" in err
     assert not (tmp_path / "s.json").exists()
 
 
