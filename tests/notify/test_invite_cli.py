@@ -6,7 +6,7 @@ import email
 from email import policy
 
 import pytest
-from conftest import write_trip
+from notify_helpers import write_trip
 
 from seoulcal import cli
 
