@@ -70,7 +70,8 @@ def write_output(data: bytes, target: str | None) -> None:
         sys.stdout.buffer.flush()
         return
     path = Path(target)
-    if path.is_dir():
+    if target.endswith(("/", os.sep)) or path.is_dir():
+        # Path() drops a final "/": "newdir/" would otherwise become a file called newdir.
         raise _UsageError(f"-o {target}: is a folder; give a file name such as trip.ics")
     directory = path.parent if str(path.parent) else Path()
     if not directory.is_dir():
@@ -89,9 +90,14 @@ def write_output(data: bytes, target: str | None) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from seoulcal.ics import size_warning  # noqa: PLC0415 - loaded with the export anyway
+
     trip = _trip(args)
     data = trip.to_ics(member=args.member, lang=args.lang)
     write_output(data, args.output)
+    warning = size_warning(f"the calendar ({args.output or 'stdout'})", data)
+    if warning is not None:
+        sys.stderr.write(f"seoulcal: warning: {warning}\n")
     return EXIT_OK
 
 

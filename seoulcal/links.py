@@ -104,7 +104,7 @@ def _span(
     if isinstance(start, datetime) and isinstance(end, datetime):
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("timed events need aware start and end times")
-        if end <= start:
+        if end.astimezone(UTC) <= start.astimezone(UTC):  # as instants, whatever the fold
             raise ValueError(f"end {end.isoformat()} is not after start {start.isoformat()}")
         return False, start, end
     if isinstance(start, datetime) or isinstance(end, datetime):

@@ -39,6 +39,8 @@ __all__ = [
     "Venue",
 ]
 
+import json
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -46,7 +48,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -59,10 +61,12 @@ from pydantic import (
     PlainValidator,
     Tag,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
     model_validator,
 )
+from pydantic._internal._model_construction import ModelMetaclass
 
 from seoulcal import zones
 from seoulcal.errors import NotFoundError, Problem, TripError
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     import icalendar
+    from pydantic_core import ErrorDetails
 
 Language = Literal["ko", "en"]
 """The languages a trip's texts come in."""
@@ -102,25 +107,53 @@ Id = Annotated[str, AfterValidator(_check_id), Field(pattern=_ID_PATTERN)]
 """A stable identifier: lower-case letters, digits and inner hyphens."""
 
 
-# What no calendar text may hold: ASCII control characters but tab (line breaks are allowed where
-# the text may have several lines), and lone surrogates. One search finds the first of them.
-_FORBIDDEN_IN_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
-_FORBIDDEN_IN_PARAGRAPH = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# --- texts: the one rule (docs/trip-file.md, "Texts") ---------------------------------------------
+#
+# Every text is NFC-normalised, so that the same words typed two ways (an accent as its own
+# character, or as a letter and a combining mark) give the same bytes everywhere. Line breaks are
+# "\n": "\r\n", "\r" and the Unicode separators U+2028 and U+2029 become one in a long text,
+# and are refused in a one-line text. C0 and C1 control characters but tab (U+0000-U+001F and
+# U+007F-U+009F, U+0085 included) and lone surrogates are refused in any text; so is a leading
+# U+FEFF (a byte
+# order mark, which readers drop). One-line texts lose leading and trailing white space (spaces,
+# tabs, no-break and ideographic spaces), which some clients drop and others keep. A text that
+# holds an iCalendar component delimiter (BEGIN:V..., END:V..., in any case) is refused: nobody
+# writes one by accident, and some readers split events at it wherever it stands. Lengths are
+# limited (MAX_LINE, MAX_PARAGRAPH), so a feed stays within what clients accept.
+
+MAX_LINE = 1_000
+"""The most characters a one-line text (a title, a name, a place) may have."""
+
+MAX_PARAGRAPH = 20_000
+"""The most characters a long text (a description, an address, a quote) may have."""
+
+_FORBIDDEN_IN_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_FORBIDDEN_IN_PARAGRAPH = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029]")
+_DELIMITER = re.compile(
+    r"(?:BEGIN|END):(?:V|STANDARD|DAYLIGHT|AVAILABLE|PARTICIPANT|X-)[\w-]*", re.IGNORECASE
+)
 
 
 def _clean_text(value: str, *, multiline: bool) -> str:
-    """Normalise line breaks and refuse what no calendar can carry."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if value.startswith("\ufeff"):
+    """Apply the rule for texts: normalise, trim one-line texts, refuse what no client reads."""
+    limit = MAX_PARAGRAPH if multiline else MAX_LINE
+    if len(value) > limit:
+        kind = "a long text" if multiline else "a one-line text"
         raise ValueError(
-            "starts with U+FEFF (a byte order mark), which calendar software drops; remove it"
+            f"is {len(value):,} characters long; {kind} may have at most {limit:,} "
+            "(calendar clients refuse feeds over about 1 MB); shorten it"
         )
+    if multiline:
+        value = _LINE_BREAKS.sub("\n", value)
     found = (_FORBIDDEN_IN_PARAGRAPH if multiline else _FORBIDDEN_IN_LINE).search(value)
     if found is not None:
         char, index = found.group(), found.start()
-        if char == "\n":
+        if char in "\n\r\u2028\u2029":
+            name = "a line break" if char in "\n\r" else f"line separator U+{ord(char):04X}"
             raise ValueError(
-                "must be a single line (found a line break); put longer text in the description"
+                f"must be a single line (found {name} at position {index}); "
+                "put longer text in the description"
             )
         if unicodedata.category(char) == "Cs":
             raise ValueError(
@@ -129,6 +162,20 @@ def _clean_text(value: str, *, multiline: bool) -> str:
         raise ValueError(
             f"control character U+{ord(char):04X} at position {index} cannot appear in a "
             "calendar (RFC 5545 §3.3.11); remove it"
+        )
+    value = unicodedata.normalize("NFC", value)
+    if not multiline:
+        value = value.strip()
+    if value.startswith("\ufeff"):
+        raise ValueError(
+            "starts with U+FEFF (a byte order mark), which calendar software drops; remove it"
+        )
+    delimiter = _DELIMITER.search(value)
+    if delimiter is not None:
+        raise ValueError(
+            f"holds {delimiter.group()!r} at position {delimiter.start()}, which calendar "
+            "software can take for the start or end of an event (an iCalendar component "
+            "delimiter); write it differently, for example with a space after the colon"
         )
     if not value.strip():
         raise ValueError("must not be empty")
@@ -143,12 +190,16 @@ def _paragraph(value: str) -> str:
     return _clean_text(value, multiline=True)
 
 
-Line = Annotated[str, AfterValidator(_line)]
-Paragraph = Annotated[str, AfterValidator(_paragraph)]
+Line = Annotated[
+    str, AfterValidator(_line), WithJsonSchema({"type": "string", "maxLength": MAX_LINE})
+]
+Paragraph = Annotated[
+    str, AfterValidator(_paragraph), WithJsonSchema({"type": "string", "maxLength": MAX_PARAGRAPH})
+]
 
 
 def _email(value: str) -> str:
-    if not _EMAIL_RE.match(value):
+    if not _EMAIL_RE.match(value) or _DELIMITER.search(value):
         raise ValueError(f"{value!r} is not an email address like 'office@example.org'")
     return value
 
@@ -174,27 +225,120 @@ ZoneName = Annotated[
 """An IANA zone name, checked against the zoneinfo database."""
 
 
-def _zoned(value: object) -> datetime:
-    moment = _aware(value)
+# --- who reads a message ------------------------------------------------------------------------
+#
+# A trip file's author reads TOML spellings (`start = "2024-01-09T11:00[America/Los_Angeles]"`),
+# a Python caller Python ones (`datetime(..., tzinfo=ZoneInfo(...))`). parse_trip validates with
+# the context {"audience": "toml"}; without it, messages are for Python.
+
+Audience = Literal["toml", "python"]
+
+
+def _audience(info: ValidationInfo | None) -> Audience:
+    context = info.context if info is not None else None
+    if isinstance(context, dict) and context.get("audience") == "toml":
+        return "toml"
+    return "python"
+
+
+def _toml(value: object) -> str:  # noqa: PLR0911 - one spelling per kind of TOML value
+    """Spell *value* as a trip file would (the TOML value it came from)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, list | tuple):
+        return "[…]"
+    if isinstance(value, dict):
+        return "{…}"
+    return repr(value)
+
+
+_EXAMPLE = "2024-01-09T11:00[America/Los_Angeles]"
+
+
+def _offset_text(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _not_a_moment(value: object, audience: Audience) -> ValueError:  # noqa: PLR0911 - one per kind
+    """Explain why *value* (not a string, not an aware datetime) is no date and time."""
+    if audience == "toml":
+        if isinstance(value, datetime):
+            wall = value.replace(tzinfo=None).isoformat(timespec="minutes")
+            if value.tzinfo is None:
+                return ValueError(
+                    f"{value.isoformat()} is naive: a TOML local date-time has no zone; write the "
+                    f'time as a string with its zone, such as "{wall}[America/Los_Angeles]"'
+                )
+            offset = _offset_text(value)
+            return ValueError(
+                f"{value.isoformat()} has an offset but no zone, and an offset is not a place; "
+                f'write the time as a string with its zone, such as "{wall}{offset}'
+                '[America/Los_Angeles]"'
+            )
+        if isinstance(value, date):
+            return ValueError(
+                f"{value.isoformat()} is a date without a time of day; write a date and time as "
+                f'a string, such as "{value.isoformat()}T11:00[America/Los_Angeles]" '
+                f"(or use time = {{ first = {value.isoformat()} }} for a whole day)"
+            )
+        if isinstance(value, time):
+            return ValueError(
+                f"{value.isoformat()} is a time of day without a date; write a date and time as "
+                f'a string, such as "{_EXAMPLE}"'
+            )
+        return ValueError(
+            f'{_toml(value)} is not a date and time; write it as a string such as "{_EXAMPLE}"'
+        )
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return ValueError(
+            f"{value!r} is a date, not a datetime; pass an aware datetime such as "
+            "datetime(2024, 1, 9, 11, tzinfo=ZoneInfo('America/Los_Angeles')), "
+            "or DaysTime(first=...) for whole days"
+        )
+    return ValueError(
+        f"{value!r} is not a date and time; pass an aware datetime, or a string such as "
+        f"'{_EXAMPLE}'"
+    )
+
+
+def _zoned(value: object, info: ValidationInfo) -> datetime:
+    audience = _audience(info)
+    moment = _aware(value, audience)
     if moment.microsecond:
+        fix = (
+            "write the time without it"
+            if audience == "toml"
+            else "pass it without (for example .replace(microsecond=0))"
+        )
         raise ValueError(
             f"{moment.isoformat()} has a fraction of a second; calendars keep whole seconds, "
-            "so give the time without it (for example .replace(microsecond=0))"
+            f"so {fix}"
         )
     return moment
 
 
-def _aware(value: object) -> datetime:
+def _aware(value: object, audience: Audience) -> datetime:
     if isinstance(value, str):
         return zones.parse_zoned(value)
     if isinstance(value, datetime):
         tz = value.tzinfo
+        if audience == "toml" and isinstance(tz, timezone) and value.utcoffset() != timedelta(0):
+            raise _not_a_moment(value, audience)  # TOML's offset date-time
+        if audience == "toml" and (tz is None or value.utcoffset() is None):
+            raise _not_a_moment(value, audience)  # TOML's local date-time
         if isinstance(tz, timezone) and value.utcoffset() == timedelta(0):
-            return value.replace(tzinfo=UTC)  # TOML's "...Z" arrives as a fixed zero offset
+            value = value.replace(tzinfo=UTC)  # TOML's "...Z" arrives as a fixed zero offset
         return zones.normalize_datetime(value)
-    raise ValueError(
-        f"{value!r} is not a date and time; write it like '2024-01-09T11:00[America/Los_Angeles]'"
-    )
+    raise _not_a_moment(value, audience)
 
 
 def _zoned_text(value: datetime) -> str:
@@ -230,9 +374,49 @@ ZonedDatetime = Annotated[
 """An aware datetime in an IANA zone (or UTC); ``pytz`` zones are accepted and converted."""
 
 
-def _utc(value: object) -> datetime:
+def _utc(value: object, info: ValidationInfo) -> datetime:
     # Calendars write stamps to the second; a revision time from datetime.now() is kept so.
-    return _aware(value).astimezone(UTC).replace(microsecond=0)
+    instant = _aware(value, _audience(info)).astimezone(UTC).replace(microsecond=0)
+    zones.check_year(instant.date())
+    return instant
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day(value: object, info: ValidationInfo) -> date:
+    audience = _audience(info)
+    if isinstance(value, datetime):
+        if audience == "toml":
+            raise ValueError(
+                f"{value.isoformat()} is a date and time; a day is a date without quotes, "
+                f"such as {value.date().isoformat()}"
+            )
+        raise ValueError(  # noqa: TRY004 - pydantic reports ValueError, not TypeError, as invalid
+            f"{value!r} is a datetime; pass a datetime.date, such as {value.date()!r}"
+        )
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a date ({error})") from None
+    if not isinstance(value, date):
+        if audience == "toml":
+            raise ValueError(f"{_toml(value)} is not a date; write one without quotes: 2024-01-09")
+        raise ValueError(  # noqa: TRY004 - pydantic reports ValueError, not TypeError, as invalid
+            f"{value!r} is not a date; pass a datetime.date, such as date(2024, 1, 9)"
+        )
+    zones.check_year(value)
+    return value
+
+
+Day = Annotated[
+    date,
+    PlainValidator(_day),
+    PlainSerializer(date.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2024-01-09"]}),
+]
+"""A calendar day, from :data:`~seoulcal.zones.FIRST_YEAR` to :data:`~seoulcal.zones.LAST_YEAR`."""
 
 
 UtcDatetime = Annotated[
@@ -249,8 +433,48 @@ UtcDatetime = Annotated[
 ]
 
 
-class _Model(BaseModel):
+def _unknown_language(language: object) -> NotFoundError:
+    return NotFoundError(f"unknown language {language!r}; seoulcal's texts are in 'ko' and 'en'")
+
+
+def _check_language(language: object) -> None:
+    if language not in ("ko", "en"):
+        raise _unknown_language(language)
+
+
+class _Checked(ModelMetaclass):
+    """Make a model built directly (``ExactTime(...)``) raise :class:`TripError`, as a trip does.
+
+    Only the call of the class is wrapped: models built inside another model's validation are
+    reported by that model, all problems together.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401, N805 - a metaclass's call
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as error:
+            raise TripError(_problems(error, kwargs, "python")) from None
+
+
+class _Model(BaseModel, metaclass=_Checked):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:  # noqa: ANN401 - as pydantic's
+        """Validate *obj* as pydantic does, raising :class:`TripError` for invalid input.
+
+        A ``context`` of ``{"audience": "toml"}`` words the problems for a trip file's author.
+        """
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as error:
+            context = options.get("context")
+            audience: Audience = (
+                "toml"
+                if isinstance(context, dict) and context.get("audience") == "toml"
+                else "python"
+            )
+            raise TripError(_problems(error, obj, audience)) from None
 
 
 # --- texts --------------------------------------------------------------------------------------
@@ -262,7 +486,11 @@ class _Bilingual(_Model):
 
     def pick(self, language: Language) -> str:
         """Return the text in *language*."""
-        return self.ko if language == "ko" else self.en
+        if language == "ko":
+            return self.ko
+        if language == "en":
+            return self.en
+        raise _unknown_language(language)
 
 
 class Text(_Bilingual):
@@ -311,8 +539,10 @@ class Venue(_Model):
     zone: ZoneName
     """The IANA zone of the place; times at the venue are shown in it."""
     address: LongText | None = None
-    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
-    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    latitude: Annotated[float, Field(ge=-90, le=90, strict=True, allow_inf_nan=False)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180, strict=True, allow_inf_nan=False)] | None = (
+        None
+    )
     assumptions: tuple[Text, ...] = ()
     """What about this venue is assumed rather than known from the source."""
 
@@ -334,7 +564,7 @@ class Member(_Model):
     language: Language = "ko"
     """The language of this member's own calendar and page."""
     groups: tuple[Id, ...] = ()
-    illustrative: bool = False
+    illustrative: Annotated[bool, Field(strict=True)] = False
     """True for placeholder roles that stand in for a real roster."""
 
 
@@ -367,7 +597,9 @@ class ExactTime(_Model):
 
     @model_validator(mode="after")
     def _end_after_start(self) -> ExactTime:
-        if self.end <= self.start:
+        # As instants: Python compares two datetimes that share a tzinfo by wall clock, ignoring
+        # fold, so 01:10 PST comes "before" 01:30 PDT on the night clocks fall back.
+        if self.end.astimezone(UTC) <= self.start.astimezone(UTC):
             raise ValueError(
                 f"end {_zoned_text(self.end)} is not after start {_zoned_text(self.start)} "
                 f"(as instants: {self.end.astimezone(UTC):%Y-%m-%d %H:%M}Z vs "
@@ -375,13 +607,31 @@ class ExactTime(_Model):
             )
         return self
 
+    def _key(self) -> tuple[datetime, str | None, datetime, str | None]:
+        return (
+            self.start.astimezone(UTC),
+            zones.zone_name(self.start.tzinfo),
+            self.end.astimezone(UTC),
+            zones.zone_name(self.end.tzinfo),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        """Compare as instants in their zones (two readings of one wall clock differ)."""
+        if isinstance(other, ExactTime):
+            return self._key() == other._key()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """Hash as :meth:`__eq__` compares."""
+        return hash(self._key())
+
 
 class DaysTime(_Model):
     """One or more whole days; ``last`` is inclusive and defaults to ``first``."""
 
     kind: Literal["days"] = "days"
-    first: date
-    last: date | None = None
+    first: Day
+    last: Day | None = None
 
     @model_validator(mode="after")
     def _last_not_before_first(self) -> DaysTime:
@@ -402,10 +652,31 @@ class ApproximateTime(_Model):
     """A day and a part of it, placed with :data:`DAY_PART_WINDOWS` in its zone."""
 
     kind: Literal["approximate"] = "approximate"
-    day: date
+    day: Day
     part: DayPart
     zone: ZoneName | None = None
     """The zone of the window; defaults to the venue's zone, then the trip's."""
+
+    @model_validator(mode="after")
+    def _window_exists(self) -> ApproximateTime:
+        if self.zone is not None:
+            problem = self.missing_in(zones.zone(self.zone))
+            if problem is not None:
+                raise ValueError(problem)
+        return self
+
+    def missing_in(self, tz: ZoneInfo) -> str | None:
+        """Say why the window does not exist in *tz* (a day or hour clocks skip), or ``None``."""
+        begin, finish = DAY_PART_WINDOWS[self.part]
+        for clock in (begin, finish):
+            wall = datetime.combine(self.day, clock)
+            if not zones.wall_exists(wall, tz):
+                return (
+                    f"the {self.part.value} window ({begin:%H:%M}–{finish:%H:%M}) of {self.day} "
+                    f"does not exist in {tz.key}: clocks skip {wall:%Y-%m-%dT%H:%M} there; "
+                    "give another day or part of the day, or an exact time"
+                )
+        return None
 
 
 def _time_kind(value: Any) -> str | None:  # noqa: ANN401 - pydantic hands raw input of any type
@@ -516,12 +787,17 @@ class Trip(_Model):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _report(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Trip:  # noqa: ANN401
+    def _report(
+        cls,
+        data: Any,  # noqa: ANN401 - pydantic hands raw input of any type
+        handler: ValidatorFunctionWrapHandler,
+        info: ValidationInfo,
+    ) -> Trip:
         """Turn every validation failure into one :class:`TripError` that lists them all."""
         try:
             trip = handler(data)
         except ValidationError as error:
-            raise TripError(_problems(error, data)) from None
+            raise TripError(_problems(error, data, _audience(info))) from None
         if not isinstance(trip, Trip):  # pragma: no cover - pydantic always returns the model
             raise TypeError(type(trip))
         problems = list(trip.cross_check())
@@ -534,6 +810,7 @@ class Trip(_Model):
         yield from self._duplicate_ids()
         yield from self._group_clashes()
         yield from self._dangling_references()
+        yield from self._missing_windows()
 
     def _duplicate_ids(self) -> Iterator[Problem]:
         for field in ("venues", "members", "events"):
@@ -577,6 +854,18 @@ class Trip(_Model):
                         f"{where} → attendees[{position}]",
                         f"{name!r} names no member or group; known: {', '.join(sorted(known))}",
                     )
+
+    def _missing_windows(self) -> Iterator[Problem]:
+        """Find approximate times whose window clocks skip in the zone they take from the trip."""
+        venues = {venue.id: venue for venue in self.venues}
+        for index, event in enumerate(self.events):
+            when = event.time
+            if not isinstance(when, ApproximateTime) or when.zone is not None:
+                continue  # an own zone was checked with the time
+            venue = venues.get(event.venue) if event.venue is not None else None
+            problem = when.missing_in(zones.zone(venue.zone if venue else self.zone))
+            if problem is not None:
+                yield Problem(f'events[{index}] "{event.id}" → time.day', problem)
 
     # --- lookups ---
 
@@ -684,12 +973,14 @@ class Trip(_Model):
         """Return the calendar of the whole trip, or of one *member*, in *lang*."""
         from seoulcal import ics  # noqa: PLC0415 - models must not import icalendar at load
 
+        _check_language(lang)
         return ics.trip_calendar(self, member=member, lang=lang)
 
     def to_ics(self, member: Member | str | None = None, lang: Language = "ko") -> bytes:
         """Return :meth:`to_calendar` as iCalendar bytes (UTF-8, CRLF, folded)."""
         from seoulcal import ics  # noqa: PLC0415 - models must not import icalendar at load
 
+        _check_language(lang)
         return ics.trip_ics(self, member=member, lang=lang)
 
 
@@ -698,21 +989,83 @@ class Trip(_Model):
 _TIME_TAGS = frozenset({"exact", "days", "approximate"})
 
 
-def _problems(error: ValidationError, data: object) -> list[Problem]:
-    """Describe pydantic's errors by item id and field, in the trip file's own words."""
+def _problems(error: ValidationError, data: object, audience: Audience) -> list[Problem]:
+    """Describe pydantic's errors by item id and field, in the words of whoever wrote *data*."""
     found: list[Problem] = []
     for detail in error.errors(include_url=False):
         where = _where(detail["loc"], data)
-        message = detail["msg"]
-        context = detail.get("ctx") or {}
-        if detail["type"] == "value_error" and "error" in context:
-            message = str(context["error"])
-        elif detail["type"] == "extra_forbidden":
-            message = f"unknown field {detail['loc'][-1]!r}; check its spelling in the docs"
-        elif detail["type"] == "missing":
-            message = "this field is required"
-        found.append(Problem(where, message))
+        found.append(Problem(where, _message(detail, audience)))
     return found
+
+
+_TABLES = {
+    "Text": '{ ko = "…", en = "…" }',
+    "LongText": '{ ko = "…", en = "…" }',
+    "Source": '{ document = "…", quote = "…" }',
+    "Organizer": '{ name = { ko = "…", en = "…" } }',
+}
+
+
+def _message(  # noqa: C901, PLR0911, PLR0912 - one plain branch per kind of error
+    detail: ErrorDetails, audience: Audience
+) -> str:
+    """Word one pydantic error for a trip file's author (TOML) or a Python caller."""
+    kind, context, given = detail["type"], detail.get("ctx") or {}, detail.get("input")
+    toml = audience == "toml"
+    shown = _toml(given) if toml else repr(given)
+    if kind == "value_error" and "error" in context:
+        return str(context["error"])
+    if kind == "extra_forbidden":
+        return f"unknown field {detail['loc'][-1]!r}; check its spelling in the docs"
+    if kind == "missing":
+        return "this field is required"
+    if kind == "string_type":
+        if toml:
+            return f'{shown} is not text; write text in double quotes, such as "…"'
+        return f"{shown} is not a str"
+    if kind in {"float_type", "float_parsing", "int_type", "int_parsing"}:
+        if toml:
+            return f"{shown} is not a number; write a number without quotes, such as 36.1215"
+        return f"{shown} is not a number (an int or a float)"
+    if kind == "finite_number":
+        return f"{shown} is not a finite number; nan and inf are not allowed here"
+    if kind in {"bool_type", "bool_parsing"}:
+        return (
+            f"{shown} is not true or false; write true or false without quotes"
+            if toml
+            else f"{shown} is not a bool; pass True or False"
+        )
+    if kind in {"tuple_type", "list_type"}:
+        return (
+            f'{shown} is not a list; write a list in brackets, such as ["…"]'
+            if toml
+            else f"{shown} is not a tuple or a list"
+        )
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        name = str(context.get("class_name", ""))
+        if toml:
+            example = _TABLES.get(name)
+            return (
+                f"{shown} is not a table; write {example}" if example else f"{shown} is not a table"
+            )
+        return f"{shown} is not a {name or 'dict'} (nor a dict of its fields)"
+    if kind in {"literal_error", "enum"}:
+        expected = str(context.get("expected", ""))
+        if toml:
+            expected = expected.replace("'", '"')
+        return f"{shown} is not allowed; use {expected}"
+    if kind in {"greater_than_equal", "less_than_equal"}:
+        bound = context.get("ge", context.get("le"))
+        side = "at least" if kind == "greater_than_equal" else "at most"
+        bound_text = f"{bound:g}" if isinstance(bound, int | float) else str(bound)
+        return f"{shown} is out of range; it must be {side} {bound_text}"
+    if kind == "union_tag_invalid":
+        return (
+            f"kind {context.get('tag')!r} is not one of {context.get('expected_tags')}; "
+            "leave 'kind' out, or write it as the docs show"
+        )
+    message = detail["msg"]
+    return message[0].lower() + message[1:] if message else kind
 
 
 def _where(loc: tuple[int | str, ...], data: object) -> str:

@@ -150,7 +150,10 @@ class SiteApp:
             known = self._resolved
         if path in known:
             return known[path]
-        found = self._lookup(path)
+        try:
+            found = self._lookup(path)
+        except (OSError, ValueError):
+            found = None  # a name the file system refuses (too long, say) names no file of the site
         with self._lock:
             known[path] = found
         return found

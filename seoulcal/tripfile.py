@@ -30,7 +30,7 @@ def parse_trip(text: str, *, source: str = "<trip>") -> Trip:
             [Problem("", f"not valid TOML: {error}; fix the syntax at that line")], source=source
         ) from None
     try:
-        return Trip.model_validate(data)
+        return Trip.model_validate(data, context={"audience": "toml"})
     except TripError as error:
         raise TripError(list(error.problems), source=source) from None
 

@@ -25,7 +25,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from seoulcal.errors import SeoulcalError
+from seoulcal.errors import InternalError, SeoulcalError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -99,8 +99,7 @@ class Worker(Generic[T]):
     def start(cls, function: Callable[[], T]) -> Worker[T]:
         """Fork a child that runs *function* (only where :func:`can_fork` says yes)."""
         if not can_fork():
-            message = "internal: a worker process may only be forked from a single thread"
-            raise SeoulcalError(message)
+            raise InternalError("a worker process may only be forked from a single thread")
         parent = os.getpid()
         for stream in (sys.stdout, sys.stderr):  # or the child would inherit unwritten output
             with contextlib.suppress(OSError, ValueError, AttributeError):
@@ -130,7 +129,7 @@ class Worker(Generic[T]):
     def result(self) -> T:
         """Wait for the child; return its function's result or raise its exception."""
         if self._done:
-            raise SeoulcalError("internal: a worker's result was already taken")
+            raise InternalError("a worker's result was already taken")
         chunks = []
         try:
             while chunk := os.read(self._reader, _CHUNK):

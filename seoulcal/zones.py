@@ -13,13 +13,17 @@ rule-based form Outlook reads.
 from __future__ import annotations
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "UTC",
     "Observance",
+    "check_year",
     "is_utc",
     "normalize_datetime",
     "observances",
     "parse_zoned",
     "resolve_wall_time",
+    "wall_exists",
     "zone",
     "zone_name",
 ]
@@ -30,6 +34,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+FIRST_YEAR = 1970
+"""The first year seoulcal accepts a date or time in (the zoneinfo database is reliable from it)."""
+
+LAST_YEAR = 2099
+"""The last year seoulcal accepts a date or time in (every client reads four-digit years to it)."""
 
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "Universal"})
 
@@ -112,6 +122,22 @@ def zone_name(tz: tzinfo | None) -> str | None:
     return None
 
 
+def check_year(day: date) -> None:
+    """Refuse a day outside :data:`FIRST_YEAR` to :data:`LAST_YEAR` with a :class:`ValueError`."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(
+            f"year {day.year} is outside the years seoulcal supports, {FIRST_YEAR} to {LAST_YEAR} "
+            "(calendar clients and time-zone data do not cover it); give a date in that range"
+        )
+
+
+def wall_exists(wall: datetime, tz: ZoneInfo) -> bool:
+    """Tell whether the naive wall clock *wall* happens in zone *tz* (false inside a gap)."""
+    return _round_trips(wall.replace(tzinfo=tz, fold=0)) or _round_trips(
+        wall.replace(tzinfo=tz, fold=1)
+    )
+
+
 def resolve_wall_time(wall: datetime, tz: ZoneInfo, *, offset: timedelta | None = None) -> datetime:
     """Place the naive wall clock *wall* in zone *tz*, refusing gaps and unresolved overlaps.
 
@@ -123,6 +149,7 @@ def resolve_wall_time(wall: datetime, tz: ZoneInfo, *, offset: timedelta | None 
     """
     if wall.tzinfo is not None:
         raise ValueError("internal: resolve_wall_time takes a naive wall clock")
+    check_year(wall.date())
     first = wall.replace(tzinfo=tz, fold=0)
     second = wall.replace(tzinfo=tz, fold=1)
     offsets = (first.utcoffset(), second.utcoffset())
@@ -189,7 +216,13 @@ def parse_zoned(text: str) -> datetime:
             f"{text!r} is not a date and time; write it like "
             "'2024-01-09T11:00[America/Los_Angeles]'"
         )
-    wall = datetime.fromisoformat(match["wall"].replace(" ", "T"))
+    try:
+        wall = datetime.fromisoformat(match["wall"].replace(" ", "T"))
+    except ValueError as error:
+        raise ValueError(
+            f"{text!r} is not a date and time ({error}); write it like "
+            "'2024-01-09T11:00[America/Los_Angeles]'"
+        ) from None
     raw_offset, zone_text = match["offset"], match["zone"]
     offset = None
     if raw_offset is not None:
@@ -200,6 +233,7 @@ def parse_zoned(text: str) -> datetime:
         )
     if zone_text is None:
         if raw_offset == "Z":
+            check_year(wall.date())
             return wall.replace(tzinfo=UTC)
         if offset is not None:
             raise ValueError(
@@ -212,6 +246,7 @@ def parse_zoned(text: str) -> datetime:
         )
     tz = zone(zone_text)
     if tz.key == "UTC":
+        check_year(wall.date())
         return wall.replace(tzinfo=UTC)
     return resolve_wall_time(wall, tz, offset=offset)
 
@@ -231,12 +266,14 @@ def normalize_datetime(value: datetime) -> datetime:
         )
     tz = value.tzinfo
     if is_utc(tz):
+        check_year(value.date())
         return value.replace(tzinfo=UTC)
     name = zone_name(tz)
     if name is None:
         raise ValueError(
-            f"{value.isoformat()} has a fixed offset ({tz!r}), not a place; use an IANA zone "
-            "such as ZoneInfo('America/Los_Angeles'), or UTC"
+            f"{value.isoformat()} has a fixed offset (UTC{_fmt(value.utcoffset(), colon=True)}), "
+            "not a place; use an IANA zone such as tzinfo=ZoneInfo('America/Los_Angeles'), "
+            "or datetime.UTC"
         )
     target = zone(name)
     wall = value.replace(tzinfo=None)
@@ -244,7 +281,14 @@ def normalize_datetime(value: datetime) -> datetime:
         # A ZoneInfo datetime's fold is 0 unless someone set it, so an ambiguous wall clock is an
         # unmade choice, except when fold=1 was set on purpose.
         chosen = value.utcoffset() if value.fold == 1 else None
-        return resolve_wall_time(wall, target, offset=chosen)
+        try:
+            return resolve_wall_time(wall, target, offset=chosen)
+        except ValueError as error:
+            if chosen is None and "happens twice" in str(error):
+                raise ValueError(
+                    f"{error}; from Python, the datetime with fold=1 is the second reading"
+                ) from None
+            raise
     # pytz: localize() records the chosen offset. A zone passed as tzinfo= carries the zone's
     # first period (local mean time, rounded to the minute, so it can equal a real reading, as
     # -07:00 for Denver): that is no choice at all.

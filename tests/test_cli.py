@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -217,3 +218,115 @@ def test_a_closed_pipe_is_not_an_error():
         _, err = process.communicate()
     assert process.returncode == 0
     assert b"Traceback" not in err
+
+
+# --- hardening (issue 8) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["newdir/", "newdir" + os.sep, "out/sub/"])
+def test_export_to_a_folder_name_is_a_usage_error_and_creates_nothing(
+    tmp_path, capsys, monkeypatch, target
+):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "export", "-o", target)
+    assert (code, out) == (2, "")
+    assert "is a folder" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trip_with_a_year_out_of_range_exits_2_naming_the_field(tmp_path, capsys):
+    trip = tmp_path / "far.toml"
+    trip.write_text(
+        BAD_TRIP.replace("America/Las_Vegas", "America/Los_Angeles").replace(
+            'time = { start = "2024-01-09T11:00[America/Los_Angeles]", '
+            'end = "2024-01-09T10:00[America/Los_Angeles]" }',
+            "time = { first = 9999-12-31 }",
+        ),
+        encoding="utf-8",
+    )
+    for command in ("check", "export", "agenda"):
+        code, out, err = run(capsys, command, "--trip", str(trip))
+        assert (code, out) == (2, ""), err
+        assert 'events[0] "e" → time.first: year 9999 is outside' in err
+        assert "unexpected" not in err
+
+
+WIDE_TRIP = """
+id = "wide"
+zone = "America/Los_Angeles"
+home_zone = "Asia/Seoul"
+revised = "2024-01-01T00:00:00Z"
+name = { ko = "가", en = "A" }
+organizer = { name = { ko = "가", en = "A" } }
+
+[[venues]]
+id = "hall"
+name = { ko = "Cafe\u0301 q\u0303 홀", en = "Cafe\u0301 q\u0303 Hall" }
+zone = "America/Los_Angeles"
+
+[[members]]
+id = "jose"
+name = { ko = "Jose\u0301 Nun\u0303ez", en = "Jose\u0301 Nun\u0303ez" }
+role = { ko = "q\u0303\u0323 통역", en = "Interpreter" }
+
+[[members]]
+id = "kim"
+name = { ko = "김민준", en = "Kim" }
+role = { ko = "비서 👩\u200d💻", en = "Aide" }
+language = "en"
+
+[[members]]
+id = "ann"
+name = { ko = "Ann", en = "Ann" }
+role = { ko = "\u1100\u1161\u11a8 본부", en = "HQ" }
+
+[[events]]
+id = "e"
+title = { ko = "Re\u0301union q\u0303 회의", en = "Re\u0301union q\u0303" }
+time = { start = "2024-01-09T11:00[America/Los_Angeles]", end = "2024-01-09T12:00[America/Los_Angeles]" }
+venue = "hall"
+
+[[events]]
+id = "f"
+title = { ko = "개막", en = "Opening" }
+time = { start = "2024-01-10T11:00[America/Los_Angeles]", end = "2024-01-10T12:00[America/Los_Angeles]" }
+venue = "hall"
+"""
+
+
+def _column_starts(line: str) -> list[int]:
+    """Return where each cell of *line* starts, in the cells a terminal shows (wcwidth).
+
+    Cells are runs of words with single spaces between; columns are two spaces or more apart.
+    """
+    wcwidth = pytest.importorskip("wcwidth")
+    return [wcwidth.wcswidth(line[: m.start()]) for m in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def _columns_line_up(table: str) -> None:
+    """Check that every row's columns start where the header's do, as a terminal shows them."""
+    lines = [line for line in table.splitlines() if line.strip()]
+    expected = _column_starts(lines[0])
+    assert len(expected) > 1
+    for line in lines[1:]:
+        if set(line) <= {"-", " "}:
+            continue
+        assert _column_starts(line) == expected[: len(_column_starts(line))], line
+
+
+def test_members_pads_by_what_a_terminal_shows(tmp_path, capsys):
+    trip = tmp_path / "wide.toml"
+    trip.write_text(WIDE_TRIP, encoding="utf-8")
+    code, out, err = run(capsys, "members", "--trip", str(trip))
+    assert code == 0, err
+    assert "José Nuñez" in out  # NFC: one code point per letter
+    _columns_line_up(out)
+
+
+def test_agenda_pads_by_what_a_terminal_shows(tmp_path, capsys):
+    trip = tmp_path / "wide.toml"
+    trip.write_text(WIDE_TRIP, encoding="utf-8")
+    for lang in ("ko", "en"):
+        code, out, err = run(capsys, "agenda", "--trip", str(trip), "--lang", lang)
+        assert code == 0, err
+        _columns_line_up(out.split("\n\n")[1])

@@ -263,3 +263,15 @@ def test_every_add_link_on_the_page_encodes_its_event(tmp_path):
         for kind in ("google-add", "outlook-add", "m365-add", "event-ics")
     }
     assert seen == expected
+
+
+def test_an_event_link_compares_its_ends_as_instants_across_a_fall_back():
+    la = ZoneInfo("America/Los_Angeles")
+    start = datetime(2024, 11, 3, 1, 30, tzinfo=la)  # PDT, 08:30Z
+    end = datetime(2024, 11, 3, 1, 10, tzinfo=la, fold=1)  # PST, 09:10Z: 40 minutes later
+    link = links.google_event_url("Night", start, end)
+    assert "20241103T083000Z%2F20241103T091000Z" in link
+    with pytest.raises(ValueError, match="not after start"):
+        links.google_event_url("Backwards", end, start)  # 09:10Z to 08:30Z
+    with pytest.raises(ValueError, match="not after start"):
+        links.outlook_event_url("Backwards", end, start)

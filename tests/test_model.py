@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ import pytest
 import pytz
 
 import seoulcal
-from seoulcal import Trip, TripError
+from seoulcal import ExactTime, Trip, TripError
 
 LA = ZoneInfo("America/Los_Angeles")
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -252,7 +253,7 @@ def test_pytz_localize_with_is_dst_chooses_the_reading():
 
 def test_pytz_tzinfo_at_an_ambiguous_time_is_refused():
     zone = pytz.timezone("America/Los_Angeles")
-    with pytest.raises(ValueError, match="happens twice"):
+    with pytest.raises(TripError, match="happens twice"):
         exact(datetime(2024, 11, 3, 1, 30, tzinfo=zone), datetime(2024, 11, 3, 3, tzinfo=zone))
 
 
@@ -264,7 +265,7 @@ def test_zoneinfo_fold_one_chooses_the_second_reading():
 
 
 def test_zoneinfo_fold_zero_at_an_ambiguous_time_is_refused():
-    with pytest.raises(ValueError, match="happens twice"):
+    with pytest.raises(TripError, match="happens twice"):
         exact(datetime(2024, 11, 3, 1, 30, tzinfo=LA), datetime(2024, 11, 3, 3, tzinfo=LA))
 
 
@@ -358,7 +359,7 @@ def test_latitude_without_longitude_is_refused(small):
 
 def test_latitude_out_of_range_is_refused(small):
     small["venues"][0]["latitude"] = 123
-    refused(small, 'venues[0] "hall" → latitude', "less than or equal to 90")
+    refused(small, 'venues[0] "hall" → latitude', "it must be at most 90")
 
 
 def test_models_are_frozen(ces):
@@ -415,7 +416,7 @@ def test_a_revision_time_is_kept_to_the_second(small):
 def test_pytz_tzinfo_whose_rounded_lmt_equals_a_reading_still_makes_no_choice():
     # Denver's local mean time, -06:59:56, is rounded by pytz to -07:00: the same as MST.
     zone = pytz.timezone("America/Denver")
-    with pytest.raises(ValueError, match="happens twice"):
+    with pytest.raises(TripError, match="happens twice"):
         exact(datetime(2024, 11, 3, 1, 30, tzinfo=zone), datetime(2024, 11, 3, 3, tzinfo=zone))
 
 
@@ -427,3 +428,239 @@ def test_lookups_follow_a_copy_with_other_venues(small):
     assert copy.venue("annex") is extra
     with pytest.raises(seoulcal.NotFoundError):
         trip.venue("annex")
+
+
+# --- hardening (issue 8) ------------------------------------------------------------------------
+
+
+def test_an_end_after_its_start_as_instants_is_accepted_across_a_fall_back():
+    # 01:30 PDT is 08:30Z; 01:10 PST, the second 01:10 of the night, is 09:10Z.
+    time_ = ExactTime(
+        start="2024-11-03T01:30-07:00[America/Los_Angeles]",
+        end="2024-11-03T01:10-08:00[America/Los_Angeles]",
+    )
+    assert time_.end.astimezone(UTC) - time_.start.astimezone(UTC) == timedelta(minutes=40)
+
+
+def test_an_end_before_its_start_as_instants_is_refused_across_a_fall_back():
+    # 01:10 PST (09:10Z) to 01:30 PDT (08:30Z): a later wall clock, an earlier instant.
+    with pytest.raises(TripError, match="not after start"):
+        ExactTime(
+            start="2024-11-03T01:10-08:00[America/Los_Angeles]",
+            end="2024-11-03T01:30-07:00[America/Los_Angeles]",
+        )
+
+
+def test_the_two_readings_of_one_wall_clock_are_different_times():
+    first = ExactTime(
+        start="2024-11-03T01:30-07:00[America/Los_Angeles]",
+        end="2024-11-03T03:00[America/Los_Angeles]",
+    )
+    second = ExactTime(
+        start="2024-11-03T01:30-08:00[America/Los_Angeles]",
+        end="2024-11-03T03:00[America/Los_Angeles]",
+    )
+    assert first != second
+    assert len({first, second}) == 2
+    again = ExactTime(start="2024-11-03T08:30Z", end="2024-11-03T03:00[America/Los_Angeles]")
+    assert again != first  # the same instant, but in UTC, not in Los Angeles
+    again = ExactTime(start=second.start, end=second.end)  # fold=1 says which reading
+    assert again == second
+    assert hash(again) == hash(second)
+    again = ExactTime(
+        start="2024-11-03T01:30-07:00[America/Los_Angeles]",
+        end="2024-11-03T03:00[America/Los_Angeles]",
+    )
+    assert again == first
+    assert hash(again) == hash(first)
+
+
+def test_an_approximate_time_on_a_day_its_zone_skips_is_refused(small):
+    # Samoa crossed the date line: 2011-12-29 23:59:59 was followed by 2011-12-31 00:00.
+    with pytest.raises(TripError, match="does not exist in Pacific/Apia"):
+        seoulcal.ApproximateTime(day="2011-12-30", part="morning", zone="Pacific/Apia")
+    small["venues"][0]["zone"] = "Pacific/Apia"
+    small["events"][2]["time"] = {"day": "2011-12-30", "part": "evening"}
+    refused(small, 'events[2] "later" → time.day', "does not exist in Pacific/Apia")
+    small["events"][2]["time"] = {"day": "2011-12-31", "part": "evening"}
+    Trip.model_validate(small)
+
+
+def test_an_approximate_window_whose_edge_clocks_skip_is_refused(small):
+    # Sudan moved from +02 to +03 at noon on 15 January 2000: 12:00-12:59 never happened.
+    for part in ("lunch", "morning"):
+        small["events"][2]["time"] = {"day": "2000-01-15", "part": part, "zone": "Africa/Khartoum"}
+        refused(small, 'events[2] "later" → time', "clocks skip 2000-01-15T12:00")
+    small["events"][2]["time"] = {
+        "day": "2000-01-15",
+        "part": "afternoon",
+        "zone": "Africa/Khartoum",
+    }
+    Trip.model_validate(small)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("revised", "0001-01-01T00:00:00Z", "revised"),
+        ("revised", "9999-12-31T23:59:59Z", "revised"),
+        ("first", "0001-01-01", 'events[1] "days" → time.first'),
+        ("first", "9999-12-31", 'events[1] "days" → time.first'),
+        ("start", "0001-01-01T00:00[Asia/Seoul]", 'events[0] "opening" → time.start'),
+        ("start", "9999-12-31T23:00[America/Los_Angeles]", 'events[0] "opening" → time.start'),
+        ("start", "0000-01-01T00:00[Asia/Seoul]", 'events[0] "opening" → time.start'),
+        ("day", "1969-12-31", 'events[2] "later" → time.day'),
+        ("day", "2100-01-01", 'events[2] "later" → time.day'),
+    ],
+)
+def test_dates_outside_the_supported_years_are_refused_by_item_and_field(
+    small, field, value, where
+):
+    if field == "revised":
+        small["revised"] = value
+    elif field == "first":
+        small["events"][1]["time"]["first"] = value
+        del small["events"][1]["time"]["last"]
+    elif field == "start":
+        small["events"][0]["time"]["start"] = value
+    else:
+        small["events"][2]["time"]["day"] = value
+    message = str(refused(small, where))
+    assert "1970 to 2099" in message or "not a date" in message
+
+
+def test_the_edges_of_the_supported_years_are_accepted(small):
+    small["revised"] = "2099-12-31T23:59:59Z"
+    small["events"][0]["time"] = {
+        "start": "1970-01-01T00:00[Asia/Seoul]",
+        "end": "2099-12-31T23:59[Pacific/Kiritimati]",
+    }
+    small["events"][1]["time"] = {"first": "1970-01-01", "last": "2099-12-31"}
+    trip = Trip.model_validate(small)
+    assert trip.to_ics().count(b"BEGIN:VEVENT") == 3
+
+
+def test_building_a_model_directly_raises_a_seoulcal_error():
+    cases = [
+        lambda: ExactTime(start=datetime(2024, 1, 9, 11), end=datetime(2024, 1, 9, 12)),
+        lambda: seoulcal.Event(
+            id="Bad Id", title={"ko": "가", "en": "A"}, time={"first": "2024-01-09"}
+        ),
+        lambda: seoulcal.Text(ko="\x07", en="a"),
+        lambda: seoulcal.Venue.model_validate({"id": "v", "name": "x", "zone": "Asia/Seoul"}),
+    ]
+    for make in cases:
+        with pytest.raises(seoulcal.SeoulcalError) as caught:
+            make()
+        assert isinstance(caught.value, TripError)
+        assert caught.value.problems
+
+
+def test_a_python_caller_reads_python_spellings():
+    with pytest.raises(TripError) as caught:
+        ExactTime(start=datetime(2024, 1, 9, 11), end="2024-01-09T12:00[Asia/Seoul]")
+    assert "ZoneInfo(" in str(caught.value)
+    fixed = timezone(timedelta(hours=-8))
+    with pytest.raises(TripError) as caught:
+        ExactTime(start=datetime(2024, 1, 9, 11, tzinfo=fixed), end="2024-01-09T12:00[Asia/Seoul]")
+    assert "UTC-08:00" in str(caught.value)
+    assert "timedelta(" not in str(caught.value)
+    with pytest.raises(TripError, match="not a Text"):
+        seoulcal.Organizer(name="Seoul")
+
+
+def test_an_unknown_language_is_refused(ces):
+    for call in (lambda: ces.to_ics(lang="xx"), lambda: ces.to_calendar(lang="xx")):
+        with pytest.raises(seoulcal.SeoulcalError, match="'ko' and 'en'"):
+            call()
+    with pytest.raises(seoulcal.SeoulcalError):
+        ces.name.pick("xx")
+
+
+# --- the rule for texts ---
+
+
+def test_one_line_texts_are_trimmed_and_long_texts_keep_their_blanks():
+    assert seoulcal.Text(ko="  개막식\t", en="\u3000Opening\u00a0").model_dump() == {
+        "ko": "개막식",
+        "en": "Opening",
+    }
+    assert seoulcal.LongText(ko="  들여쓰기 ", en="x").ko == "  들여쓰기 "
+
+
+def test_the_same_title_typed_two_ways_gives_the_same_calendar(small):
+    composed, decomposed = "Jos\u00e9 \uac00", "Jose\u0301 \u1100\u1161"
+    assert composed != decomposed
+    small["events"][0]["title"]["en"] = composed
+    one = Trip.model_validate(small).to_ics(lang="en")
+    small["events"][0]["title"]["en"] = decomposed
+    other = Trip.model_validate(small).to_ics(lang="en")
+    assert one == other
+    assert composed.encode() in one
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\n"])
+def test_line_separators_and_next_line_are_refused_in_one_line_texts(separator):
+    with pytest.raises(TripError, match=r"single line|U\+0085"):
+        seoulcal.Text(ko=f"가{separator}나", en="a")
+
+
+def test_unicode_line_separators_become_line_breaks_in_long_texts():
+    assert seoulcal.LongText(ko="가\u2028나\u2029다", en="a").ko == "가\n나\n다"
+
+
+@pytest.mark.parametrize("control", ["\x80", "\x85", "\x9f", "\x1b", "\x7f"])
+def test_c0_and_c1_controls_are_refused_everywhere(control):
+    for model in (seoulcal.Text, seoulcal.LongText):
+        with pytest.raises(TripError, match=f"U\\+{ord(control):04X}"):
+            model(ko=f"가{control}나", en="a")
+
+
+def test_a_leading_byte_order_mark_is_refused_even_after_blanks():
+    with pytest.raises(TripError, match="U\\+FEFF"):
+        seoulcal.Text(ko=" \ufeff가", en="a")
+    assert seoulcal.Text(ko="가\ufeff나", en="a").ko == "가\ufeff나"  # a zero-width no-break space
+
+
+@pytest.mark.parametrize(
+    "text", ["END:VEVENT", "x\r\nend:vevent\r\nBEGIN:VEVENT", "a BEGIN:VCALENDAR b", "End:Valarm"]
+)
+def test_component_delimiters_are_refused_in_every_text(small, text):
+    slots = [
+        ("name",),
+        ("organizer", "name"),
+        ("venues", 0, "name"),
+        ("events", 0, "title"),
+    ]
+    long_slots = [("description",), ("venues", 0, "address"), ("events", 0, "description")]
+    for path in slots + long_slots:
+        if "\n" in text and path in slots:
+            continue
+        data = copy.deepcopy(small)
+        holder = data
+        for step in path[:-1]:
+            holder = holder[step]
+        holder[path[-1]] = {"ko": "좋은 글", "en": text}
+        with pytest.raises(TripError, match="component") as caught:
+            Trip.model_validate(data)
+        assert f"{path[-1]}.en: holds" in str(caught.value)
+
+
+def test_a_source_quote_with_a_delimiter_is_refused(small):
+    small["events"][0]["source"] = {"document": "보도자료", "quote": "a\nEND:VEVENT\nb"}
+    refused(small, 'events[0] "opening" → source.quote', "component delimiter")
+
+
+def test_a_fifty_megabyte_description_is_refused_with_its_limit(small):
+    small["events"][0]["description"] = {"ko": "가" * (50 * 1024 * 1024), "en": "a"}
+    message = str(refused(small, 'events[0] "opening" → description.ko', "at most 20,000"))
+    assert len(message) < 1000
+    small["events"][0]["description"] = {"ko": "가" * seoulcal.model.MAX_PARAGRAPH, "en": "a"}
+    Trip.model_validate(small)
+    with pytest.raises(TripError, match="at most 1,000"):
+        seoulcal.Text(ko="가" * (seoulcal.model.MAX_LINE + 1), en="a")
+
+
+def test_an_organizer_address_with_a_delimiter_is_refused(small):
+    small["organizer"]["email"] = "END:VEVENT@example.org"
+    refused(small, "organizer.email", "is not an email address")

@@ -18,12 +18,15 @@ import pytz
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from ics_rules import physical_lines, unfold
-from pydantic import ValidationError
 from strategies import (
     CONTROL_CHARACTERS,
+    DST_EDGE_ZONES,
     NAMED_ZONES,
+    EdgeTime,
     accepted_zone_names,
     control_characters,
+    dst_edge_spans,
+    edge_points,
     edge_trip,
     kind_of_wall,
     languages,
@@ -239,19 +242,31 @@ def test_description_is_kept_exactly(text, lang):
     assert str(vevent["DESCRIPTION"]) == raw
 
 
+def _as_long_text(text: str) -> str:
+    """The rule for long texts: every line break becomes \\n, then NFC."""
+    for brk in ("\r\n", "\r", "\u2028", "\u2029"):
+        text = text.replace(brk, "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def _as_line(text: str) -> str:
+    """The rule for one-line texts: NFC, then trimmed."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
 @_settings(100)
 @given(ko=paragraph_texts(), en=paragraph_texts())
-def test_long_text_normalises_only_line_breaks(ko, en):
+def test_long_text_normalises_line_breaks_and_to_nfc(ko, en):
     made = LongText(ko=ko, en=en)
-    assert made.ko == ko.replace("\r\n", "\n").replace("\r", "\n")
-    assert made.en == en.replace("\r\n", "\n").replace("\r", "\n")
+    assert made.ko == _as_long_text(ko)
+    assert made.en == _as_long_text(en)
 
 
 @_settings(100)
 @given(ko=line_texts(), en=line_texts())
-def test_one_line_text_is_kept_as_given(ko, en):
+def test_one_line_text_is_kept_trimmed_and_in_nfc(ko, en):
     made = Text(ko=ko, en=en)
-    assert (made.ko, made.en) == (ko, en)
+    assert (made.ko, made.en) == (_as_line(ko), _as_line(en))
 
 
 # --- 3. structure --------------------------------------------------------------------------------
@@ -453,7 +468,7 @@ def test_control_characters_are_refused_in_models(text, bad, position, multiline
     spoiled = _insert(text, position, bad)
     model = LongText if multiline else Text
     fields = {"ko": "좋은 글", "en": "fine"} | {lang: spoiled}
-    with pytest.raises(ValidationError, match=f"U\\+{ord(bad):04X}"):
+    with pytest.raises(TripError, match=f"U\\+{ord(bad):04X}"):
         model(**fields)
 
 
@@ -482,27 +497,26 @@ def test_invalid_text_in_a_trip_file_is_refused(trip, data):
 
 @pytest.mark.parametrize("bad", ["\n", "\r\n", "\r", "a\nb", "제목\r"])
 def test_line_breaks_are_refused_in_one_line_texts(bad):
-    with pytest.raises(ValidationError, match="single line"):
+    with pytest.raises(TripError, match="single line"):
         Text(ko=bad, en="fine")
 
 
 @pytest.mark.parametrize("bad", CONTROL_CHARACTERS)
 def test_each_control_character_is_refused(bad):
-    with pytest.raises(ValidationError):
+    with pytest.raises(TripError):
         LongText(ko="앞" + bad + "뒤", en="fine")
 
 
 def _refused_at(text: str, *, multiline: bool) -> int | None:
     """The first position a calendar text may not hold, by the rule's words, char by char."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if multiline:
+        for brk in ("\r\n", "\r", "\u2028", "\u2029"):
+            text = text.replace(brk, "\n")
     for index, char in enumerate(text):
-        if char == "\n":
+        if char in "\n\r\u2028\u2029":
             if not multiline:
                 return index
-        elif char != "\t" and (
-            (unicodedata.category(char) == "Cc" and ord(char) < 0x80)
-            or unicodedata.category(char) == "Cs"
-        ):
+        elif char != "\t" and unicodedata.category(char) in {"Cc", "Cs"}:  # C0, C1, surrogates
             return index
     return None
 
@@ -512,7 +526,12 @@ def _refused_at(text: str, *, multiline: bool) -> int | None:
     text=st.text(
         st.one_of(
             st.characters(codec=None),
-            st.sampled_from(["\n", "\r", "\t", "\x00", "\x1f", "\x7f", "\x85", "\ud800"]),
+            st.sampled_from(
+                [
+                    *("\n", "\r", "\t", "\x00", "\x1f", "\x7f", "\x85", "\x9f", "\ud800"),
+                    *("\u2028", "\u2029", " ", "\u3000", "\ufeff", "\u0301"),
+                ]
+            ),
         ),
         min_size=1,
         max_size=40,
@@ -522,12 +541,16 @@ def _refused_at(text: str, *, multiline: bool) -> int | None:
 def test_texts_are_refused_exactly_where_the_rule_says(text, multiline):
     model = LongText if multiline else Text
     at = _refused_at(text, multiline=multiline)
-    if at is None and text.strip() and not text.startswith("\ufeff"):
-        assert model(ko=text, en="fine").ko == text.replace("\r\n", "\n").replace("\r", "\n")
-    elif at is not None and not text.startswith("\ufeff"):
-        with pytest.raises(ValidationError) as caught:
+    expected = _as_long_text(text) if multiline else _as_line(text)
+    if at is None and expected.strip() and not expected.startswith("\ufeff"):
+        assert model(ko=text, en="fine").ko == expected
+    elif at is not None:
+        with pytest.raises(TripError) as caught:
             model(ko=text, en="fine")
         assert "single line" in str(caught.value) or f"position {at} " in str(caught.value)
+    else:  # empty once trimmed, or a leading U+FEFF
+        with pytest.raises(TripError, match=r"empty|U\+FEFF"):
+            model(ko=text, en="fine")
 
 
 # --- 6b. refused wall clocks ---------------------------------------------------------------------
@@ -544,13 +567,13 @@ def test_wall_clocks_in_gaps_are_refused_and_repeats_need_an_offset(name, year, 
     kind = kind_of_wall(wall, tz)
     if kind == "gap":
         for text in (f"{wall.isoformat()}[{name}]", *(rfc9557(r) for r in readings)):
-            with pytest.raises(ValidationError, match="does not exist"):
+            with pytest.raises(TripError, match="does not exist"):
                 ExactTime(start=text, end=end)
         return
     if kind == "ambiguous":
-        with pytest.raises(ValidationError, match="happens twice"):
+        with pytest.raises(TripError, match="happens twice"):
             ExactTime(start=f"{wall.isoformat()}[{name}]", end=end)
-        with pytest.raises(ValidationError, match="happens twice"):
+        with pytest.raises(TripError, match="happens twice"):
             ExactTime(start=readings[0], end=end)  # fold=0 is no choice
     for reading in readings if kind == "ambiguous" else readings[:1]:
         inputs = [rfc9557(reading)]
@@ -611,12 +634,12 @@ def test_pytz_zones_give_the_same_calendar(name, year, data):
 
     if kind == "gap":
         for start in (wall.replace(tzinfo=tz), raw, zone.localize(wall)):
-            with pytest.raises(ValidationError, match="does not exist"):
+            with pytest.raises(TripError, match="does not exist"):
                 ExactTime(start=start, end=end)
         return
     if kind == "ambiguous":
         readings = {wall.replace(tzinfo=tz, fold=f).utcoffset() for f in (0, 1)}
-        with pytest.raises(ValidationError, match="happens twice"):
+        with pytest.raises(TripError, match="happens twice"):
             ExactTime(start=raw, end=end)
         for is_dst in (True, False):
             localized = zone.localize(wall, is_dst=is_dst)
@@ -675,7 +698,7 @@ def test_pytz_raw_tzinfo_at_a_repeated_wall_clock_is_refused(name, wall):
     # between the two readings, even where LMT, rounded by pytz, equals one of them (it used to
     # pick that one).
     start = wall.replace(tzinfo=pytz.timezone(name))
-    with pytest.raises(ValidationError, match="happens twice"):
+    with pytest.raises(TripError, match="happens twice"):
         ExactTime(start=start, end=f"{wall.year + 1}-01-01T00:00Z")
 
 
@@ -699,7 +722,7 @@ def test_morocco_2019_vtimezone_places_instants_right(name):
 def test_leading_zero_width_no_break_space_is_refused(title):
     # icalendar drops a leading U+FEFF when it writes a value: "\ufeff" alone became an empty
     # SUMMARY. seoulcal now refuses such a text.
-    with pytest.raises(ValidationError, match="U\\+FEFF"):
+    with pytest.raises(TripError, match="U\\+FEFF"):
         Text(ko=title, en="fine")
 
 
@@ -719,5 +742,100 @@ def test_fractions_of_a_second_are_refused():
     la = ZoneInfo("America/Los_Angeles")
     start = datetime(2024, 1, 9, 11, 0, 0, 500_000, tzinfo=la)
     end = datetime(2024, 1, 9, 11, 0, 0, 900_000, tzinfo=la)
-    with pytest.raises(ValidationError, match="fraction of a second"):
+    with pytest.raises(TripError, match="fraction of a second"):
         ExactTime(start=start, end=end)
+
+
+# --- 8. daylight-saving edges in many zones (issue 8) --------------------------------------------
+
+
+def _read_back(vevent: icalendar.cal.Component, prop: str, zones_in_file: dict[str, tzinfo]):
+    """Return the UTC instant of *prop* as a client reads it: through the file's own VTIMEZONE."""
+    value = vevent[prop]
+    got = value.dt
+    assert isinstance(got, datetime)
+    tzid = value.params.get("TZID")
+    if tzid is None:
+        assert got.utcoffset() == timedelta(0), f"{prop} is floating or offset"
+        return got.astimezone(UTC), None
+    own = got.replace(tzinfo=None).replace(tzinfo=zones_in_file[tzid])
+    return own.astimezone(UTC), tzid
+
+
+@_settings(200)
+@given(span=dst_edge_spans())
+@example(  # 01:30 PDT to 01:10 PST: a valid event that main refused (issue 8)
+    span=(
+        EdgeTime(
+            "2024-11-03T01:30-07:00[America/Los_Angeles]",
+            "America/Los_Angeles",
+            datetime(2024, 11, 3, 1, 30),
+            datetime(2024, 11, 3, 8, 30, tzinfo=UTC),
+        ),
+        EdgeTime(
+            "2024-11-03T01:10-08:00[America/Los_Angeles]",
+            "America/Los_Angeles",
+            datetime(2024, 11, 3, 1, 10),
+            datetime(2024, 11, 3, 9, 10, tzinfo=UTC),
+        ),
+    )
+)
+@example(  # and its mirror, which main wrote with DTEND before DTSTART
+    span=(
+        EdgeTime(
+            "2024-11-03T01:10-08:00[America/Los_Angeles]",
+            "America/Los_Angeles",
+            datetime(2024, 11, 3, 1, 10),
+            datetime(2024, 11, 3, 9, 10, tzinfo=UTC),
+        ),
+        EdgeTime(
+            "2024-11-03T01:30-07:00[America/Los_Angeles]",
+            "America/Los_Angeles",
+            datetime(2024, 11, 3, 1, 30),
+            datetime(2024, 11, 3, 8, 30, tzinfo=UTC),
+        ),
+    )
+)
+def test_times_at_daylight_saving_edges_round_trip_or_are_refused(span):
+    """What seoulcal accepts comes back as the same instants; an end not after its start is not.
+
+    Start and end land on skipped and repeated hours (and Samoa's skipped day) in ten zones. A
+    wall clock that does not exist is refused; an end at or before its start, compared as
+    instants, is refused; anything else is exported and read back through the file's own
+    VTIMEZONEs, as a client reads it, to the same instants, DTEND after DTSTART.
+    """
+    start, end = span
+    if start.instant is None or end.instant is None:
+        with pytest.raises(TripError, match="does not exist"):
+            ExactTime(start=start.given, end=end.given)
+        return
+    if end.instant <= start.instant:
+        with pytest.raises(TripError, match="not after start"):
+            ExactTime(start=start.given, end=end.given)
+        return
+    trip = _one_event_trip(start.zone, start.given, end.given)
+    calendar = icalendar.Calendar.from_ical(trip.to_ics(lang="en"))
+    (vevent,) = calendar.walk("VEVENT")
+    zones_in_file = readers(calendar)
+    got_start, start_tzid = _read_back(vevent, "DTSTART", zones_in_file)
+    got_end, end_tzid = _read_back(vevent, "DTEND", zones_in_file)
+    assert got_start == start.instant
+    assert got_end == end.instant
+    assert got_end > got_start
+    for tzid, edge in ((start_tzid, start), (end_tzid, end)):
+        if tzid is not None:
+            assert tzid == edge.zone
+
+
+@pytest.mark.parametrize("name", sorted(DST_EDGE_ZONES))
+def test_dst_edge_points_land_in_gaps_repeats_and_plain_times(name):
+    """The strategy's points around a change are skipped, repeated and plain wall clocks."""
+    first, last = DST_EDGE_ZONES[name]
+    tz = ZoneInfo(name)
+    kinds: set[str] = set()
+    for year in range(first, last + 1):
+        for change in offset_changes(name, year):
+            kinds.update(kind_of_wall(wall, tz) for wall in edge_points(name, change))
+        if kinds == {"gap", "ambiguous", "plain"}:
+            break
+    assert kinds == {"gap", "ambiguous", "plain"}, kinds

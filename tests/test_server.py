@@ -620,3 +620,64 @@ def test_stamps_are_http_dates(site):
     assert moment.tzinfo is not None
     assert moment <= datetime.now(UTC) + timedelta(seconds=5)
     shutil.rmtree(site / "does-not-exist", ignore_errors=True)
+
+
+# --- hardening (issue 8): no request path gives a 500 -------------------------------------------
+
+_HOSTILE_PATHS = [
+    "/" + "a" * 256,  # one segment over the 255 bytes a file name may have
+    "/" + "가" * 90 + ".ics",  # 270 bytes of UTF-8 in one segment
+    "/events/" + "b" * 300 + ".ics",
+    "/m/" + "c" * 1000 + "/",
+    "/" + "/".join(["d" * 200] * 30),  # 6,000 bytes: over PATH_MAX
+    "/" + "e" * 5000,
+    "/" + "x/" * 3000,
+    "/%00",
+    "/a%00b.ics",
+    "/%ff%fe.ics",  # not UTF-8
+    "/%c3%28",  # an invalid UTF-8 sequence
+    "/%ed%a0%80.ics",  # an encoded surrogate
+    "/%e2%80%ae.ics",  # right-to-left override
+    "/\u0000",
+    "/%",
+    "/%zz",
+    "/%2",
+    "/.",
+    "/..",
+    "/events/%2e",
+]
+
+
+@pytest.mark.parametrize("path", _HOSTILE_PATHS, ids=lambda p: p[:24])
+def test_no_request_path_gives_an_internal_error(site, path):
+    status, headers, _ = call(SiteApp(site), path)
+    assert status in {400, 404}, (path[:40], status)
+    assert headers["content-type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/" + "a" * 256,
+        "/events/" + "%41" * 300 + ".ics",
+        "/" + "/".join(["d" * 200] * 30),
+        "/a%00b.ics",
+        "/%ff%fe.ics",
+        "/%c3%28",
+        "/%",
+    ],
+    ids=lambda p: p[:24],
+)
+def test_socket_hostile_paths_get_400_or_404_and_no_traceback(site, target, capfd):
+    httpd = make_server(SiteApp(site), "127.0.0.1", 0, quiet=False)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        answer = raw_request(httpd.server_address[1], target)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+    assert answer.startswith((b"HTTP/1.0 40", b"HTTP/1.1 40")), answer[:80]
+    assert answer[9:12] in {b"400", b"404"}, answer[:80]
+    assert "Traceback" not in capfd.readouterr().err

@@ -112,3 +112,153 @@ def test_the_generated_docs_are_current():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- hardening (issue 8): strict types, TOML spellings, the supported years ---------------------
+
+HEAD = """
+id = "t"
+zone = "America/Los_Angeles"
+home_zone = "Asia/Seoul"
+revised = "2024-01-01T00:00:00Z"
+name = { ko = "가", en = "A" }
+organizer = { name = { ko = "가", en = "A" } }
+"""
+VENUE = """
+[[venues]]
+id = "hall"
+name = { ko = "홀", en = "Hall" }
+zone = "America/Los_Angeles"
+"""
+MEMBER = """
+[[members]]
+id = "aide"
+name = { ko = "가", en = "A" }
+role = { ko = "가", en = "A" }
+"""
+EVENT = """
+[[events]]
+id = "e"
+title = { ko = "가", en = "A" }
+"""
+
+
+def toml_problem(text: str) -> str:
+    with pytest.raises(TripError) as caught:
+        seoulcal.parse_trip(HEAD + text, source="t.toml")
+    return str(caught.value)
+
+
+# Spellings a trip file's author cannot act on: they are Python's.
+PYTHON_WORDS = (
+    "datetime(",
+    "datetime.",
+    "ZoneInfo(",
+    "timedelta",
+    "tuple",
+    "dictionary",
+    "instance",
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "where", "says"),
+    [
+        (VENUE + 'latitude = "36.1215"\nlongitude = -115.1', "latitude", "is not a number"),
+        (VENUE + "latitude = nan\nlongitude = -115.1", "latitude", "nan and inf"),
+        (VENUE + "latitude = 36.1\nlongitude = inf", "longitude", "nan and inf"),
+        (VENUE + "latitude = true\nlongitude = -115.1", "latitude", "is not a number"),
+        (MEMBER + 'illustrative = "yes"', "illustrative", "write true or false"),
+        (MEMBER + "illustrative = 1", "illustrative", "write true or false"),
+        (MEMBER + 'language = "fr"', "language", '"ko" or "en"'),
+        (MEMBER + 'groups = "team"', "groups", "write a list in brackets"),
+        (MEMBER + "email = 5", "email", "write text in double quotes"),
+        (
+            EVENT
+            + 'time = { start = "2024-01-09T11:00[Asia/Seoul]", end = "2024-01-09T12:00[Asia/Seoul]" }\nattendees = "everyone"',
+            "attendees",
+            "write a list",
+        ),
+        (
+            EVENT.replace('title = { ko = "가", en = "A" }', 'title = "Opening"')
+            + "time = { first = 2024-01-09 }",
+            "title",
+            '{ ko = "…", en = "…" }',
+        ),
+        (
+            EVENT + "time = { start = 2024-01-09T11:00:00, end = 2024-01-09T12:00:00 }",
+            "time.start",
+            'as a string with its zone, such as "2024-01-09T11:00[America/Los_Angeles]"',
+        ),
+        (
+            EVENT + "time = { start = 2024-01-09T11:00:00-08:00, end = 2024-01-09T12:00:00-08:00 }",
+            "time.start",
+            '"2024-01-09T11:00-08:00[America/Los_Angeles]"',
+        ),
+        (
+            EVENT + 'time = { start = 2024-01-09, end = "2024-01-09T12:00[Asia/Seoul]" }',
+            "time.start",
+            "time = { first = 2024-01-09 }",
+        ),
+        (
+            EVENT + 'time = { start = 11:00:00, end = "2024-01-09T12:00[Asia/Seoul]" }',
+            "time.start",
+            "a time of day without a date",
+        ),
+        (
+            EVENT
+            + 'time = { start = "2024-01-09T11:00:00.5[Asia/Seoul]", end = "2024-01-09T12:00[Asia/Seoul]" }',
+            "time.start",
+            "is not a date and time",
+        ),
+        (
+            EVENT + "time = { first = 2024-01-09T10:00:00 }",
+            "time.first",
+            "a day is a date without quotes",
+        ),
+        (EVENT + "time = { first = 20240109 }", "time.first", "write one without quotes"),
+        (EVENT + 'time = { day = 2024-01-09, part = "noon" }', "time.part", '"morning"'),
+    ],
+)
+def test_a_trip_file_author_reads_toml_spellings(body, where, says):
+    message = toml_problem(body)
+    assert message.startswith("t.toml: invalid trip")
+    assert f"→ {where}:" in message, message
+    assert says in message, message
+    for word in PYTHON_WORDS:
+        assert word not in message, (word, message)
+
+
+@pytest.mark.parametrize(
+    "revised",
+    [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        '"0001-01-01T00:00:00Z"',
+        '"1969-12-31T23:59:59Z"',
+    ],
+)
+def test_a_revised_stamp_outside_the_supported_years_is_refused(revised):
+    text = HEAD.replace('revised = "2024-01-01T00:00:00Z"', f"revised = {revised}")
+    with pytest.raises(TripError, match=r"revised: year \d+ is outside .* 1970 to 2099"):
+        seoulcal.parse_trip(text, source="t.toml")
+
+
+@pytest.mark.parametrize(
+    "time_",
+    [
+        "{ first = 0001-01-01 }",
+        "{ first = 9999-12-31 }",
+        "{ first = 2024-01-01, last = 9999-12-31 }",
+        '{ start = "0001-01-01T00:00[Asia/Seoul]", end = "2024-01-01T00:00[Asia/Seoul]" }',
+        '{ start = "2024-01-01T00:00[Asia/Seoul]", end = "9999-12-31T23:00[Asia/Seoul]" }',
+        '{ start = "0001-01-01T00:00:00Z", end = "2024-01-01T00:00[Asia/Seoul]" }',
+        "{ start = 0001-01-01T00:00:00Z, end = 2024-01-01T00:00:00Z }",
+        '{ day = 0001-01-01, part = "morning" }',
+        '{ day = 9999-12-31, part = "evening" }',
+    ],
+)
+def test_times_outside_the_supported_years_are_refused_by_item_and_field(time_):
+    message = toml_problem(EVENT + f"time = {time_}")
+    assert 'events[0] "e" → time.' in message
+    assert "1970 to 2099" in message

@@ -31,10 +31,17 @@ __all__ = [
     "CalendarWriter",
     "event_calendar",
     "fingerprint",
+    "size_warning",
     "trip_calendar",
     "trip_ics",
 ]
 
 from seoulcal.ics.components import PRODID, REFRESH
-from seoulcal.ics.feed import CalendarWriter, event_calendar, trip_calendar, trip_ics
+from seoulcal.ics.feed import (
+    CalendarWriter,
+    event_calendar,
+    size_warning,
+    trip_calendar,
+    trip_ics,
+)
 from seoulcal.ics.fingerprint import fingerprint

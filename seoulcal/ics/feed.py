@@ -18,10 +18,12 @@ ATTENDEE) must never pass through a writer: it builds its own component.
 from __future__ import annotations
 
 __all__ = [
+    "FEED_SIZE_LIMIT",
     "CalendarWriter",
     "event_calendar",
     "feed_calendar",
     "ordered",
+    "size_warning",
     "trip_calendar",
     "trip_ics",
 ]
@@ -43,6 +45,20 @@ if TYPE_CHECKING:
 
 Chosen = tuple["Event", Revision]
 """An event of a calendar, with the revision it is written at."""
+
+FEED_SIZE_LIMIT = 1_000_000
+"""Bytes past which clients stop reading a feed: Google Calendar refuses one over about 1 MB and
+Outlook.com times out on large ones (R-HTTP-08)."""
+
+
+def size_warning(name: str, data: bytes) -> str | None:
+    """Return a warning when the calendar *name* (*data*) is too large for clients, else None."""
+    if len(data) <= FEED_SIZE_LIMIT:
+        return None
+    return (
+        f"{name} is {len(data):,} bytes, over the {FEED_SIZE_LIMIT:,} that Google Calendar "
+        "and Outlook accept in a subscribed feed: shorten the longest texts or split the trip"
+    )
 
 
 def trip_calendar(

@@ -154,7 +154,7 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
         cancelled=tuple(plan.public.newly_withdrawn),
         dropped=tuple(plan.public.dropped),
         members=tuple(plan.members),
-        warnings=tuple(warnings),
+        warnings=(*warnings, *plan.warnings),
         processes=plan.processes,
     )
 

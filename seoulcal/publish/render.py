@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seoulcal import wording
-from seoulcal.ics import CalendarWriter, event_calendar
+from seoulcal.ics import CalendarWriter, event_calendar, size_warning
 from seoulcal.ics import fingerprint as event_fingerprint
 from seoulcal.identity import event_uid
 from seoulcal.model import LANGUAGES
@@ -54,6 +54,8 @@ class Plan:
     parts: list[object]
     """What the worker processes wrote (for :meth:`Target.commit`)."""
     processes: int
+    warnings: list[str]
+    """Calendars too large for clients (see :func:`seoulcal.ics.size_warning`)."""
 
 
 class _Fingerprints:
@@ -105,6 +107,7 @@ class _Members:
     base_url: str
     secret: bytes | None
     entry_texts: dict[tuple[str, Entry], str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def render(
         self, members: Sequence[Member], output: Part | Target
@@ -135,20 +138,29 @@ class _Members:
             settled = settled and audience.settled
             chosen = audience.chosen()
             for feed in site.feeds:
-                output.add(folder + feed.href, self.writer.render(member, feed.lang, chosen))
+                data = self.writer.render(member, feed.lang, chosen)
+                warning = size_warning(f"the calendar of member {member.id!r} ({feed.lang})", data)
+                if warning is not None and warning not in self.warnings:
+                    self.warnings.append(warning)
+                output.add(folder + feed.href, data)
             page = self.pages.member_page(member, site.feeds, root_href="../../", events=events)
             output.add(folder + "index.html", page)
             output.add(path, state_bytes(trip, audience.entries, self.entry_texts))
             sites.append(site)
         return sites, settled
 
-    def render_apart(self, members: Sequence[Member]) -> tuple[list[MemberSite], bool, object]:
-        """Render *members* through a part of the target (in a worker process): also its files."""
+    def render_apart(
+        self, members: Sequence[Member]
+    ) -> tuple[list[MemberSite], bool, object, list[str]]:
+        """Render *members* through a part of the target (in a worker process).
+
+        Also return the part's files and the warnings.
+        """
         own = self.target.part()
         if own is None:  # pragma: no cover - render.plan forks only for targets with parts
             raise RuntimeError("this target has no parts for worker processes")
         sites, settled = self.render(members, own)
-        return sites, settled, own.files()
+        return sites, settled, own.files(), self.warnings
 
 
 def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
@@ -215,7 +227,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     public_files = _public_files(trip, public, writer, pages, base_url=base_url)
     count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
     shares = _share(trip.members, count)
-    workers: dict[int, Worker[tuple[list[MemberSite], bool, object]]] = {}
+    workers: dict[int, Worker[tuple[list[MemberSite], bool, object, list[str]]]] = {}
     try:
         # Fork before this process starts its writer thread: the workers get no thread's locks.
         for index, share in enumerate(shares[1:], start=1):
@@ -230,15 +242,24 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         }
         parts = []
         for index, worker in workers.items():
-            more, their_settled, files = worker.result()
+            more, their_settled, files, warned = worker.result()
             found[index] = (more, their_settled)
             parts.append(files)
+            members.warnings.extend(w for w in warned if w not in members.warnings)
     finally:
         for worker in workers.values():
             worker.stop()
     sites = [site for index in sorted(found) for site in found[index][0]]
     settled = public.settled and all(done for _, done in found.values())
-    return Plan(public, sites, settled, parts, 1 + len(workers))
+    warnings = [w for path, data in public_files if (w := _public_warning(trip, path, data))]
+    return Plan(public, sites, settled, parts, 1 + len(workers), [*warnings, *members.warnings])
+
+
+def _public_warning(trip: Trip, path: str, data: bytes) -> str | None:
+    """Return the size warning of a public calendar (the one-event files are imports)."""
+    if path not in {layout.feed_name(trip, lang) for lang in LANGUAGES}:
+        return None
+    return size_warning(f"the public calendar {path}", data)
 
 
 def _public_files(

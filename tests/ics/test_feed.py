@@ -17,6 +17,7 @@ from ics_rules import parse, unescape, violations
 
 import seoulcal
 from seoulcal import Revision, Trip, export, zones
+from seoulcal.ics import fingerprint, size_warning
 from seoulcal.ics import vtimezone as vtimezones
 
 GOLDEN = Path(__file__).parent.parent / "golden"
@@ -411,7 +412,9 @@ def test_a_wrong_vtimezone_stops_the_export(small, monkeypatch):
 
 
 def test_text_cannot_break_the_structure(small):
-    attack = "x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil"
+    # The component delimiters themselves are refused by the model (test_model.py); what is left
+    # of an attack (line breaks, a property name at a line start) is escaped.
+    attack = "x\r\nEND VEVENT\r\nBEGIN;VEVENT\r\nUID:evil\r\n DTSTART:20000101T000000Z"
     small["events"][0]["description"] = {"ko": attack, "en": attack}
     small["venues"][0]["address"] = {"ko": 'a"b;c,d:e\\f', "en": "a\nb"}
     data = Trip.model_validate(small).to_ics()
@@ -439,3 +442,42 @@ def test_categories_are_escaped_the_same_way(small):
     data = Trip.model_validate(small).to_ics(lang="en")
     assert b"CATEGORIES:x\\\\Ny\r\n" in data
     assert violations(data) == []
+
+
+def test_an_event_with_nothing_to_describe_has_no_empty_description(small):
+    small["events"][0].pop("description", None)
+    small["events"][0].pop("venue", None)
+    small["events"][0].pop("source", None)
+    trip = Trip.model_validate(small)
+    data = trip.to_ics()
+    assert re.search(rb"^DESCRIPTION[;:][^\r\n]*:\r\n", data, re.MULTILINE) is None
+    assert violations(data) == []
+    uid = seoulcal.event_uid(trip, trip.events[0])
+    first = next(e for e in parse(data).walk("VEVENT") if e.one("UID").value == uid)
+    assert first.all("DESCRIPTION") == []
+
+
+def test_the_fingerprint_comes_from_the_component_not_from_cut_text(ces):
+    # Built without validation: the model refuses such text, the fingerprint must not rely on it.
+    event = ces.events[2]
+    tail = {"ko": "앞\r\nEND:VEVENT\r\n뒤 하나", "en": "before\r\nEND:VEVENT\r\nafter one"}
+    other = {"ko": "앞\r\nEND:VEVENT\r\n뒤 둘", "en": "before\r\nEND:VEVENT\r\nafter two"}
+    one = event.model_copy(update={"description": seoulcal.LongText.model_construct(**tail)})
+    two = event.model_copy(update={"description": seoulcal.LongText.model_construct(**other)})
+    assert fingerprint(ces, one) != fingerprint(ces, two)
+    assert fingerprint(ces, event) == fingerprint(ces, event.model_copy())
+
+
+def test_a_feed_too_large_for_clients_is_reported(ces, tmp_path):
+    text = "긴 설명 " * 400
+    long = seoulcal.LongText(ko=text, en=text)
+    many = tuple(
+        ces.events[2].model_copy(update={"id": f"copy-{index}", "description": long})
+        for index in range(300)
+    )
+    big = ces.model_copy(update={"events": (*ces.events, *many)})
+    assert size_warning("x", big.to_ics()) is not None
+    assert size_warning("x", ces.to_ics()) is None
+    report = seoulcal.build_site(big, tmp_path / "site", secret=b"s" * 32)
+    assert any("the public calendar ces2024.ko.ics is" in w for w in report.warnings)
+    assert any("over the 1,000,000 that Google Calendar" in w for w in report.warnings)
