@@ -44,7 +44,7 @@ def _fields(item):
     return {name: getattr(item, name) for name in item.__dataclass_fields__}
 
 
-def test_the_calendconnect_layout(invite_trip):
+def test_the_calconnect_layout(invite_trip):
     item = invitation(invite_trip, "mayor", "seoul-pavilion-opening")
     message = compose(invite_trip, item, CALENDAR, date=WHEN).message
     layout = [
