@@ -49,6 +49,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -507,6 +508,142 @@ class LongText(_Bilingual):
     en: Paragraph
 
 
+# --- reminders, links, contacts ---------------------------------------------------------------
+
+_DURATION = re.compile(
+    r"([+-]?)P(?:(\d+)W|(?=\d|T\d)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?)"
+)
+MAX_REMINDER = timedelta(days=28)
+"""The earliest a reminder may come before its event."""
+
+
+def _reminder(value: object, info: ValidationInfo) -> timedelta:
+    """Read a reminder: an RFC 5545 duration before the start, such as ``-PT30M``."""
+    audience = _audience(info)
+    example = '"-PT30M"' if audience == "toml" else "'-PT30M' or timedelta(minutes=-30)"
+    if isinstance(value, timedelta):
+        delta = value
+    elif isinstance(value, str) and (found := _DURATION.fullmatch(value.strip())):
+        sign, weeks, days, hours, minutes, seconds = (found.group(i) for i in range(1, 7))
+        delta = timedelta(
+            weeks=int(weeks or 0),
+            days=int(days or 0),
+            hours=int(hours or 0),
+            minutes=int(minutes or 0),
+            seconds=int(seconds or 0),
+        )
+        delta = -delta if sign == "-" else delta
+    else:
+        shown = _toml(value) if audience == "toml" else repr(value)
+        raise ValueError(
+            f"{shown} is not a reminder; give an RFC 5545 duration before the start, such as "
+            f"{example} (30 minutes before) or '-PT3H'"
+        )
+    if delta > timedelta(0):
+        raise ValueError(
+            f"{_duration_text(delta)} is after the start, and Outlook refuses an alarm after the "
+            f"start; give a duration before it, with a minus sign, such as {example}"
+        )
+    if delta < -MAX_REMINDER or delta.microseconds:
+        raise ValueError(
+            f"{_duration_text(delta)}: give whole seconds, at most {MAX_REMINDER.days} days before"
+        )
+    return delta
+
+
+def _duration_text(delta: timedelta) -> str:
+    """Spell *delta* as an RFC 5545 duration (``-PT30M``, ``-P1DT2H``)."""
+    sign = "-" if delta < timedelta(0) else ""
+    total = abs(int(delta.total_seconds()))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n)
+    text = (f"{days}D" if days else "") + (f"T{clock}" if clock else "")
+    return f"{sign}P{text or 'T0S'}"
+
+
+Reminder = Annotated[
+    timedelta,
+    PlainValidator(_reminder),
+    PlainSerializer(_duration_text, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "An RFC 5545 duration before the start, such as '-PT30M' or '-PT3H'.",
+            "pattern": r"^-?P(\d+W|(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?)$",
+            "examples": ["-PT30M", "-PT3H", "-P1D"],
+        }
+    ),
+]
+"""How long before an event's start its reminder comes (zero or negative)."""
+
+_URL = re.compile(r"https?://[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
+
+
+def _web_address(value: str) -> str:
+    parts = urlsplit(value) if _URL.fullmatch(value) else None
+    if parts is None or not parts.hostname or parts.username or parts.password:
+        raise ValueError(
+            f"{value!r} is not a web address; give an absolute https:// (or http://) address "
+            "such as 'https://example.org/briefing', with no user name or password"
+        )
+    return value
+
+
+WebAddress = Annotated[
+    str, AfterValidator(_web_address), WithJsonSchema({"type": "string", "format": "uri"})
+]
+"""An absolute http(s) address."""
+
+_PHONE = re.compile(r"\+?[0-9][0-9 ().-]{2,30}[0-9)](?: ?(?:ext\.?|x) ?[0-9]{1,6})?")
+
+
+def _phone(value: str) -> str:
+    if not _PHONE.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a telephone number; write digits with an optional '+', spaces, "
+            "hyphens, dots or brackets, such as '+1 702-892-0711'"
+        )
+    return value
+
+
+Phone = Annotated[str, AfterValidator(_phone)]
+
+
+class Link(_Model):
+    """A link an event offers: a registration page, a briefing document, a video call."""
+
+    label: Text
+    url: WebAddress
+    kind: Literal["page", "document", "video"] = "page"
+    """A ``video`` link is also written as the event's CONFERENCE (RFC 7986)."""
+
+
+class Contact(_Model):
+    """A public contact for an event or a venue (an on-site desk). Never a member's own address."""
+
+    name: Text | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Contact:
+        if self.phone is None and self.email is None:
+            raise ValueError("give a phone, an email, or both")
+        return self
+
+
+class Repeat(_Model):
+    """An item that happens every day until a last day: expanded into one event per day."""
+
+    every: Literal["day"] = "day"
+    until: Day
+    """The last day it happens (inclusive), in the event's own zone."""
+    skip: tuple[Day, ...] = ()
+    """Days it does not happen (a removed day is published as cancelled)."""
+
+
 # --- items --------------------------------------------------------------------------------------
 
 
@@ -545,6 +682,8 @@ class Venue(_Model):
     )
     assumptions: tuple[Text, ...] = ()
     """What about this venue is assumed rather than known from the source."""
+    contact: Contact | None = None
+    """A public contact at this venue (a front desk)."""
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> Venue:
@@ -566,6 +705,8 @@ class Member(_Model):
     groups: tuple[Id, ...] = ()
     illustrative: Annotated[bool, Field(strict=True)] = False
     """True for placeholder roles that stand in for a real roster."""
+    reminders_in_feed: Annotated[bool, Field(strict=True)] = False
+    """Put reminders in this member's subscribed calendars too (Apple, Thunderbird, ICSx⁵)."""
 
 
 class DayPart(StrEnum):
@@ -679,13 +820,39 @@ class ApproximateTime(_Model):
         return None
 
 
+STAY_MARKER = timedelta(minutes=30)
+"""How long a stay's check-in and check-out markers last (they never make anyone busy)."""
+
+
+class StayTime(_Model):
+    """Nights at a place: a check-in and a check-out, shown as two short markers."""
+
+    kind: Literal["stay"] = "stay"
+    check_in: ZonedDatetime
+    check_out: ZonedDatetime
+
+    @model_validator(mode="after")
+    def _out_after_in(self) -> StayTime:
+        if self.check_out.astimezone(UTC) <= self.check_in.astimezone(UTC):
+            raise ValueError(
+                f"check-out {_zoned_text(self.check_out)} is not after check-in "
+                f"{_zoned_text(self.check_in)}; give a check-out after the check-in"
+            )
+        return self
+
+
 def _time_kind(value: Any) -> str | None:  # noqa: ANN401 - pydantic hands raw input of any type
     if isinstance(value, BaseModel):
         return getattr(value, "kind", None)
     if isinstance(value, dict):
         if "kind" in value:
             return str(value["kind"])
-        for key, kind in (("start", "exact"), ("first", "days"), ("part", "approximate")):
+        for key, kind in (
+            ("start", "exact"),
+            ("first", "days"),
+            ("part", "approximate"),
+            ("check_in", "stay"),
+        ):
             if key in value:
                 return kind
     return None
@@ -694,17 +861,18 @@ def _time_kind(value: Any) -> str | None:  # noqa: ANN401 - pydantic hands raw i
 EventTime = Annotated[
     Annotated[ExactTime, Tag("exact")]
     | Annotated[DaysTime, Tag("days")]
-    | Annotated[ApproximateTime, Tag("approximate")],
+    | Annotated[ApproximateTime, Tag("approximate")]
+    | Annotated[StayTime, Tag("stay")],
     Discriminator(
         _time_kind,
         custom_error_type="time_kind",
         custom_error_message=(
             "give 'start' and 'end' (exact), 'first' and maybe 'last' (days), "
-            "or 'day' and 'part' (approximate)"
+            "'day' and 'part' (approximate), or 'check_in' and 'check_out' (a stay)"
         ),
     ),
 ]
-"""When an event happens: exact, whole days, or approximate."""
+"""When an event happens: exact, whole days, approximate, or a stay."""
 
 Status = Literal["confirmed", "tentative", "cancelled"]
 
@@ -726,6 +894,17 @@ class Event(_Model):
     source: Source | None = None
     assumptions: tuple[Text, ...] = ()
     """What about this event is assumed rather than known from the source."""
+    reminders: tuple[Reminder, ...] | None = None
+    """Reminders before the start, instead of the trip's; ``[]`` turns them off for this event."""
+    links: tuple[Link, ...] = ()
+    contact: Contact | None = None
+    """A public contact for this event (an on-site coordinator's desk)."""
+    repeat: Repeat | None = None
+    """Happens every day until a last day: the trip holds one event per day (see docs)."""
+    busy: Annotated[bool, Field(strict=True)] = True
+    """False for items that should not block the time (written as TRANSP:TRANSPARENT)."""
+    marker: Literal["check-in", "check-out"] | None = None
+    """Set on the two events a stay becomes: its check-in and its check-out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -781,6 +960,8 @@ class Trip(_Model):
     revised: UtcDatetime
     """When the itinerary was last revised; calendars stamp events with it, never with 'now'."""
     description: LongText | None = None
+    reminders: tuple[Reminder, ...] = ()
+    """The reminders of every event that sets none (none by default)."""
     venues: tuple[Venue, ...] = ()
     members: tuple[Member, ...] = ()
     events: tuple[Event, ...] = ()
@@ -803,14 +984,36 @@ class Trip(_Model):
         problems = list(trip.cross_check())
         if problems:
             raise TripError(problems)
+        trip, problems = _expanded(trip)
+        if problems:
+            raise TripError(problems)
         return trip
 
     def cross_check(self) -> Iterator[Problem]:
-        """Find duplicate ids, clashing group names and references to nothing."""
+        """Find duplicate ids, clashing group names, references to nothing, private contacts."""
         yield from self._duplicate_ids()
         yield from self._group_clashes()
         yield from self._dangling_references()
         yield from self._missing_windows()
+        yield from self._private_contacts()
+
+    def _private_contacts(self) -> Iterator[Problem]:
+        """Refuse a public contact that is a member's own (private) address."""
+        private = {member.email.lower() for member in self.members if member.email}
+        for field in ("venues", "events"):
+            items: Sequence[Venue | Event] = getattr(self, field)
+            for index, item in enumerate(items):
+                contact = item.contact
+                if contact is not None and contact.email and contact.email.lower() in private:
+                    yield Problem(
+                        f'{field}[{index}] "{item.id}" → contact.email',
+                        f"{contact.email!r} is a member's own address, which seoulcal never "
+                        "publishes; give a desk's or an office's address",
+                    )
+
+    def reminders_of(self, event: Event) -> tuple[timedelta, ...]:
+        """Return *event*'s reminders: its own, else the trip's (see :attr:`reminders`)."""
+        return self.reminders if event.reminders is None else event.reminders
 
     def _duplicate_ids(self) -> Iterator[Problem]:
         for field in ("venues", "members", "events"):
@@ -950,6 +1153,8 @@ class Trip(_Model):
         when = event.time
         venue = self.venue_of(event)
         place_zone = zones.zone(venue.zone if venue else self.zone)
+        if isinstance(when, StayTime):  # a trip holds its markers instead (see _expanded)
+            when = ExactTime.model_construct(start=when.check_in, end=when.check_out)
         if isinstance(when, ExactTime):
             start_zone = when.start.tzinfo
             shown = start_zone if isinstance(start_zone, ZoneInfo) else place_zone
@@ -982,6 +1187,153 @@ class Trip(_Model):
 
         _check_language(lang)
         return ics.trip_ics(self, member=member, lang=lang)
+
+
+# --- repeats and stays become events -------------------------------------------------------------
+
+MAX_OCCURRENCES = 366
+"""The most days one repeating item may have."""
+
+
+def _expanded(trip: Trip) -> tuple[Trip, list[Problem]]:
+    """Return *trip* with each repeating item and each stay replaced by the events it stands for.
+
+    A repeat becomes one event a day, with the id ``<id>-YYYYMMDD`` (its own stable UID), at the
+    same wall clock in its zone across a change of clocks; a stay becomes ``<id>-check-in`` and
+    ``<id>-check-out``, short markers that block no time. An event the trip lists with one of those
+    ids replaces that day or marker, so one morning can be moved alone.
+    """
+    if not any(e.repeat is not None or isinstance(e.time, StayTime) for e in trip.events):
+        return trip, []
+    listed = {event.id for event in trip.events}
+    events: list[Event] = []
+    problems: list[Problem] = []
+    for index, event in enumerate(trip.events):
+        where = f'events[{index}] "{event.id}"'
+        if isinstance(event.time, StayTime):
+            if event.repeat is not None:
+                problems.append(Problem(f"{where} → repeat", "a stay cannot repeat; remove one"))
+                continue
+            for marker, moment in (
+                ("check-in", event.time.check_in),
+                ("check-out", event.time.check_out),
+            ):
+                end = (moment.astimezone(UTC) + STAY_MARKER).astimezone(moment.tzinfo)
+                copy = event.model_copy(
+                    update={
+                        "id": f"{event.id}-{marker}",
+                        "time": ExactTime.model_construct(start=moment, end=end),
+                        "busy": False,
+                        "marker": marker,
+                    }
+                )
+                if copy.id not in listed:
+                    events.append(copy)
+        elif event.repeat is not None:
+            found, wrong = _days_of(trip, event, where)
+            problems.extend(wrong)
+            events.extend(copy for copy in found if copy.id not in listed)
+        else:
+            events.append(event)
+    problems.extend(_long_ids(events, trip.events))
+    return trip.model_copy(update={"events": tuple(events)}), problems
+
+
+def _days_of(  # noqa: C901 - one pass over the days, one refusal per kind
+    trip: Trip, event: Event, where: str
+) -> tuple[list[Event], list[Problem]]:
+    """Expand a repeating *event* into one event a day (see :func:`_expanded`)."""
+    assert event.repeat is not None  # noqa: S101 - the caller checks
+    repeat = event.repeat
+    when = event.time
+    if isinstance(when, DaysTime):
+        return [], [Problem(f"{where} → repeat", "whole days cannot repeat; give first and last")]
+    venue = trip.venue_of(event)
+    place = zones.zone(venue.zone if venue else trip.zone)
+    if isinstance(when, ExactTime):
+        start_zone = when.start.tzinfo if isinstance(when.start.tzinfo, ZoneInfo) else place
+        first = when.start.date()
+    else:
+        assert isinstance(when, ApproximateTime)  # noqa: S101 - the union's last kinds
+        start_zone = zones.zone(when.zone) if when.zone else place
+        first = when.day
+    count = (repeat.until - first).days + 1
+    if count < 1:
+        return [], [
+            Problem(f"{where} → repeat.until", f"{repeat.until} is before the first day, {first}")
+        ]
+    if count > MAX_OCCURRENCES:
+        return [], [
+            Problem(
+                f"{where} → repeat.until",
+                f"{count} days; a repeat may have at most {MAX_OCCURRENCES}",
+            )
+        ]
+    skipped = set(repeat.skip)
+    found: list[Event] = []
+    problems: list[Problem] = []
+    for offset in range(count):
+        day = first + timedelta(days=offset)
+        if day in skipped:
+            continue
+        if isinstance(when, ExactTime):
+            wall = datetime.combine(day, when.start.replace(tzinfo=None).time())
+            if not zones.wall_exists(wall, start_zone):
+                problems.append(
+                    Problem(
+                        f"{where} → repeat",
+                        f"on {day} the start {wall:%H:%M} does not exist in {start_zone.key} "
+                        "(clocks skip it); skip that day and list it as its own event",
+                    )
+                )
+                continue
+            start = wall.replace(tzinfo=start_zone)
+            if start.utcoffset() != start.replace(fold=1).utcoffset():
+                problems.append(
+                    Problem(
+                        f"{where} → repeat",
+                        f"on {day} the start {wall:%H:%M} happens twice in {start_zone.key} "
+                        "(clocks fall back); skip that day and list it as its own event",
+                    )
+                )
+                continue
+            length = when.end.astimezone(UTC) - when.start.astimezone(UTC)
+            end = (start.astimezone(UTC) + length).astimezone(when.end.tzinfo)
+            time_: ExactTime | ApproximateTime = ExactTime.model_construct(start=start, end=end)
+        else:
+            assert isinstance(when, ApproximateTime)  # noqa: S101 - see above
+            moved = when.model_copy(update={"day": day})
+            missing = moved.missing_in(start_zone)
+            if missing is not None:
+                problems.append(Problem(f"{where} → repeat", missing))
+                continue
+            time_ = moved
+        found.append(
+            event.model_copy(
+                update={"id": f"{event.id}-{day:%Y%m%d}", "time": time_, "repeat": None}
+            )
+        )
+    return found, problems
+
+
+def _long_ids(events: Sequence[Event], listed: Sequence[Event]) -> Iterator[Problem]:
+    """Refuse ids that expansion made too long, or that clash with each other."""
+    seen: set[str] = set()
+    origin = {event.id: index for index, event in enumerate(listed)}
+    for event in events:
+        if not _ID_RE.match(event.id):
+            base = event.id.rsplit("-", 1)[0] if event.marker is None else event.id
+            yield Problem(
+                f'events "{event.id}"',
+                f"the id {event.id!r} made from {base!r} is longer than 64 characters; "
+                "shorten the repeating item's or the stay's id",
+            )
+        elif event.id in seen and event.id not in origin:
+            yield Problem(
+                f'events "{event.id}"',
+                f"two repeating items or stays make the id {event.id!r}; rename one of them",
+            )
+        seen.add(event.id)
 
 
 # --- error reporting ----------------------------------------------------------------------------

@@ -15,17 +15,20 @@ __all__ = [
     "approximate_marker",
     "approximate_note",
     "calendar_name",
+    "contact_line",
     "day_text",
     "event_description",
     "event_title",
     "home_name",
     "invitation_word",
     "label",
+    "link_line",
     "mail_day",
     "one_line",
     "page_word",
     "part_name",
     "place_line",
+    "reminder_text",
     "short_day",
     "word",
 ]
@@ -38,7 +41,7 @@ from seoulcal.model import DAY_PART_WINDOWS, DayPart, Language
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from seoulcal.model import Event, Member, Timing, Trip, Venue
+    from seoulcal.model import Contact, Event, Link, Member, Timing, Trip, Venue
 
 Pair = tuple[str, str]
 
@@ -63,6 +66,14 @@ _LABELS: dict[str, Pair] = {
         "≈ time to be confirmed: the source gives only the day and part of the day.",
     ),
     "agenda-empty": ("(일정 없음)", "(no events)"),
+    # what calendars add to an event
+    "links": ("링크", "Links"),
+    "contact": ("연락처", "Contact"),
+    "more": ("자세히", "Details"),
+    "check-in": ("체크인", "Check-in"),
+    "check-out": ("체크아웃", "Check-out"),
+    "reminder": ("알림: {title}", "Reminder: {title}"),
+    "video": ("화상 회의", "video call"),
 }
 
 _PAGE: dict[str, Pair] = {
@@ -264,6 +275,8 @@ def event_title(event: Event, timing: Timing, lang: Language, *, tentative: bool
     Calendars leave a tentative event's title alone (its STATUS says so); agendas mark it.
     """
     title = event.title.pick(lang)
+    if event.marker is not None:
+        title = f"{label(event.marker, lang)} · {title}"
     if timing.approximate is not None:
         title = f"{title} {approximate_marker(timing.approximate, lang)}"
     if event.status == "cancelled":
@@ -288,11 +301,22 @@ def place_line(venue: Venue, lang: Language) -> str:
     return ", ".join(parts)
 
 
-def event_description(trip: Trip, event: Event, timing: Timing, lang: Language) -> str:
+def contact_line(contact: Contact, lang: Language) -> str:
+    """Return a public contact on one line: its name, phone and email."""
+    parts = [contact.name.pick(lang)] if contact.name is not None else []
+    parts.extend(value for value in (contact.phone, contact.email) if value)
+    return ", ".join(parts)
+
+
+def event_description(  # noqa: C901 - one block per part of the description
+    trip: Trip, event: Event, timing: Timing, lang: Language, *, page: str | None = None
+) -> str:
     """Return the text a calendar gives as *event*'s description ("" when there is nothing).
 
-    The event's own description, then the approximate-time note, the place with its address,
-    the source with its quote, and what was assumed, in blocks separated by a blank line.
+    The event's own description, then the approximate-time note, the place with its address and
+    contact, the event's links and contact, the source with its quote, and what was assumed, in
+    blocks separated by a blank line; last, on a line of its own, *page* (the event on the page
+    it links to), because Google, Outlook and Thunderbird show no URL property.
     """
     blocks: list[str] = []
     if event.description is not None:
@@ -304,14 +328,36 @@ def event_description(trip: Trip, event: Event, timing: Timing, lang: Language) 
         place = venue.name.pick(lang)
         if venue.address is not None:
             place = f"{place}\n{venue.address.pick(lang)}"
+        if venue.contact is not None:
+            place = f"{place}\n{contact_line(venue.contact, lang)}"
         blocks.append(f"{label('place', lang)}: {place}")
+    if event.links:
+        lines = "\n".join(f"- {link_line(link, lang)}" for link in event.links)
+        blocks.append(f"{label('links', lang)}:\n{lines}")
+    if event.contact is not None:
+        blocks.append(f"{label('contact', lang)}: {contact_line(event.contact, lang)}")
     if event.source is not None:
         blocks.append(f"{label('source', lang)}: {event.source.document}\n«{event.source.quote}»")
     assumed = [*event.assumptions, *(venue.assumptions if venue else ())]
     if assumed:
         lines = "\n".join(f"- {note.pick(lang)}" for note in assumed)
         blocks.append(f"{label('assumed', lang)}:\n{lines}")
+    if page is not None:
+        blocks.append(f"{label('more', lang)}: {page}")
     return "\n\n".join(blocks)
+
+
+def link_line(link: Link, lang: Language) -> str:
+    """Return a link as a line of text: its label (and that it is a video call), its address."""
+    name = link.label.pick(lang)
+    if link.kind == "video":
+        name = f"{name} ({label('video', lang)})"
+    return f"{name}: {link.url}"
+
+
+def reminder_text(event: Event, timing: Timing, lang: Language) -> str:
+    """Return what a reminder of *event* says."""
+    return label("reminder", lang, title=event_title(event, timing, lang))
 
 
 # --- invitations by e-mail (seoulcal.notify) ----------------------------------------------------

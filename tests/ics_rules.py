@@ -315,6 +315,17 @@ def violations(data: bytes, *, feed: bool = True) -> list[str]:  # noqa: C901, P
             title = param_text(line.params.get("X-TITLE", [""])[0])
             location = [unescape(loc.value) for loc in event.all("LOCATION")]
             need(location == [title], "R-TXT-04: X-TITLE differs from LOCATION")
-        need(not event.walk("VALARM"), "R-TXT-05: VALARM in a feed")
+        for alarm in event.walk("VALARM"):  # R-TXT-05 and field notes 1.1: Outlook's rules
+            need(
+                [line.value for line in alarm.all("ACTION")] == ["DISPLAY"],
+                "R-TXT-05: a VALARM that is not one DISPLAY",
+            )
+            need(len(alarm.all("DESCRIPTION")) == 1, "R-TXT-05: a DISPLAY VALARM without text")
+            triggers = alarm.all("TRIGGER")
+            need(
+                len(triggers) == 1 and re.fullmatch(r"-P[0-9WDTHMS]+|P(T0S|0D)", triggers[0].value),
+                "R-TXT-05: a VALARM after the start (Outlook refuses it)",
+            )
+
     need(len(uids) == len(set(uids)), "R-UID-01: duplicate UID")
     return found

@@ -54,7 +54,12 @@ def test_exporting_does_not_load_the_publishing_modules():
         [sys.executable, "-c", script, os.devnull], capture_output=True, text=True, check=True
     )
     loaded = result.stdout
-    for module in ("seoulcal.publish", "seoulcal.publish.pages", "seoulcal.links", "seoulcal.server"):
+    for module in (
+        "seoulcal.publish",
+        "seoulcal.publish.pages",
+        "seoulcal.links",
+        "seoulcal.server",
+    ):
         assert module not in loaded
 
 

@@ -1,23 +1,28 @@
 """The parts every calendar is made of: TEXT values, the calendar's head, and an event's VEVENT.
 
 What a VEVENT holds depends on the trip, the event, its timing, its revision and the language,
-and on nothing else: no member, no recipient, no address of the file that holds it. This is the
-*member-invariant VEVENT rule*; :class:`seoulcal.ics.feed.CalendarWriter` renders each VEVENT
-once and joins the same bytes into every feed, and :mod:`seoulcal.ics.fingerprint` hashes it to
-tell whether subscribers must be told of a change. Whatever is meant for one recipient (the
-ATTENDEE of an invitation, say) is added by its own code to its own copy of the component, never
-here.
+and on two choices of the calendar that holds it: the page it links events to (``page``: the
+public page, or a member's) and whether it carries reminders (``alarms``). It depends on nothing
+else: no member's name or address, no recipient. This is the *member-invariant VEVENT rule*;
+:class:`seoulcal.ics.feed.CalendarWriter` renders each VEVENT once per (event, language, revision,
+page, alarms) and joins the same bytes into every calendar that asks for them, and
+:mod:`seoulcal.ics.fingerprint` hashes it to tell whether subscribers must be told of a change.
+Whatever is meant for one recipient (the ATTENDEE of an invitation, say) is added by its own code
+to its own copy of the component, never here.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ALL_DAY_REMINDER",
     "PRODID",
     "REFRESH",
     "Text",
     "calendar_head",
+    "event_page",
     "feed_head",
     "name_properties",
+    "reminders",
     "vevent",
 ]
 
@@ -33,7 +38,7 @@ from seoulcal.identity import event_uid
 
 if TYPE_CHECKING:
     from seoulcal.identity import Revision
-    from seoulcal.model import Event, Language, Member, Timing, Trip
+    from seoulcal.model import Event, Language, Member, Timing, Trip, Venue
 
 PRODID = "-//seoulcal//seoulcal//{lang}"
 REFRESH = timedelta(hours=1)
@@ -94,13 +99,32 @@ def feed_head(trip: Trip, who: Member | None, lang: Language) -> icalendar.Calen
     return calendar
 
 
-def vevent(
-    trip: Trip, event: Event, revision: Revision, timing: Timing, lang: Language
+ALL_DAY_REMINDER = timedelta(hours=-6)
+"""The one reminder of a whole-day item: 18:00 the day before, at the place (a trigger after
+the start, such as 08:00 on the day, is refused by Outlook)."""
+
+
+def event_page(page: str, event: Event) -> str:
+    """Return the address of *event* on the page at *page* (its ``#event-<id>`` anchor)."""
+    return f"{page}#event-{event.id}"
+
+
+def vevent(  # noqa: C901, PLR0913 - the inputs of the rule above; one branch per property
+    trip: Trip,
+    event: Event,
+    revision: Revision,
+    timing: Timing,
+    lang: Language,
+    *,
+    page: str | None = None,
+    alarms: bool = False,
 ) -> icalendar.Event:
     """Return *event*'s VEVENT in *lang* at *revision* (the member-invariant rule above).
 
-    A property whose text would be empty is left out: libical (Evolution, GNOME Calendar)
-    refuses an empty DESCRIPTION.
+    *page* is the page the calendar links events to (the public page, or a member's): written as
+    URL and as the description's last line. *alarms* adds the event's reminders as DISPLAY
+    VALARMs, written last (icalendar puts components after properties). A property whose text
+    would be empty is left out: libical (Evolution, GNOME Calendar) refuses an empty DESCRIPTION.
     """
     component = icalendar.Event()
     component.add("uid", event_uid(trip, event))
@@ -114,26 +138,22 @@ def vevent(
         component.add("transp", "TRANSPARENT")
         component.add("x-microsoft-cdo-alldayevent", "TRUE")
     else:
-        component.add("transp", "OPAQUE")
+        component.add("transp", "OPAQUE" if event.busy else "TRANSPARENT")
     language: dict[str, str] = {"LANGUAGE": lang}
     component.add("summary", Text(wording.event_title(event, timing, lang)), parameters=language)
     venue = trip.venue_of(event)
     if venue is not None:
-        location = wording.place_line(venue, lang)
-        component.add("location", Text(location), parameters=language)
-        if venue.latitude is not None and venue.longitude is not None:
-            component.add("geo", (round(venue.latitude, 6), round(venue.longitude, 6)))
-            apple = {"VALUE": "URI", "X-APPLE-RADIUS": "100", "X-TITLE": location}
-            if venue.address is not None:
-                apple["X-ADDRESS"] = wording.one_line(venue.address.pick(lang))
-            component.add(
-                "x-apple-structured-location",
-                icalendar.vUri(f"geo:{venue.latitude:.6f},{venue.longitude:.6f}"),
-                parameters=apple,
-            )
-    description = wording.event_description(trip, event, timing, lang)
+        _add_place(component, venue, lang)
+    link = None if page is None else event_page(page, event)
+    description = wording.event_description(trip, event, timing, lang, page=link)
     if description:
         component.add("description", Text(description), parameters=language)
+    if link is not None:
+        component.add("url", icalendar.vUri(link), parameters={"VALUE": "URI"})
+    for item in event.links:
+        if item.kind == "video":  # RFC 7986 §5.11; the link is in DESCRIPTION for the others
+            params = {"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": item.label.pick(lang)}
+            component.add("conference", icalendar.vUri(item.url), parameters=params)
     if event.categories:
         categories = icalendar.vCategory([])
         categories.cats = [Text(c.pick(lang)) for c in event.categories]  # see Text
@@ -143,4 +163,40 @@ def vevent(
         organizer = icalendar.vCalAddress(f"mailto:{trip.organizer.email}")
         organizer.params["CN"] = trip.organizer.name.pick(lang)
         component.add("organizer", organizer)
+    if alarms and event.status != "cancelled":
+        for trigger in reminders(trip, event, timing):
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", Text(wording.reminder_text(event, timing, lang)))
+            alarm.add("trigger", trigger)
+            component.add_component(alarm)
     return component
+
+
+def _add_place(component: icalendar.Event, venue: Venue, lang: Language) -> None:
+    """Add LOCATION, and GEO with Apple's structured location when the venue has coordinates."""
+    location = wording.place_line(venue, lang)
+    component.add("location", Text(location), parameters={"LANGUAGE": lang})
+    if venue.latitude is not None and venue.longitude is not None:
+        component.add("geo", (round(venue.latitude, 6), round(venue.longitude, 6)))
+        apple = {"VALUE": "URI", "X-APPLE-RADIUS": "100", "X-TITLE": location}
+        if venue.address is not None:
+            apple["X-ADDRESS"] = wording.one_line(venue.address.pick(lang))
+        component.add(
+            "x-apple-structured-location",
+            icalendar.vUri(f"geo:{venue.latitude:.6f},{venue.longitude:.6f}"),
+            parameters=apple,
+        )
+
+
+def reminders(trip: Trip, event: Event, timing: Timing) -> list[timedelta]:
+    """Return the triggers of *event*'s reminders, relative to its start, earliest first.
+
+    A whole-day item has at most one: :data:`ALL_DAY_REMINDER`.
+    """
+    chosen = trip.reminders_of(event)
+    if not chosen:
+        return []
+    if timing.all_day:
+        return [ALL_DAY_REMINDER]
+    return sorted(set(chosen))

@@ -10,7 +10,8 @@ events a calendar holds is decided by the caller (the model's :meth:`Trip.events
 
 **The member-invariant VEVENT rule.** The writer's cache of VEVENT bytes is keyed by everything
 :func:`seoulcal.ics.components.vevent` reads: the event (by identity, kept alive while cached),
-the language and the revision, with the writer's one trip. That is sound because a VEVENT depends
+the language, the revision, the page events link to and whether alarms are on, with the writer's
+one trip. That is sound because a VEVENT depends
 on nothing else (see :mod:`seoulcal.ics.components`). Output for one recipient (an invitation's
 ATTENDEE) must never pass through a writer: it builds its own component.
 """
@@ -61,29 +62,41 @@ def size_warning(name: str, data: bytes) -> str | None:
     )
 
 
-def trip_calendar(
+def trip_calendar(  # noqa: PLR0913 - the calendar's audience, language and options
     trip: Trip,
     *,
     member: Member | str | None = None,
     lang: Language = "ko",
     revisions: Mapping[str, Revision] | None = None,
     extra_events: Iterable[Chosen] = (),
+    alarms: bool = True,
 ) -> icalendar.Calendar:
     """Return the calendar of *trip* (or of one *member*) in *lang*.
 
     *revisions* maps event ids to their :class:`Revision` (the default is sequence 0 at the trip's
     revision time). *extra_events* adds events that are not in the trip any more, such as
-    cancelled ones a publisher keeps for a while, each with its own revision.
+    cancelled ones a publisher keeps for a while, each with its own revision. An exported file
+    carries the events' reminders (Outlook gives an imported file without them no reminder at
+    all); *alarms* ``False`` leaves them out.
     """
     who = trip.member(member) if isinstance(member, str) else member
     chosen = _chosen(trip, trip.events_for(who), revisions, extra_events)
-    return feed_calendar(trip, who, lang, chosen)
+    return feed_calendar(trip, who, lang, chosen, alarms=alarms)
 
 
-def feed_calendar(
-    trip: Trip, who: Member | None, lang: Language, chosen: Iterable[Chosen]
+def feed_calendar(  # noqa: PLR0913 - a feed's audience, language and events; two options
+    trip: Trip,
+    who: Member | None,
+    lang: Language,
+    chosen: Iterable[Chosen],
+    *,
+    page: str | None = None,
+    alarms: bool = False,
 ) -> icalendar.Calendar:
-    """Return the feed of *who* (``None``: the public feed) holding exactly the *chosen* events."""
+    """Return the feed of *who* (``None``: the public feed) holding exactly the *chosen* events.
+
+    *page* and *alarms* are the calendar's choices of :func:`~seoulcal.ics.components.vevent`.
+    """
     calendar = feed_head(trip, who, lang)
     timed = ordered(trip, chosen)
     first, last = _years(trip, timed)
@@ -91,16 +104,24 @@ def feed_calendar(
         calendar.add_component(vtimezone(key, first, last))
         check_instants(key, first, last, moments)
     for event, revision, timing in timed:
-        calendar.add_component(vevent(trip, event, revision, timing, lang))
+        calendar.add_component(
+            vevent(trip, event, revision, timing, lang, page=page, alarms=alarms)
+        )
     return calendar
 
 
 def event_calendar(
-    trip: Trip, event: Event, *, lang: Language = "ko", revision: Revision | None = None
+    trip: Trip,
+    event: Event,
+    *,
+    lang: Language = "ko",
+    revision: Revision | None = None,
+    page: str | None = None,
 ) -> icalendar.Calendar:
     """Return a calendar holding only *event*, for a one-event download.
 
-    It has no calendar name and no refresh hints: it is a snapshot to import, not a feed.
+    It has no calendar name and no refresh hints: it is a snapshot to import, not a feed. It
+    carries the event's reminders, and links to *page* if one is given.
     """
     calendar = calendar_head(lang)
     timed = ordered(trip, [(event, revision or Revision(0, trip.revised))])
@@ -108,7 +129,7 @@ def event_calendar(
     for key, moments in zones_used(trip.zone, (t for _, _, t in timed)).items():
         calendar.add_component(vtimezone(key, first, last))
         check_instants(key, first, last, moments)
-    calendar.add_component(vevent(trip, *timed[0], lang))
+    calendar.add_component(vevent(trip, *timed[0], lang, page=page, alarms=True))
     return calendar
 
 
@@ -146,7 +167,7 @@ class CalendarWriter:
         self.trip = trip
         self._revisions = dict(revisions or {})
         self._timings: dict[int, Timing] = {}
-        self._events: dict[tuple[int, Language, Revision], bytes] = {}
+        self._events: dict[tuple[int, Language, Revision, str | None, bool], bytes] = {}
         self._zones: dict[tuple[str, int, int], bytes] = {}
         self._heads: dict[Language, list[tuple[str, bytes]]] = {}
         self._instants: dict[int, list[tuple[str, datetime]]] = {}
@@ -159,14 +180,23 @@ class CalendarWriter:
         lang: Language = "ko",
         *,
         extra_events: Iterable[Chosen] = (),
+        alarms: bool = True,
     ) -> bytes:
         """Return the bytes of ``trip_calendar(trip, member=..., lang=..., ...)``."""
         trip = self.trip
         who = trip.member(member) if isinstance(member, str) else member
         chosen = _chosen(trip, trip.events_for(who), self._revisions, extra_events)
-        return self.render(who, lang, chosen)
+        return self.render(who, lang, chosen, alarms=alarms)
 
-    def render(self, who: Member | None, lang: Language, chosen: Iterable[Chosen]) -> bytes:
+    def render(
+        self,
+        who: Member | None,
+        lang: Language,
+        chosen: Iterable[Chosen],
+        *,
+        page: str | None = None,
+        alarms: bool = False,
+    ) -> bytes:
         """Return the bytes of :func:`feed_calendar` for *who*, holding exactly *chosen*."""
         timed = [(event, revision, self._timing(event)) for event, revision in chosen]
         timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
@@ -182,7 +212,8 @@ class CalendarWriter:
                     check_instants(key, first, last, [moment])
                 self._checked.add((id(event), first, last))
         parts.extend(
-            self._event(event, revision, timing, lang) for event, revision, timing in timed
+            self._event(event, revision, timing, lang, page=page, alarms=alarms)
+            for event, revision, timing in timed
         )
         parts.append(self._END)
         return b"".join(parts)
@@ -223,12 +254,21 @@ class CalendarWriter:
             found = self._zones[key, first, last] = vtimezone(key, first, last).to_ical()
         return found
 
-    def _event(self, event: Event, revision: Revision, timing: Timing, lang: Language) -> bytes:
-        cache_key = (id(event), lang, revision)
+    def _event(  # noqa: PLR0913 - every input of vevent is in the cache's key
+        self,
+        event: Event,
+        revision: Revision,
+        timing: Timing,
+        lang: Language,
+        *,
+        page: str | None,
+        alarms: bool,
+    ) -> bytes:
+        cache_key = (id(event), lang, revision, page, alarms)
         found = self._events.get(cache_key)
         if found is None:
             self._keep.append(event)
-            component = vevent(self.trip, event, revision, timing, lang)
+            component = vevent(self.trip, event, revision, timing, lang, page=page, alarms=alarms)
             found = self._events[cache_key] = component.to_ical()
         return found
 

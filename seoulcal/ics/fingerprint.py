@@ -1,8 +1,10 @@
 """What subscribers see of an event, as a digest: it tells a publisher when to raise SEQUENCE.
 
-The fingerprint hashes the event's VEVENT component, rendered by icalendar in both languages at a
-fixed revision (so that the revision itself does not count). It comes from the component, never
-from cutting a calendar's text, so no text inside an event can move its boundaries. The digest
+The fingerprint hashes the event's VEVENT component, rendered by icalendar in both languages at
+a fixed revision (so that the revision itself does not count), with its reminders and without a
+page (the page a calendar links to follows the base URL and the member, not the itinerary).
+It comes from the component, never from cutting a calendar's text, so no text inside an event
+can move its boundaries. The digest
 is the one the site's state files have always held (``seoulcal-state/1``): sites built by earlier
 releases rebuild without raising the SEQUENCE of events that did not change.
 """
@@ -31,6 +33,7 @@ def fingerprint(trip: Trip, event: Event) -> str:
     timing = trip.timing(event)
     digest = hashlib.sha256()
     for lang in LANGUAGES:
-        digest.update(vevent(trip, event, FINGERPRINT_REVISION, timing, lang).to_ical())
+        component = vevent(trip, event, FINGERPRINT_REVISION, timing, lang, alarms=True)
+        digest.update(component.to_ical())
         digest.update(b"\0")
     return digest.hexdigest()

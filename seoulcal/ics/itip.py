@@ -43,11 +43,14 @@ def invitation_calendar(  # noqa: PLR0913 - one event, one recipient, one method
     attendee: Member,
     lang: Language | None = None,
     rsvp: bool = False,
+    page: str | None = None,
 ) -> icalendar.Calendar:
     """Return the iTIP *method* calendar of *event* at *revision* for *attendee* alone.
 
     *lang* defaults to the attendee's language; *rsvp* asks the attendee's client to answer the
-    organizer (seoulcal reads no answers, so the default asks for none).
+    organizer (seoulcal reads no answers, so the default asks for none); *page* is the attendee's
+    own page, linked as the member's feed links it. The event's reminders, if the trip gives it
+    any, are DISPLAY VALARMs, as in one-event downloads (Outlook keeps an invitation's reminders).
     """
     if method not in ITIP_METHODS:
         raise ValueError(f"method {method!r}: give 'REQUEST' or 'CANCEL'")
@@ -71,7 +74,7 @@ def invitation_calendar(  # noqa: PLR0913 - one event, one recipient, one method
         calendar.add_component(vtimezone(key, first, last))
         check_instants(key, first, last, moments)
     # The feed's own VEVENT, then what only this recipient's copy carries.
-    component = vevent(trip, shown, revision, timing, language)
+    component = vevent(trip, shown, revision, timing, language, page=page, alarms=True)
     component.pop("ORGANIZER", None)
     address = icalendar.vCalAddress(f"mailto:{organizer}")
     address.params["CN"] = trip.organizer.name.pick(language)
@@ -96,9 +99,10 @@ def invitation_ics(  # noqa: PLR0913 - as invitation_calendar
     attendee: Member,
     lang: Language | None = None,
     rsvp: bool = False,
+    page: str | None = None,
 ) -> bytes:
     """Return :func:`invitation_calendar` as bytes (UTF-8, CRLF, folded)."""
     calendar = invitation_calendar(
-        trip, event, revision, method=method, attendee=attendee, lang=lang, rsvp=rsvp
+        trip, event, revision, method=method, attendee=attendee, lang=lang, rsvp=rsvp, page=page
     )
     return bytes(calendar.to_ical())

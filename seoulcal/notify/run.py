@@ -184,7 +184,12 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
 
     def calendar(item: Invitation) -> bytes:
         return invitation_ics(
-            revised.trip, item.event, item.revision, method=item.method, attendee=item.member
+            revised.trip,
+            item.event,
+            item.revision,
+            method=item.method,
+            attendee=item.member,
+            page=None if page_url is None else page_url(item.member),
         )
 
     report = send_invitations(

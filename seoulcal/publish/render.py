@@ -138,7 +138,13 @@ class _Members:
             settled = settled and audience.settled
             chosen = audience.chosen()
             for feed in site.feeds:
-                data = self.writer.render(member, feed.lang, chosen)
+                data = self.writer.render(
+                    member,
+                    feed.lang,
+                    chosen,
+                    page=site.page_url,
+                    alarms=member.reminders_in_feed,
+                )
                 warning = size_warning(f"the calendar of member {member.id!r} ({feed.lang})", data)
                 if warning is not None and warning not in self.warnings:
                     self.warnings.append(warning)
@@ -271,13 +277,20 @@ def _public_files(
     chosen = public.chosen()
     for lang in LANGUAGES:
         path = layout.feed_name(trip, lang)
-        files.append((path, writer.render(None, lang, chosen)))
+        public_page = base_url + layout.page_path(lang)
+        files.append((path, writer.render(None, lang, chosen, page=public_page)))
         feeds.append(
             layout.Feed(lang, wording.calendar_name(trip, None, lang), path, base_url + path)
         )
     for uid, event in public.live.items():
         for lang in LANGUAGES:
-            calendar = event_calendar(trip, event, lang=lang, revision=public.revisions[uid])
+            calendar = event_calendar(
+                trip,
+                event,
+                lang=lang,
+                revision=public.revisions[uid],
+                page=base_url + layout.page_path(lang),
+            )
             files.append((layout.event_path(event.id, lang), bytes(calendar.to_ical())))
     for lang in LANGUAGES:
         other = next(other for other in LANGUAGES if other != lang)

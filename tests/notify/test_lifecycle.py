@@ -264,3 +264,22 @@ def test_a_script_plans_then_sends_through_its_own_system(invite_trip, tmp_path)
     again = seoulcal.invite(invite_trip, store, OwnSystem(), clock=lambda: WHEN)
     assert again.report is not None
     assert [i.address for i in again.report.sent] == ["press@news.example"] * 2
+
+
+def test_reminders_and_the_members_page_are_in_the_invitation(invite_data, smtp_server, tmp_path):
+    invite_data["reminders"] = ["-PT30M"]
+    invite_data["events"][3]["reminders"] = ["-PT3H"]  # the flight
+    trip = seoulcal.Trip.model_validate(invite_data)
+    sink = smtp_server()
+    pages = {member.id: f"https://trip.example/m/{member.id}/" for member in trip.members}
+    run(trip, InvitationStateFile(tmp_path / "sent.json"), sink, page_url=lambda m: pages[m.id])
+    seen = set()
+    for item in sink.received():
+        _, data = calendar_part(item.message)
+        event = vobject.readOne(data.decode()).vevent
+        member = next(m for m in trip.members if m.email == item.recipients[0])
+        triggers = [alarm.trigger.value for alarm in event.contents.get("valarm", [])]
+        seen.add((event.summary.value, tuple(str(t) for t in triggers)))
+        assert event.url.value.startswith(pages[member.id] + "#event-")
+    assert ("Flight home", ("-1 day, 21:00:00",)) in seen
+    assert ("Opening of the Seoul Pavilion", ("-1 day, 23:30:00",)) in seen
