@@ -67,6 +67,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+
+# BaseModel's metaclass (pydantic exports it from no public module): _Checked extends it.
 from pydantic._internal._model_construction import ModelMetaclass
 
 from seoulcal import zones
@@ -262,13 +264,6 @@ def _toml(value: object) -> str:  # noqa: PLR0911 - one spelling per kind of TOM
 _EXAMPLE = "2024-01-09T11:00[America/Los_Angeles]"
 
 
-def _offset_text(moment: datetime) -> str:
-    offset = moment.utcoffset() or timedelta(0)
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(int(offset.total_seconds())) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _not_a_moment(value: object, audience: Audience) -> ValueError:  # noqa: PLR0911 - one per kind
     """Explain why *value* (not a string, not an aware datetime) is no date and time."""
     if audience == "toml":
@@ -279,11 +274,10 @@ def _not_a_moment(value: object, audience: Audience) -> ValueError:  # noqa: PLR
                     f"{value.isoformat()} is naive: a TOML local date-time has no zone; write the "
                     f'time as a string with its zone, such as "{wall}[America/Los_Angeles]"'
                 )
-            offset = _offset_text(value)
             return ValueError(
                 f"{value.isoformat()} has an offset but no zone, and an offset is not a place; "
-                f'write the time as a string with its zone, such as "{wall}{offset}'
-                '[America/Los_Angeles]"'
+                "write the time as a string with the zone of its place, such as "
+                f'"{wall}[America/Los_Angeles]"'
             )
         if isinstance(value, date):
             return ValueError(
@@ -375,9 +369,37 @@ ZonedDatetime = Annotated[
 """An aware datetime in an IANA zone (or UTC); ``pytz`` zones are accepted and converted."""
 
 
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})")
+
+
 def _utc(value: object, info: ValidationInfo) -> datetime:
-    # Calendars write stamps to the second; a revision time from datetime.now() is kept so.
-    instant = _aware(value, _audience(info)).astimezone(UTC).replace(microsecond=0)
+    """Read an instant: "...Z", an offset (an offset fixes an instant), or a wall clock and zone."""
+    audience = _audience(info)
+    moment: datetime
+    if isinstance(value, str) and _INSTANT.fullmatch(value.strip()):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace(" ", "T"))
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a date and time ({error})") from None
+    elif isinstance(value, datetime) and isinstance(value.tzinfo, timezone):
+        moment = value  # TOML's offset date-time, or datetime.UTC
+    elif isinstance(value, datetime | date) and not (
+        isinstance(value, datetime) and value.utcoffset() is not None
+    ):
+        stamp = value.isoformat() if isinstance(value, datetime) else f"{value}T00:00:00"
+        if audience == "toml":
+            raise ValueError(
+                f"{_toml(value)} is not an instant: give it in UTC or with its offset, "
+                f"such as revised = {stamp[:19]}Z"
+            )
+        raise ValueError(
+            f"{value!r} is not an instant; pass an aware datetime, such as "
+            "datetime(2024, 1, 8, 2, 15, tzinfo=datetime.UTC)"
+        )
+    else:
+        moment = _aware(value, audience)
+    zones.check_year(moment.date())  # before any arithmetic: year 1 has no day before it
+    instant = moment.astimezone(UTC).replace(microsecond=0)  # calendars stamp whole seconds
     zones.check_year(instant.date())
     return instant
 
@@ -427,7 +449,10 @@ UtcDatetime = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "description": "An instant, such as '2024-01-08T02:15:00Z'.",
+            "description": (
+                "An instant: in UTC ('2024-01-08T02:15:00Z'), with an offset "
+                "('2024-01-08T11:15:00+09:00'), or a wall clock and its zone."
+            ),
             "examples": ["2024-01-08T02:15:00Z"],
         }
     ),

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import wcwidth
 
 import seoulcal
 from seoulcal import cli
@@ -299,7 +300,6 @@ def _column_starts(line: str) -> list[int]:
 
     Cells are runs of words with single spaces between; columns are two spaces or more apart.
     """
-    wcwidth = pytest.importorskip("wcwidth")
     return [wcwidth.wcswidth(line[: m.start()]) for m in re.finditer(r"\S+(?: \S+)*", line)]
 
 

@@ -193,7 +193,7 @@ PYTHON_WORDS = (
         (
             EVENT + "time = { start = 2024-01-09T11:00:00-08:00, end = 2024-01-09T12:00:00-08:00 }",
             "time.start",
-            '"2024-01-09T11:00-08:00[America/Los_Angeles]"',
+            'with the zone of its place, such as "2024-01-09T11:00[America/Los_Angeles]"',
         ),
         (
             EVENT + 'time = { start = 2024-01-09, end = "2024-01-09T12:00[Asia/Seoul]" }',
@@ -262,3 +262,28 @@ def test_times_outside_the_supported_years_are_refused_by_item_and_field(time_):
     message = toml_problem(EVENT + f"time = {time_}")
     assert 'events[0] "e" → time.' in message
     assert "1970 to 2099" in message
+
+
+@pytest.mark.parametrize(
+    "revised",
+    [
+        "2024-01-08T11:15:00+09:00",
+        '"2024-01-08T11:15:00+09:00"',
+        '"2024-01-08T11:15+0900"',
+        "2024-01-08T02:15:00Z",
+        '"2024-01-08T11:15[Asia/Seoul]"',
+    ],
+)
+def test_revised_is_an_instant_given_in_utc_with_an_offset_or_with_a_zone(revised):
+    text = HEAD.replace('revised = "2024-01-01T00:00:00Z"', f"revised = {revised}")
+    trip = seoulcal.parse_trip(text, source="t.toml")
+    assert trip.revised.isoformat() == "2024-01-08T02:15:00+00:00"
+
+
+@pytest.mark.parametrize("revised", ["2024-01-08T02:15:00", "2024-01-08"])
+def test_revised_without_an_offset_says_how_to_write_an_instant(revised):
+    text = HEAD.replace('revised = "2024-01-01T00:00:00Z"', f"revised = {revised}")
+    with pytest.raises(
+        TripError, match=r"revised: .* is not an instant.*such as revised = 2024-01-08T"
+    ):
+        seoulcal.parse_trip(text, source="t.toml")

@@ -29,6 +29,7 @@ __all__ = [
     "trip_ics",
 ]
 
+import re
 from typing import TYPE_CHECKING
 
 import icalendar
@@ -168,6 +169,7 @@ class CalendarWriter:
         self._revisions = dict(revisions or {})
         self._timings: dict[int, Timing] = {}
         self._events: dict[tuple[int, Language, Revision, str | None, bool], bytes] = {}
+        self._templates: dict[tuple[int, Language, Revision, int, bool], _PageTemplate] = {}
         self._zones: dict[tuple[str, int, int], bytes] = {}
         self._heads: dict[Language, list[tuple[str, bytes]]] = {}
         self._instants: dict[int, list[tuple[str, datetime]]] = {}
@@ -264,6 +266,18 @@ class CalendarWriter:
         page: str | None,
         alarms: bool,
     ) -> bytes:
+        if page is not None and _PAGE_SAFE.fullmatch(page):
+            key = (id(event), lang, revision, len(page), alarms)
+            template = self._templates.get(key)
+            if template is None:
+                self._keep.append(event)
+                mark = _PAGE_MARK * len(page)
+                component = vevent(
+                    self.trip, event, revision, timing, lang, page=mark, alarms=alarms
+                )
+                template = self._templates[key] = _PageTemplate(component.to_ical(), len(page))
+            if template.parts is not None:
+                return template.fill(page)
         cache_key = (id(event), lang, revision, page, alarms)
         found = self._events.get(cache_key)
         if found is None:
@@ -271,6 +285,48 @@ class CalendarWriter:
             component = vevent(self.trip, event, revision, timing, lang, page=page, alarms=alarms)
             found = self._events[cache_key] = component.to_ical()
         return found
+
+
+_PAGE_MARK = "\x01"
+"""Stands for each character of a page address in a template (no text of a trip may hold it)."""
+_PAGE_SAFE = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+=%-]+")
+"""Page addresses a template can take: ASCII characters that no escaping changes."""
+
+
+class _PageTemplate:
+    """A VEVENT rendered once for every page address of one length, then filled in per page.
+
+    A member's calendars link every event to the member's own page, so each member's VEVENTs
+    differ in the page's address only, and every member's address has the same length (the base
+    URL and a token of fixed size). icalendar renders the VEVENT once with a placeholder of that
+    length, one byte per character; its folds fall at the same octets for any address of that
+    length made of one-byte characters that no escaping changes (:data:`_PAGE_SAFE`), so
+    putting the address's characters where the placeholder's were gives exactly the bytes
+    icalendar would render for it. The tests hold the writer to the tree's ``to_ical()``.
+    """
+
+    __slots__ = ("length", "parts", "tail")
+
+    def __init__(self, data: bytes, length: int) -> None:
+        """Take *data*, rendered with a placeholder page address of *length* characters."""
+        self.length = length
+        parts: list[tuple[bytes, int, int]] = []
+        position = count = 0
+        for run in re.finditer(rb"\x01+", data):
+            start = count % length
+            parts.append((data[position : run.start()], start, start + len(run.group())))
+            count += len(run.group())
+            position = run.end()
+        self.tail = data[position:]
+        # Every placeholder whole (URL and the description's last line); else render directly.
+        whole = count > 0 and count % length == 0 and all(end <= length for _, _, end in parts)
+        self.parts = parts if whole else None
+
+    def fill(self, page: str) -> bytes:
+        """Return the VEVENT for the page address *page*."""
+        address = page.encode("ascii")
+        assert self.parts is not None  # noqa: S101 - callers check
+        return b"".join(text + address[start:end] for text, start, end in self.parts) + self.tail
 
 
 def _lines(component: icalendar.Component) -> list[tuple[str, bytes]]:

@@ -17,6 +17,7 @@ from ics_rules import parse, unescape, violations
 
 import seoulcal
 from seoulcal import Revision, Trip, export, zones
+from seoulcal.ics import feed as ics_feed
 from seoulcal.ics import fingerprint, size_warning
 from seoulcal.ics import vtimezone as vtimezones
 
@@ -481,3 +482,24 @@ def test_a_feed_too_large_for_clients_is_reported(ces, tmp_path):
     report = seoulcal.build_site(big, tmp_path / "site", secret=b"s" * 32)
     assert any("the public calendar ces2024.ko.ics is" in w for w in report.warnings)
     assert any("over the 1,000,000 that Google Calendar" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("alarms", [False, True])
+def test_the_writer_joins_what_icalendar_writes_for_every_page_address(ces, alarms):
+    # Member calendars link every event to the member's page: the writer renders each event once
+    # per address length and fills the address in; any fold must fall where icalendar puts it.
+    writer = seoulcal.CalendarWriter(ces)
+    pages = [
+        f"https://trips.example.org/ces2024/m/{'Ab9_-' * 6}/",
+        *(f"https://x.example/{'p' * length}/" for length in range(0, 75, 7)),
+        "https://x.example/a,b/",  # a comma is escaped in the description: rendered directly
+    ]
+    for member in ces.members:
+        chosen = [(event, Revision(0, ces.revised)) for event in ces.events_for(member)]
+        for lang in ("ko", "en"):
+            for page in pages:
+                expected = ics_feed.feed_calendar(
+                    ces, member, lang, chosen, page=page, alarms=alarms
+                ).to_ical()
+                got = writer.render(member, lang, chosen, page=page, alarms=alarms)
+                assert got == expected, (member.id, lang, page)
