@@ -29,6 +29,7 @@ from seoulcal.errors import (
 # the errors; tests keep all three equal.
 _LAZY = {
     "seoulcal.ics": ("CalendarWriter", "event_calendar", "trip_calendar", "trip_ics"),
+    "seoulcal.ics.itip": ("invitation_calendar", "invitation_ics"),
     "seoulcal.identity": ("Revision", "event_uid"),
     "seoulcal.model": (
         "DAY_PART_WINDOWS",
@@ -47,6 +48,19 @@ _LAZY = {
         "Trip",
         "Venue",
     ),
+    "seoulcal.notify.compose": ("compose",),
+    "seoulcal.notify.invitations": (
+        "Due",
+        "Invitation",
+        "InvitationPlan",
+        "InvitationReport",
+        "InvitationState",
+        "InvitationStateFile",
+        "plan_invitations",
+        "send_invitations",
+    ),
+    "seoulcal.notify.mail": ("Mail", "Mailer", "OutboxMailer", "SendError", "SmtpMailer"),
+    "seoulcal.notify.run": ("InvitationRun", "invite"),
     "seoulcal.paper": ("itinerary_pdf", "member_pdf"),
     "seoulcal.publish": ("BuildReport", "build_site"),
     "seoulcal.tripfile": ("ces2024", "load_trip", "parse_trip", "trip_schema"),
@@ -58,6 +72,8 @@ if TYPE_CHECKING:
     from seoulcal.ics import event_calendar as event_calendar
     from seoulcal.ics import trip_calendar as trip_calendar
     from seoulcal.ics import trip_ics as trip_ics
+    from seoulcal.ics.itip import invitation_calendar as invitation_calendar
+    from seoulcal.ics.itip import invitation_ics as invitation_ics
     from seoulcal.identity import Revision as Revision
     from seoulcal.identity import event_uid as event_uid
     from seoulcal.model import DAY_PART_WINDOWS as DAY_PART_WINDOWS
@@ -75,6 +91,22 @@ if TYPE_CHECKING:
     from seoulcal.model import Timing as Timing
     from seoulcal.model import Trip as Trip
     from seoulcal.model import Venue as Venue
+    from seoulcal.notify.compose import compose as compose
+    from seoulcal.notify.invitations import Due as Due
+    from seoulcal.notify.invitations import Invitation as Invitation
+    from seoulcal.notify.invitations import InvitationPlan as InvitationPlan
+    from seoulcal.notify.invitations import InvitationReport as InvitationReport
+    from seoulcal.notify.invitations import InvitationState as InvitationState
+    from seoulcal.notify.invitations import InvitationStateFile as InvitationStateFile
+    from seoulcal.notify.invitations import plan_invitations as plan_invitations
+    from seoulcal.notify.invitations import send_invitations as send_invitations
+    from seoulcal.notify.mail import Mail as Mail
+    from seoulcal.notify.mail import Mailer as Mailer
+    from seoulcal.notify.mail import OutboxMailer as OutboxMailer
+    from seoulcal.notify.mail import SendError as SendError
+    from seoulcal.notify.mail import SmtpMailer as SmtpMailer
+    from seoulcal.notify.run import InvitationRun as InvitationRun
+    from seoulcal.notify.run import invite as invite
     from seoulcal.paper import itinerary_pdf as itinerary_pdf
     from seoulcal.paper import member_pdf as member_pdf
     from seoulcal.publish import BuildReport as BuildReport
@@ -111,18 +143,30 @@ __all__ = [
     "DayPart",
     "DaysTime",
     "DeliveryError",
+    "Due",
     "Event",
     "ExactTime",
     "ExportError",
     "InternalError",
+    "Invitation",
+    "InvitationPlan",
+    "InvitationReport",
+    "InvitationRun",
+    "InvitationState",
+    "InvitationStateFile",
     "LongText",
+    "Mail",
+    "Mailer",
     "Member",
     "NotFoundError",
     "Organizer",
+    "OutboxMailer",
     "Problem",
     "PublishError",
     "Revision",
+    "SendError",
     "SeoulcalError",
+    "SmtpMailer",
     "Source",
     "Text",
     "Timing",
@@ -132,12 +176,18 @@ __all__ = [
     "__version__",
     "build_site",
     "ces2024",
+    "compose",
     "event_calendar",
     "event_uid",
+    "invitation_calendar",
+    "invitation_ics",
+    "invite",
     "itinerary_pdf",
     "load_trip",
     "member_pdf",
     "parse_trip",
+    "plan_invitations",
+    "send_invitations",
     "trip_calendar",
     "trip_ics",
     "trip_schema",

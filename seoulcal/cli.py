@@ -15,11 +15,11 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 from seoulcal import __version__, zones
 from seoulcal.agenda import render_agenda, render_table
-from seoulcal.errors import InternalError, PublishError, SeoulcalError
+from seoulcal.errors import InternalError, PublishError, SeoulcalError, TripError
 from seoulcal.tripfile import ces2024, load_trip, trip_schema_text
 
 # Publishing (site pages, links, server) is imported by the commands that use it: `export` and
@@ -29,7 +29,9 @@ RETENTION_DAYS = 30
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from seoulcal.model import Trip
+    from seoulcal.model import Member, Trip
+    from seoulcal.notify.mail import Mailer
+    from seoulcal.notify.run import InvitationRun
     from seoulcal.publish import BuildReport
     from seoulcal.publish.target import Target
 
@@ -394,6 +396,213 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK  # pragma: no cover - serve_forever returns only through an exception
 
 
+# --- seoulcal invite (docs/invitations.md) ------------------------------------------------------
+
+SMTP_PASSWORD_ENV = "SEOULCAL_SMTP_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
+"""The environment variable that holds the SMTP password when no --password-file is given."""
+
+
+def _smtp_address(text: str) -> tuple[str, int | None]:
+    host, colon, port = text.rpartition(":")
+    if not colon:
+        host, port = text, ""
+    if not host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise _UsageError(f"--smtp {text}: give HOST or HOST:PORT, such as smtp.example.org:587")
+    return host, int(port) if port else None
+
+
+def _smtp_password(args: argparse.Namespace) -> str | None:
+    if args.user is None:
+        if args.password_file is not None:
+            raise _UsageError("--password-file: give --user NAME too")
+        return None
+    if args.password_file is not None:
+        try:
+            text = Path(args.password_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise _UsageError(f"--password-file {args.password_file}: {reason}") from None
+        password = text.strip("\r\n")
+    else:
+        password = os.environ.get(SMTP_PASSWORD_ENV, "")
+    if not password:
+        raise _UsageError(
+            f"--user {args.user}: no password; give --password-file FILE or set "
+            f"${SMTP_PASSWORD_ENV} (never on the command line)"
+        )
+    return password
+
+
+def _invite_progress(number: int, total: int, item: object, error: str | None) -> None:
+    member = getattr(getattr(item, "member", None), "id", "?")
+    event = getattr(getattr(item, "event", None), "id", "?")
+    mark = "failed" if error else "ok"
+    sys.stderr.write(f"\r\x1b[Kseoulcal: [{number}/{total}] {member} {event} {mark}")
+    if number == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _invite_mailer(args: argparse.Namespace) -> Mailer:
+    """Return the mailer the options ask for: an SMTP session or an outbox folder."""
+    from seoulcal.notify.mail import OutboxMailer, SmtpMailer  # noqa: PLC0415 - invite only
+
+    security: Literal["none", "starttls", "ssl"] = (
+        "starttls" if args.starttls else "ssl" if args.ssl else "none"
+    )
+    if args.smtp is None and (args.starttls or args.ssl or args.user):
+        raise _UsageError("--starttls, --ssl and --user go with --smtp HOST[:PORT]")
+    password = _smtp_password(args)
+    if args.smtp is None:
+        return OutboxMailer(args.outbox)
+    host, port = _smtp_address(args.smtp)
+    return SmtpMailer(host, port, security=security, username=args.user, password=password)
+
+
+def _invite_pages(args: argparse.Namespace, trip: Trip) -> Callable[[Member], str] | None:
+    """Return where each member's page is, when --base-url is given."""
+    if args.base_url is None:
+        return None
+    from seoulcal.publish.access import (  # noqa: PLC0415 - invite only
+        member_token,
+        normalize_base_url,
+        read_secret,
+    )
+    from seoulcal.publish.layout import member_folder  # noqa: PLC0415 - invite only
+
+    base = normalize_base_url(args.base_url)
+    secret = read_secret(args.secret_file)
+
+    def page_url(member: Member) -> str:
+        return base + member_folder(member_token(secret, trip, member))
+
+    return page_url
+
+
+def _cmd_invite(args: argparse.Namespace) -> int:
+    from seoulcal.notify.invitations import InvitationStateFile  # noqa: PLC0415 - invite only
+    from seoulcal.notify.run import invite  # noqa: PLC0415 - invite only
+
+    trip = _trip(args)
+    mailer = _invite_mailer(args)
+    page_url = _invite_pages(args, trip)
+    state = Path(args.state)
+    if not state.parent.is_dir():
+        raise _UsageError(f"--state {args.state}: folder {state.parent} does not exist")
+    try:
+        run = invite(
+            trip,
+            InvitationStateFile(state),
+            mailer,
+            members=args.member,
+            sender=args.sender,
+            page_url=page_url,
+            dry_run=args.dry_run,
+            progress=_invite_progress if sys.stderr.isatty() and not args.dry_run else None,
+        )
+    except TripError as error:  # the trip lacks what invitations need: name its file
+        source = args.trip or "the built-in trip"
+        raise TripError(list(error.problems), source=source) from None
+    for warning in run.plan.warnings:
+        sys.stderr.write(f"seoulcal: warning: {warning}\n")
+    return _report_invite(args.state, run)
+
+
+def _report_invite(state: str, run: InvitationRun) -> int:
+    """Print what a run of ``invite`` planned or did; return the exit code."""
+    plan = run.plan
+    if run.report is None:
+        rows = [("MEMBER", "EVENT", "METHOD", "SEQUENCE", "WHY")]
+        rows.extend(
+            (i.member.id, i.event.id, i.method, str(i.revision.sequence), i.reason)
+            for i in plan.invitations
+        )
+        lines = [f"{state}: dry run, nothing sent or written; {len(plan.invitations)} owed"]
+        if plan.invitations:
+            lines.append(render_table(rows).rstrip("\n"))
+        if plan.skipped:
+            lines.append(f"skipped (no email): {', '.join(plan.skipped)}")
+        sys.stdout.write("\n".join(lines) + "\n")
+        return EXIT_OK
+    report = run.report
+    table = [("MEMBER", "SENT", "UNCHANGED", "SKIPPED", "FAILED")]
+    table.extend(
+        (
+            m.member_id,
+            str(m.sent),
+            str(m.unchanged),
+            "no email" if m.skipped else "-",
+            str(m.failed),
+        )
+        for m in report.members
+    )
+    head = (
+        f"{state}: {len(report.sent)} sent, {len(report.failures)} failed, "
+        f"{len(report.skipped)} members skipped"
+    )
+    lines = [head, render_table(table).rstrip("\n")]
+    if report.failures:
+        lines.append("not delivered (still owed; run again to retry):")
+        lines.extend(
+            f"  {f.invitation.member.id} {f.invitation.event.id} {f.invitation.method}: "
+            f"{f.reason if f.attempted else 'not tried: ' + f.reason}"
+            for f in report.failures
+        )
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    if report.stopped is not None:
+        sys.stderr.write(f"seoulcal: stopped: {report.stopped}\n")
+    return EXIT_OK if report.ok else EXIT_INPUT
+
+
+def _invite_parser(
+    command: Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser],
+) -> None:
+    """Add the ``invite`` command (the options of docs/invitations.md)."""
+    sub = command(
+        "invite",
+        "Send each member's events as e-mail invitations (iTIP), or write them to a folder.",
+        _cmd_invite,
+    )
+    sub.allow_abbrev = False  # "--password SECRET" must not pass for --password-file
+    sub.add_argument(
+        "--trip", metavar="FILE", help="a trip file (TOML); without it, the built-in trip"
+    )
+    sub.add_argument(
+        "--member", metavar="ID", action="append", help="only this member (repeatable)"
+    )
+    sub.add_argument(
+        "--state", metavar="FILE", required=True, help="what each member has been sent (JSON)"
+    )
+    where = sub.add_mutually_exclusive_group(required=True)
+    where.add_argument("--smtp", metavar="HOST[:PORT]", help="send through this SMTP server")
+    where.add_argument("--outbox", metavar="DIR", help="write .eml files here instead of sending")
+    tls = sub.add_mutually_exclusive_group()
+    tls.add_argument("--starttls", action="store_true", help="upgrade the connection (port 587)")
+    tls.add_argument("--ssl", action="store_true", help="TLS from the start (port 465)")
+    sub.add_argument("--user", metavar="NAME", help="log in to the SMTP server as NAME")
+    sub.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help=f"the SMTP password (else ${SMTP_PASSWORD_ENV}; never on the command line)",
+    )
+    sub.add_argument(
+        "--from",
+        dest="sender",
+        metavar="ADDRESS",
+        help="the From address (the trip's organizer.email by default)",
+    )
+    sub.add_argument(
+        "--base-url", metavar="URL", help="the site's address: link each member's page"
+    )
+    sub.add_argument(
+        "--secret-file",
+        metavar="FILE",
+        help="the site's secret, for the page links (else $SEOULCAL_SECRET)",
+    )
+    sub.add_argument("--dry-run", action="store_true", help="print what is owed; send nothing")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -582,11 +791,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one statement 
     sub.add_argument("--quiet", action="store_true", help="do not log each request")
     publish_options(sub)
 
+    _invite_parser(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per kind of end
-    """Run the command line; return the exit code."""
+    """InvitationRun the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

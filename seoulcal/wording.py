@@ -20,9 +20,11 @@ __all__ = [
     "event_description",
     "event_title",
     "home_name",
+    "invitation_word",
     "label",
     "link_line",
     "link_name",
+    "mail_day",
     "one_line",
     "page_word",
     "part_name",
@@ -534,3 +536,63 @@ def link_line(link: Link, lang: Language) -> str:
 def reminder_text(event: Event, timing: Timing, lang: Language) -> str:
     """Return what a reminder of *event* says."""
     return label("reminder", lang, title=event_title(event, timing, lang))
+
+
+# --- invitations by e-mail (seoulcal.notify) ----------------------------------------------------
+# Kept together at the end of the file: the subjects and bodies of `seoulcal invite`'s messages.
+
+_INVITATION: dict[str, Pair] = {
+    # the subject's first word, by kind of message
+    "invitation": ("초대", "Invitation"),
+    "change": ("변경", "Updated"),
+    "cancellation": ("취소", "Cancelled"),
+    # the first line of the body, by why the message is sent
+    "lead.invitation": ("{trip} 일정에 초대합니다.", "You are invited to this event of {trip}."),
+    "lead.change": (
+        "{trip} 일정이 바뀌었습니다. 달력의 일정이 새 내용으로 바뀝니다.",
+        "This event of {trip} has changed; your calendar will show the new details.",
+    ),
+    "lead.cancelled": (
+        "{trip}의 이 일정은 취소되었습니다.",
+        "This event of {trip} has been cancelled.",
+    ),
+    "lead.removed": (
+        "{trip}에서 이 일정이 빠졌습니다.",
+        "This event has been removed from {trip}.",
+    ),
+    "lead.taken-off": (
+        "이 일정은 이제 귀하의 {trip} 일정에 들어 있지 않습니다.",
+        "You are no longer on this event of {trip}.",
+    ),
+    # labels of the body
+    "at-place": ("현지 시각", "Time at the place"),
+    "at-home": ("{home} 시각", "Time in {home}"),
+    "page": ("내 일정 페이지", "Your schedule page"),
+    "attachment": (
+        "초대가 보이지 않으면 첨부된 invite.ics 파일을 여세요.",
+        "If no invitation is shown, open the attached invite.ics.",
+    ),
+    "footer": (
+        "{organizer}에서 보낸 출장 일정 안내입니다 (seoulcal).",
+        "A trip schedule notice from {organizer} (seoulcal).",
+    ),
+    "mail-day": ("{month}월 {day}일({weekday})", "{weekday} {day} {month_name}"),
+}
+
+
+def invitation_word(key: str, lang: Language, **values: str) -> str:
+    """Return the fixed word *key* of invitation messages in *lang*."""
+    return word(_INVITATION, key, lang, **values)
+
+
+def mail_day(day: date, lang: Language) -> str:
+    """Format a day without its year, as ``1월 9일(화)`` or ``Tue 9 Jan`` (mail subjects)."""
+    return word(
+        _INVITATION,
+        "mail-day",
+        lang,
+        month=str(day.month),
+        day=str(day.day),
+        month_name=f"{day:%b}",
+        weekday=short_day(day, lang),
+    )

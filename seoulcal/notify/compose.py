@@ -1,0 +1,336 @@
+"""One invitation message: one event, one recipient, in the layout CalConnect tested.
+
+The layout (CalConnect iMIP best practices; RFC 6047)::
+
+    multipart/mixed
+      multipart/alternative
+        text/plain                                        the event, in the member's language
+        text/html                                         the same
+        text/calendar; charset=utf-8; method=REQUEST      the iTIP object
+      application/ics  (attachment invite.ics)            the same bytes
+
+The MIME ``method`` is the calendar's METHOD, in upper case, and is written unquoted exactly like
+that (Python's email package would quote it). Every header is built by the standard library from
+parts that cannot hold a line break: names and titles are flattened to one line, and addresses
+must be plain addresses (:func:`~seoulcal.notify.mail.check_address`), so no text of a trip can
+add a header or a recipient. The message names only its recipient: no other member's address or
+name appears in it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ATTACHMENT", "POLICY", "compose", "require_organizer", "subject", "text_body"]
+
+import base64
+import html
+import re
+import unicodedata
+import uuid
+from datetime import date, datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.utils import format_datetime
+from typing import TYPE_CHECKING, Any
+
+from seoulcal import wording, zones
+from seoulcal.agenda import span_text
+from seoulcal.errors import Problem, TripError
+from seoulcal.notify.mail import Mail, check_address
+
+if TYPE_CHECKING:
+    from seoulcal.model import Event, Language, Timing, Trip
+    from seoulcal.notify.invitations import Invitation
+
+ATTACHMENT = "invite.ics"
+_MESSAGE_IDS = uuid.UUID("9f5a3c61-0d3e-5b7e-8c2a-6f1d2e3b4a50")
+_VERBATIM = frozenset(
+    {
+        "text/calendar; charset=utf-8; method=REQUEST",
+        "text/calendar; charset=utf-8; method=CANCEL",
+        f'application/ics; name="{ATTACHMENT}"',
+    }
+)
+
+
+class _Policy(EmailPolicy):
+    """The SMTP policy (CRLF, 7-bit), keeping the calendar parts' Content-Type as written."""
+
+    def header_store_parse(self, name: str, value: Any) -> tuple[str, Any]:  # noqa: ANN401 - as the base
+        """Keep our fixed calendar content types verbatim; parse every other header."""
+        if name.lower() == "content-type" and isinstance(value, str) and value in _VERBATIM:
+            return (name, value)
+        return super().header_store_parse(name, value)
+
+
+POLICY = _Policy(linesep="\r\n", cte_type="7bit")
+"""The policy invitation messages are written with."""
+
+
+def _one_line(text: str) -> str:
+    """Return *text* on one line: every control, line or paragraph separator becomes a space."""
+    cleaned = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Zl", "Zp", "Cs"} else char for char in text
+    )
+    return re.sub(r"\s+", " ", cleaned).strip()
+
+
+def require_organizer(trip: Trip) -> str:
+    """Return the organizer's address; a :class:`TripError` naming ``organizer.email`` if none."""
+    email = trip.organizer.email
+    if email is None:
+        raise TripError(
+            [
+                Problem(
+                    "organizer.email",
+                    "invitations need the organizer's address (it is the ORGANIZER of every "
+                    "invitation and the From of every message); add email = "
+                    '"office@example.org" under [organizer]',
+                )
+            ]
+        )
+    return check_address(email, "the trip's organizer.email")
+
+
+def compose(  # noqa: PLR0913 - one message, everything it shows
+    trip: Trip,
+    invitation: Invitation,
+    calendar: bytes,
+    *,
+    sender: str | None = None,
+    page_url: str | None = None,
+    date: datetime,
+) -> Mail:
+    """Return the message of *invitation*, carrying the iTIP object *calendar*.
+
+    *trip* is the trip the event is rendered with (for an event that left the trip, one that
+    still holds its venue). *sender* is the From address (the organizer's by default); *page_url*
+    the member's own page; *date* the Date header (an aware datetime).
+    """
+    organizer = require_organizer(trip)
+    from_address = organizer if sender is None else check_address(sender, "the sender (From)")
+    recipient = check_address(
+        invitation.address, f"the email of member {invitation.member.id!r}", fatal=False
+    )
+    lang = invitation.member.language
+    org_name = _one_line(trip.organizer.name.pick(lang))
+
+    message = EmailMessage(policy=POLICY)
+    message["From"] = Address(display_name=org_name, addr_spec=from_address)
+    message["To"] = Address(
+        display_name=_one_line(invitation.member.name.pick(lang)), addr_spec=recipient
+    )
+    if from_address != organizer:
+        message["Reply-To"] = Address(display_name=org_name, addr_spec=organizer)
+    message["Subject"] = subject(trip, invitation)
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = _message_id(invitation, from_address)
+    message["MIME-Version"] = "1.0"
+
+    plain = text_body(trip, invitation, page_url)
+    rich = _html_body(trip, invitation, page_url)
+    message.set_content(plain, cte=_encoding(plain))
+    message.add_alternative(rich, subtype="html", cte=_encoding(rich))
+    inline = EmailMessage(policy=POLICY)
+    inline["Content-Type"] = f"text/calendar; charset=utf-8; method={invitation.method}"
+    inline["Content-Transfer-Encoding"] = "base64"
+    inline.set_payload(base64.encodebytes(calendar).decode("ascii"))
+    message.attach(inline)
+    message.make_mixed()
+    attachment = EmailMessage(policy=POLICY)
+    attachment["Content-Type"] = f'application/ics; name="{ATTACHMENT}"'
+    attachment["Content-Disposition"] = f'attachment; filename="{ATTACHMENT}"'
+    attachment["Content-Transfer-Encoding"] = "base64"
+    attachment.set_payload(base64.encodebytes(calendar).decode("ascii"))
+    message.attach(attachment)
+    # Boundaries from the message's identity, not random: the same message, the same bytes. The
+    # "=_" cannot occur in base64 or quoted-printable text, the only encodings of the parts.
+    token = _message_id(invitation, from_address)[1:37]
+    message.set_boundary(f"=_seoulcal_{token}_mixed")
+    alternative = message.get_payload(0)
+    if isinstance(alternative, EmailMessage):  # make_mixed put it there
+        alternative.set_boundary(f"=_seoulcal_{token}_alternative")
+    message["Content-Language"] = lang  # after the parts: building them moves Content-* headers
+    return Mail(
+        sender=from_address,
+        recipient=recipient,
+        message=message,
+        folder=invitation.member.id,
+        name=invitation.name,
+    )
+
+
+def _encoding(text: str) -> str:
+    """Return the transfer encoding of a text part: never raw, so no line can be a boundary."""
+    return "quoted-printable" if text.isascii() else "base64"
+
+
+def _message_id(invitation: Invitation, sender: str) -> str:
+    """Return a Message-ID that is the same for the same message (servers may drop repeats)."""
+    key = "/".join(
+        (
+            invitation.uid,
+            invitation.member.id,
+            str(invitation.revision.sequence),
+            invitation.method,
+            invitation.address_digest,
+        )
+    )
+    return f"<{uuid.uuid5(_MESSAGE_IDS, key)}@{sender.rpartition('@')[2]}>"
+
+
+# --- what the message says ----------------------------------------------------------------------
+
+
+def subject(trip: Trip, invitation: Invitation) -> str:
+    """Return the subject: what kind of message, the title, and when at the place.
+
+    For example ``변경: CES 2024 서울관 개관식 — 1월 9일(화) 11:00 PST``.
+    """
+    lang = invitation.member.language
+    word = wording.invitation_word(invitation.kind, lang)
+    title = _one_line(invitation.event.title.pick(lang))
+    return _one_line(f"{word}: {title} — {_subject_when(trip.timing(invitation.event), lang)}")
+
+
+def _subject_when(timing: Timing, lang: Language) -> str:
+    if not isinstance(timing.start, datetime):
+        first = timing.start
+        last = _last_day(timing)
+        if last == first:
+            return wording.mail_day(first, lang)
+        return f"{wording.mail_day(first, lang)}–{wording.mail_day(last, lang)}"
+    start = timing.start.astimezone(timing.zone)
+    day = wording.mail_day(start.date(), lang)
+    if timing.approximate is not None:
+        return f"{day} {wording.part_name(timing.approximate, lang)}"
+    return f"{day} {start:%H:%M} {start.tzname()}"
+
+
+def _last_day(timing: Timing) -> date:
+    end = timing.end
+    day = end if not isinstance(end, datetime) else end.date()
+    return day - timedelta(days=1)
+
+
+def _title(event: Event, timing: Timing, lang: Language) -> str:
+    return wording.event_title(event, timing, lang, tentative=True)
+
+
+def _when(timing: Timing, home: str | None, lang: Language) -> str:
+    """Return when, at the place (each end in its own zone), or in the zone *home*."""
+    if not isinstance(timing.start, datetime) or not isinstance(timing.end, datetime):
+        first, last = timing.start, _last_day(timing)
+        whole = wording.label("all-day", lang)
+        if last == first:
+            return f"{wording.day_text(first, lang)} {whole}"
+        return f"{wording.day_text(first, lang)} – {wording.day_text(last, lang)} {whole}"
+    if home is not None:
+        zone = zones.zone(home)
+        text = span_text(timing.start.astimezone(zone), timing.end.astimezone(zone), lang)
+    else:
+        text = span_text(timing.start.astimezone(timing.zone), timing.end, lang)
+    return text if timing.approximate is None else f"≈ {text}"
+
+
+def _lines(trip: Trip, invitation: Invitation, page_url: str | None) -> list[tuple[str, str]]:
+    """Return the body as (label, text) pairs; an empty label is a paragraph of its own."""
+    lang = invitation.member.language
+    event = invitation.event
+    timing = trip.timing(event)
+    lead_key: str = invitation.reason if invitation.kind == "cancellation" else invitation.kind
+    trip_name = trip.name.pick(lang)
+    rows: list[tuple[str, str]] = [
+        ("", wording.invitation_word(f"lead.{lead_key}", lang, trip=trip_name)),
+        ("", _title(event, timing, lang)),
+        (wording.invitation_word("at-place", lang), _when(timing, None, lang)),
+    ]
+    if timing.all_day is False:
+        rows.append(
+            (
+                wording.invitation_word(
+                    "at-home", lang, home=wording.home_name(trip.home_zone, lang)
+                ),
+                _when(timing, trip.home_zone, lang),
+            )
+        )
+    if timing.approximate is not None:
+        rows.append((wording.label("time", lang), wording.approximate_note(timing, lang)))
+    rows.extend(_about(trip, event, lang))
+    if page_url is not None:
+        rows.append((wording.invitation_word("page", lang), page_url))
+    return rows
+
+
+def _about(trip: Trip, event: Event, lang: Language) -> list[tuple[str, str]]:
+    """Return the place, description, source and assumptions of *event*, as body rows."""
+    rows: list[tuple[str, str]] = []
+    venue = trip.venue_of(event)
+    if venue is not None:
+        place = venue.name.pick(lang)
+        if venue.address is not None:
+            place = f"{place}\n{venue.address.pick(lang)}"
+        rows.append((wording.label("place", lang), place))
+    if event.description is not None:
+        rows.append(("", event.description.pick(lang)))
+    if event.source is not None:
+        source = f"{event.source.document}\n«{event.source.quote}»"
+        if event.source.url:
+            source = f"{source}\n{event.source.url}"
+        rows.append((wording.label("source", lang), source))
+    assumed = [*event.assumptions, *(venue.assumptions if venue else ())]
+    if assumed:
+        rows.append(
+            (wording.label("assumed", lang), "\n".join(f"- {n.pick(lang)}" for n in assumed))
+        )
+    return rows
+
+
+def _footer(trip: Trip, invitation: Invitation) -> list[str]:
+    lang = invitation.member.language
+    organizer = trip.organizer.name.pick(lang)
+    return [
+        wording.invitation_word("attachment", lang),
+        wording.invitation_word("footer", lang, organizer=organizer),
+    ]
+
+
+def text_body(trip: Trip, invitation: Invitation, page_url: str | None = None) -> str:
+    """Return the plain-text body of *invitation*'s message."""
+    blocks = []
+    for label, text in _lines(trip, invitation, page_url):
+        if not label:
+            blocks.append(text)
+        elif "\n" in text:
+            blocks.append(f"{label}:\n{text}")
+        else:
+            blocks.append(f"{label}: {text}")
+    blocks.append("-- \n" + "\n".join(_footer(trip, invitation)))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _html_body(trip: Trip, invitation: Invitation, page_url: str | None) -> str:
+    lang = invitation.member.language
+
+    def escape(text: str) -> str:
+        return html.escape(text).replace("\n", "<br>\n")
+
+    parts = []
+    for index, (label, text) in enumerate(_lines(trip, invitation, page_url)):
+        if index == 1:
+            parts.append(f"<h1>{escape(text)}</h1>")
+        elif not label:
+            parts.append(f"<p>{escape(text)}</p>")
+        elif text == page_url:
+            link = html.escape(text, quote=True)
+            parts.append(f'<p><strong>{escape(label)}</strong>: <a href="{link}">{link}</a></p>')
+        else:
+            parts.append(f"<p><strong>{escape(label)}</strong>: {escape(text)}</p>")
+    footer = "<br>\n".join(html.escape(line) for line in _footer(trip, invitation))
+    title = html.escape(subject(trip, invitation))
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
+        f"<title>{title}</title></head>\n<body>\n"
+        + "\n".join(parts)
+        + f"\n<hr>\n<p><small>{footer}</small></p>\n</body>\n</html>\n"
+    )

@@ -1,0 +1,206 @@
+"""A whole run of invitations with a state file: revise, plan, send (``seoulcal invite``).
+
+The revisions come from the site's own policy (:mod:`seoulcal.publish.revisions`), run over a
+history kept in the invitation state in the site's ``seoulcal-state/1`` form: a trip-wide audience
+that keeps each event's data (as the site's public state does) and one audience per member
+seeded from it (as the site's member calendars are). So an invitation carries the SEQUENCE a
+member's feed would carry after the same edits of the trip.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RETENTION", "InvitationRun", "Revised", "invite", "revise_invitations"]
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from seoulcal.errors import PublishError
+from seoulcal.identity import event_uid
+from seoulcal.notify.compose import require_organizer
+from seoulcal.notify.invitations import (
+    Due,
+    InvitationPlan,
+    InvitationReport,
+    StateError,
+    plan_invitations,
+    send_invitations,
+)
+from seoulcal.notify.invitations import state_bytes as state_file_bytes
+from seoulcal.notify.mail import check_address
+from seoulcal.publish.revisions import archive, revise
+from seoulcal.publish.state import parse_state, state_bytes
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
+
+    from seoulcal.model import Event, Member, Trip
+    from seoulcal.notify.invitations import Invitation, InvitationState, InvitationStateFile
+    from seoulcal.notify.mail import Mailer
+    from seoulcal.publish.state import Entry
+
+RETENTION = timedelta(days=30)
+"""How long a withdrawn event stays in the history as cancelled: the site's default."""
+
+
+@dataclass(frozen=True, slots=True)
+class Revised:
+    """Each member's events with their revisions, and the history to keep for next time."""
+
+    trip: Trip
+    """The trip to render with: the trip, plus the venues only withdrawn events still name."""
+    dues: dict[str, list[Due]]
+    history: dict[str, Any]
+    archive: Any
+
+
+def _entries(document: object, trip: Trip, where: str) -> dict[str, Entry]:
+    if document is None:
+        return {}
+    try:
+        return parse_state(json.dumps(document).encode(), trip, where=where)
+    except PublishError as error:
+        raise StateError(
+            f"{where}: the revision history in the invitation state is damaged ({error})"
+        ) from None
+
+
+def revise_invitations(
+    trip: Trip,
+    state: InvitationState,
+    *,
+    fingerprint: Callable[[Trip, Event], str],
+    members: Iterable[Member],
+    retention: timedelta = RETENTION,
+) -> Revised:
+    """Return *members*' events with their revisions now, from the history in *state*.
+
+    *fingerprint* hashes what clients see of an event
+    (:func:`seoulcal.ics.fingerprint.fingerprint`).
+    """
+    previous = _entries(state.archive, trip, "the invitation state's archive")
+    archived = archive(trip, previous)
+    known = {venue.id for venue in trip.venues}
+    missing = {
+        a.venue.id: a.venue for a in archived.values() if a.venue and a.venue.id not in known
+    }
+    if missing:  # venues only withdrawn events still name: render them as they were
+        trip = trip.model_copy(update={"venues": (*trip.venues, *missing.values())})
+    shown = trip
+
+    def digest(event: Event) -> str:
+        return fingerprint(shown, event)
+
+    uids = {event.id: event_uid(trip, event) for event in trip.events}
+    public = revise(
+        trip,
+        None,
+        [(uids[event.id], event) for event in trip.events_for()],
+        previous,
+        archived,
+        fingerprint=digest,
+        retention=retention,
+        keep_data=True,
+    )
+    dues: dict[str, list[Due]] = {}
+    history: dict[str, Any] = {}
+    for member in members:
+        audience = revise(
+            trip,
+            member,
+            [(uids[event.id], event) for event in trip.events_for(member)],
+            _entries(state.history.get(member.id), trip, f"the history of member {member.id!r}"),
+            archived,
+            fingerprint=digest,
+            seed=public.entries,
+            retention=retention,
+        )
+        dues[member.id] = [
+            Due(
+                uid,
+                event,
+                audience.revisions[uid],
+                audience.entries[uid].fingerprint,
+                live=uid in audience.live,
+            )
+            for events in (audience.live, audience.withdrawn)
+            for uid, event in events.items()
+        ]
+        history[member.id] = json.loads(state_bytes(trip, audience.entries))
+    return Revised(trip, dues, history, json.loads(state_bytes(trip, public.entries)))
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationRun:
+    """What a run planned, and what it sent (``None`` for a dry run)."""
+
+    plan: InvitationPlan
+    report: InvitationReport | None
+
+
+def invite(  # noqa: PLR0913 - a run's options, each with its default
+    trip: Trip,
+    store: InvitationStateFile,
+    mailer: Mailer | None,
+    *,
+    members: Sequence[str] | None = None,
+    sender: str | None = None,
+    page_url: Callable[[Member], str | None] | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int, Invitation, str | None], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    retention: timedelta = RETENTION,
+) -> InvitationRun:
+    """Send each member what they are owed, recording it in *store* (see the module docstring).
+
+    *mailer* may be ``None`` for a dry run, which plans and changes nothing.
+    """
+    from seoulcal.ics.fingerprint import fingerprint  # noqa: PLC0415 - loads icalendar
+    from seoulcal.ics.itip import invitation_ics  # noqa: PLC0415 - loads icalendar
+
+    require_organizer(trip)
+    if sender is not None:
+        check_address(sender, "the sender (From)")
+    chosen = list(trip.members) if members is None else [trip.member(name) for name in members]
+    state = store.load(trip)
+    revised = revise_invitations(
+        trip,
+        state,
+        fingerprint=fingerprint,
+        members=[member for member in chosen if member.email is not None],
+        retention=retention,
+    )
+    plan = plan_invitations(
+        revised.trip, state, revised.dues, members=[member.id for member in chosen]
+    )
+    if dry_run or mailer is None:
+        return InvitationRun(plan, None)
+    revised_state = state.with_history(revised.history, revised.archive)
+    if state_file_bytes(revised_state) != state_file_bytes(state):
+        store.save(revised_state)  # before sending: a rerun revises from where this run started
+    state = revised_state
+
+    def calendar(item: Invitation) -> bytes:
+        return invitation_ics(
+            revised.trip,
+            item.event,
+            item.revision,
+            method=item.method,
+            attendee=item.member,
+            page=None if page_url is None else page_url(item.member),
+        )
+
+    report = send_invitations(
+        plan,
+        mailer,
+        state,
+        calendar=calendar,
+        save=store.save,
+        sender=sender,
+        page_url=page_url,
+        clock=clock,
+        progress=progress,
+    )
+    return InvitationRun(plan, report)

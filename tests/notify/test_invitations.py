@@ -1,0 +1,307 @@
+"""The invitation planner (pure) and the state file."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+import seoulcal
+from seoulcal.identity import Revision
+from seoulcal.notify.invitations import (
+    Due,
+    InvitationState,
+    InvitationStateFile,
+    StateError,
+    address_digest,
+    parse_state,
+    plan_invitations,
+    read_state,
+    state_bytes,
+)
+
+
+def dues_of(trip, *, sequence=None, fingerprint=None, withdrawn=()):
+    """Every member's events at sequence 0 (or *sequence*[event id]), plus withdrawn ones."""
+    sequence = sequence or {}
+    fingerprint = fingerprint or {}
+    found = {}
+    for member in trip.members:
+        items = [
+            Due(
+                seoulcal.event_uid(trip, event),
+                event,
+                Revision(sequence.get(event.id, 0), trip.revised),
+                fingerprint.get(event.id, "f0"),
+            )
+            for event in trip.events_for(member)
+        ]
+        for member_id, event in withdrawn:
+            if member_id == member.id:
+                items.append(
+                    Due(
+                        seoulcal.event_uid(trip, event),
+                        event,
+                        Revision(sequence.get(event.id, 1), trip.revised),
+                        "gone",
+                        live=False,
+                    )
+                )
+        found[member.id] = items
+    return found
+
+
+def sent_all(state, plan):
+    for item in plan.invitations:
+        state = state.record(item)
+    return state
+
+
+def summary(plan):
+    return sorted((i.member.id, i.event.id, i.method, i.kind, i.reason) for i in plan.invitations)
+
+
+def test_first_plan_invites_every_member_with_an_address_to_their_events(invite_trip):
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    assert plan.skipped == ("home",)
+    assert plan.members == ("mayor", "aide", "press", "home")
+    expected = sorted(
+        (member.id, event.id, "REQUEST", "invitation", "new")
+        for member in invite_trip.members
+        if member.email
+        for event in invite_trip.events_for(member)
+    )
+    assert summary(plan) == expected
+    assert plan.warnings == ()
+
+
+def test_nothing_is_owed_once_sent(invite_trip):
+    dues = dues_of(invite_trip)
+    first = plan_invitations(invite_trip, InvitationState("invite"), dues)
+    state = sent_all(InvitationState("invite"), first)
+    again = plan_invitations(invite_trip, state, dues)
+    assert again.invitations == ()
+    assert again.unchanged == {"mayor": 4, "aide": 3, "press": 2}
+
+
+def test_a_changed_event_is_sent_again_to_its_attendees_only(invite_trip):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    moved = dues_of(invite_trip, sequence={"sphere": 1}, fingerprint={"sphere": "f1"})
+    plan = plan_invitations(invite_trip, state, moved)
+    assert summary(plan) == [
+        ("mayor", "sphere", "REQUEST", "change", "changed"),
+        ("press", "sphere", "REQUEST", "change", "changed"),
+    ]
+    assert {item.revision.sequence for item in plan.invitations} == {1}
+
+
+def test_a_withdrawn_event_is_cancelled_for_those_who_had_it(invite_trip):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    sphere = next(e for e in invite_trip.events if e.id == "sphere")
+    # The press is taken off the event (it stays in the trip); the aide never had it.
+    dues = dues_of(invite_trip, withdrawn=[("press", sphere), ("aide", sphere)])
+    dues["press"] = [d for d in dues["press"] if d.live is False or d.event.id != "sphere"]
+    plan = plan_invitations(invite_trip, state, dues)
+    assert summary(plan) == [("press", "sphere", "CANCEL", "cancellation", "taken-off")]
+    assert plan.invitations[0].revision.sequence == 1
+    state = sent_all(state, plan)
+    assert plan_invitations(invite_trip, state, dues).invitations == ()
+
+
+def test_a_removed_event_is_cancelled(invite_trip, invite_data):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    invite_data["events"] = [e for e in invite_data["events"] if e["id"] != "flight"]
+    smaller = seoulcal.Trip.model_validate(invite_data)
+    flight = next(e for e in invite_trip.events if e.id == "flight")
+    dues = dues_of(smaller, withdrawn=[("mayor", flight), ("aide", flight)])
+    plan = plan_invitations(smaller, state, dues)
+    assert summary(plan) == [
+        ("aide", "flight", "CANCEL", "cancellation", "removed"),
+        ("mayor", "flight", "CANCEL", "cancellation", "removed"),
+    ]
+
+
+def test_a_cancelled_event_is_cancelled(invite_trip, invite_data):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    invite_data["events"][1]["status"] = "cancelled"
+    trip = seoulcal.Trip.model_validate(invite_data)
+    plan = plan_invitations(trip, state, dues_of(trip, sequence={"ces-visit": 1}))
+    assert summary(plan) == [
+        ("aide", "ces-visit", "CANCEL", "cancellation", "cancelled"),
+        ("mayor", "ces-visit", "CANCEL", "cancellation", "cancelled"),
+    ]
+
+
+def test_an_event_never_sent_is_not_cancelled(invite_trip, invite_data):
+    invite_data["events"][1]["status"] = "cancelled"
+    trip = seoulcal.Trip.model_validate(invite_data)
+    plan = plan_invitations(trip, InvitationState("invite"), dues_of(trip))
+    assert "ces-visit" not in {item.event.id for item in plan.invitations}
+
+
+def test_an_event_back_after_a_cancel_is_a_new_invitation(invite_trip):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    sphere = next(e for e in invite_trip.events if e.id == "sphere")
+    dues = dues_of(invite_trip, withdrawn=[("press", sphere)])
+    dues["press"] = [d for d in dues["press"] if d.live is False or d.event.id != "sphere"]
+    state = sent_all(state, plan_invitations(invite_trip, state, dues))
+    back = dues_of(invite_trip, sequence={"sphere": 2}, fingerprint={"sphere": "f2"})
+    plan = plan_invitations(invite_trip, state, back)
+    assert ("press", "sphere", "REQUEST", "invitation", "new") in summary(plan)
+
+
+def test_a_changed_address_gets_the_current_invitations_only(invite_trip, invite_data):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    invite_data["members"][2]["email"] = "press@other.example"
+    trip = seoulcal.Trip.model_validate(invite_data)
+    sphere = next(e for e in trip.events if e.id == "sphere")
+    dues = dues_of(trip, withdrawn=[("press", sphere)])
+    dues["press"] = [d for d in dues["press"] if d.live is False or d.event.id != "sphere"]
+    plan = plan_invitations(trip, state, dues)
+    assert summary(plan) == [
+        ("press", "seoul-pavilion-opening", "REQUEST", "invitation", "address")
+    ]
+    assert plan.invitations[0].address == "press@other.example"
+
+
+def test_a_sequence_not_above_what_was_sent_is_raised(invite_trip):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    plan = plan_invitations(invite_trip, state, dues_of(invite_trip, fingerprint={"sphere": "f9"}))
+    assert {(i.event.id, i.revision.sequence) for i in plan.invitations} == {("sphere", 1)}
+    assert all(
+        i.revision.modified == invite_trip.revised + timedelta(seconds=1) for i in plan.invitations
+    )
+
+
+def test_a_language_change_resends(invite_trip, invite_data):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    invite_data["members"][0]["language"] = "en"
+    trip = seoulcal.Trip.model_validate(invite_data)
+    plan = plan_invitations(trip, state, dues_of(trip))
+    assert {i.member.id for i in plan.invitations} == {"mayor"}
+
+
+def test_some_members_only(invite_trip):
+    plan = plan_invitations(
+        invite_trip, InvitationState("invite"), dues_of(invite_trip), members=["press", "home"]
+    )
+    assert {i.member.id for i in plan.invitations} == {"press"}
+    assert plan.skipped == ("home",)
+    with pytest.raises(seoulcal.NotFoundError, match="no member 'nobody'"):
+        plan_invitations(invite_trip, InvitationState("invite"), {}, members=["nobody"])
+
+
+def test_a_member_gone_from_the_trip_is_warned_about(invite_trip, invite_data):
+    state = sent_all(
+        InvitationState("invite"),
+        plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip)),
+    )
+    invite_data["members"] = [m for m in invite_data["members"] if m["id"] != "press"]
+    for event in invite_data["events"]:
+        event["attendees"] = [a for a in event["attendees"] if a != "press"]
+    trip = seoulcal.Trip.model_validate(invite_data)
+    plan = plan_invitations(trip, state, dues_of(trip))
+    assert plan.invitations == ()
+    warning = (
+        "member 'press' is no longer in the trip, so their address is unknown: cancel their "
+        "invitations by hand"
+    )
+    assert plan.warnings == (warning,)
+
+
+def test_the_planner_does_not_change_its_inputs(invite_trip):
+    state = InvitationState("invite")
+    dues = dues_of(invite_trip)
+    before = (state_bytes(state), repr(dues))
+    plan_invitations(invite_trip, state, dues)
+    assert (state_bytes(state), repr(dues)) == before
+
+
+# --- the state file -----------------------------------------------------------------------------
+
+
+def test_state_round_trip(invite_trip, tmp_path):
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    state = sent_all(InvitationState("invite"), plan).with_history({"mayor": {"x": 1}})
+    store = InvitationStateFile(tmp_path / "sent.json")
+    store.save(state)
+    again = store.load(invite_trip)
+    assert again == state
+    assert state_bytes(again) == (tmp_path / "sent.json").read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["sent.json"]
+
+
+def test_state_holds_no_address_and_no_name(invite_trip):
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    text = state_bytes(sent_all(InvitationState("invite"), plan)).decode()
+    for member in invite_trip.members:
+        assert member.name.ko not in text
+        assert member.name.en not in text
+        if member.email:
+            assert member.email not in text
+            assert member.email.split("@")[1] not in text
+            assert address_digest(invite_trip, member.email) in text
+
+
+def test_a_missing_state_is_empty(invite_trip, tmp_path):
+    assert read_state(tmp_path / "none.json", invite_trip) == InvitationState("invite")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{",
+        b"[]",
+        json.dumps({"format": "seoulcal-state/1", "trip": "invite", "members": {}}).encode(),
+        json.dumps(
+            {
+                "format": "seoulcal-invitations/1",
+                "trip": "invite",
+                "members": {"mayor": {"sent": {"u": {"method": "PUBLISH"}}}},
+            }
+        ).encode(),
+    ],
+)
+def test_a_damaged_state_is_refused(invite_trip, tmp_path, content):
+    path = tmp_path / "sent.json"
+    path.write_bytes(content)
+    with pytest.raises(StateError, match=f"{path}: the invitation state is damaged"):
+        read_state(path, invite_trip)
+
+
+def test_another_trips_state_is_refused(invite_trip, tmp_path):
+    path = tmp_path / "sent.json"
+    path.write_bytes(state_bytes(InvitationState("other")))
+    with pytest.raises(StateError, match="holds the invitations of trip 'other', not 'invite'"):
+        read_state(path, invite_trip)
+
+
+def test_parse_state_reads_what_state_bytes_writes(invite_trip):
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    state = sent_all(InvitationState("invite"), plan)
+    assert parse_state(json.loads(state_bytes(state))) == state
