@@ -724,7 +724,7 @@ class Member(_Model):
     name: Text
     role: Text
     email: Email | None = None
-    """Private: never written into a calendar or a public page."""
+    """Private: never written into a feed or a page; only into this member's own invitations."""
     language: Language = "ko"
     """The language of this member's own calendar and page."""
     groups: tuple[Id, ...] = ()
