@@ -29,7 +29,7 @@ from seoulcal.notify.invitations import (
 )
 from seoulcal.notify.invitations import state_bytes as state_file_bytes
 from seoulcal.notify.mail import check_address
-from seoulcal.publish.revisions import archive, revise
+from seoulcal.publish.revisions import archive, revise, with_archived_venues
 from seoulcal.publish.state import parse_state, state_bytes
 
 if TYPE_CHECKING:
@@ -82,12 +82,7 @@ def revise_invitations(
     """
     previous = _entries(state.archive, trip, "the invitation state's archive")
     archived = archive(trip, previous)
-    known = {venue.id for venue in trip.venues}
-    missing = {
-        a.venue.id: a.venue for a in archived.values() if a.venue and a.venue.id not in known
-    }
-    if missing:  # venues only withdrawn events still name: render them as they were
-        trip = trip.model_copy(update={"venues": (*trip.venues, *missing.values())})
+    trip = with_archived_venues(trip, archived)
     shown = trip
 
     def digest(event: Event) -> str:

@@ -27,7 +27,13 @@ from seoulcal.model import LANGUAGES
 from seoulcal.publish import layout
 from seoulcal.publish.access import member_site
 from seoulcal.publish.pages import Pages, members_folder_page
-from seoulcal.publish.revisions import Archived, Audience, archive, revise
+from seoulcal.publish.revisions import (
+    Archived,
+    Audience,
+    archive,
+    revise,
+    with_archived_venues,
+)
 from seoulcal.publish.state import read_state, state_bytes
 from seoulcal.workers import Worker, available_cpus, can_fork, forks_by_default
 
@@ -207,12 +213,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         else read_state(target, root_state, trip, where=f"{target.name}/{root_state}")
     )
     archived = archive(trip, previous)
-    known = {venue.id for venue in trip.venues}
-    missing = {
-        a.venue.id: a.venue for a in archived.values() if a.venue and a.venue.id not in known
-    }
-    if missing:  # venues only removed events still name: render them as they were
-        trip = trip.model_copy(update={"venues": (*trip.venues, *missing.values())})
+    trip = with_archived_venues(trip, archived)
     ordered = trip.events_for()
     uids = {id(event): event_uid(trip, event) for event in ordered}
     fingerprints = _Fingerprints(trip)

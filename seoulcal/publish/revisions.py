@@ -22,7 +22,7 @@ which revision of an event is current.
 
 from __future__ import annotations
 
-__all__ = ["Archived", "Audience", "archive", "bump", "revise"]
+__all__ = ["Archived", "Audience", "archive", "bump", "revise", "with_archived_venues"]
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -117,6 +117,20 @@ def archive(trip: Trip, previous: Mapping[str, Entry]) -> dict[str, Archived]:
             event, trip.venue_of(event), event.model_copy(update={"status": "cancelled"})
         )
     return found
+
+
+def with_archived_venues(trip: Trip, archived: Mapping[str, Archived]) -> Trip:
+    """Return *trip* with the venues that only withdrawn events still name, as they were.
+
+    A cancelled event is shown at its old place, even when the trip no longer lists that venue.
+    """
+    known = {venue.id for venue in trip.venues}
+    missing = {
+        a.venue.id: a.venue for a in archived.values() if a.venue and a.venue.id not in known
+    }
+    if not missing:
+        return trip
+    return trip.model_copy(update={"venues": (*trip.venues, *missing.values())})
 
 
 def revise(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-01/02
