@@ -32,7 +32,7 @@ __all__ = [
 import re
 from typing import TYPE_CHECKING
 
-import icalendar
+from icalendar.parser import Contentline
 
 from seoulcal import wording
 from seoulcal.ics.components import calendar_head, feed_head, name_properties, vevent
@@ -42,6 +42,8 @@ from seoulcal.identity import Revision
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
+
+    import icalendar
 
     from seoulcal.model import Event, Language, Member, Timing, Trip
 
@@ -177,6 +179,7 @@ class CalendarWriter:
         self._templates: dict[tuple[int, Language, Revision, int, bool], _PageTemplate] = {}
         self._zones: dict[tuple[str, int, int], bytes] = {}
         self._heads: dict[Language, list[tuple[str, bytes]]] = {}
+        self._file_heads: dict[Language, bytes] = {}
         self._instants: dict[int, list[tuple[str, datetime]]] = {}
         self._checked: set[tuple[int, int, int]] = set()
         self._keep: list[Event] = []  # keeps id()-keyed events alive while cached
@@ -226,15 +229,42 @@ class CalendarWriter:
         parts.append(self._END)
         return b"".join(parts)
 
+    def event_file(
+        self, event: Event, lang: Language, *, revision: Revision, page: str | None = None
+    ) -> bytes:
+        """Return the bytes of :func:`event_calendar` for *event* (a one-event download)."""
+        timing = self._timing(event)
+        first, last = _years(self.trip, [(event, revision, timing)])
+        head = self._file_heads.get(lang)
+        if head is None:
+            head = self._file_heads[lang] = b"".join(
+                line for _, line in _lines(calendar_head(lang))[:-1]  # no END
+            )
+        keys = {self.trip.zone, *(key for key, _ in self._zoned_instants(event, timing))}
+        if (id(event), first, last) not in self._checked:
+            for key, moment in self._zoned_instants(event, timing):
+                check_instants(key, first, last, [moment])
+            self._checked.add((id(event), first, last))
+        return b"".join(
+            [
+                head,
+                *(self._zone(key, first, last) for key in sorted(keys)),
+                self._event(event, revision, timing, lang, page=page, alarms=True),
+                self._END,
+            ]
+        )
+
     def _head(self, who: Member | None, lang: Language) -> bytes:
         """Render the calendar's properties: the shared lines once, the name lines each time."""
         lines = self._heads.get(lang)
         if lines is None:
             lines = self._heads[lang] = _lines(feed_head(self.trip, None, lang))[:-1]  # no END
-        holder = icalendar.Calendar()
-        for prop, value in name_properties(wording.calendar_name(self.trip, who, lang)):
-            holder.add(prop, value)
-        names = {name: line for name, line in _lines(holder) if name in self._NAMES}
+        # The two name lines as Component.content_line renders them, without a throwaway tree.
+        names = {
+            prop.upper(): Contentline.from_parts(prop.upper(), value.params, value).to_ical()
+            + b"\r\n"
+            for prop, value in name_properties(wording.calendar_name(self.trip, who, lang))
+        }
         return b"".join(names.get(name, line) for name, line in lines)
 
     def _zoned_instants(self, event: Event, timing: Timing) -> list[tuple[str, datetime]]:

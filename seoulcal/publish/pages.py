@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = ["Pages", "member_page", "members_folder_page", "public_page"]
 
+import functools
 from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
@@ -188,7 +189,7 @@ def _feed_card(feed: Feed, lang: Language, heading: str) -> str:
     """
 
     def name(key: str) -> str:
-        return _named(_w(key, lang), "name-feed", lang, calendar=heading)
+        return _feed_control(key, lang, heading)
 
     buttons = [
         (
@@ -228,6 +229,13 @@ def _feed_card(feed: Feed, lang: Language, heading: str) -> str:
     )
 
 
+@functools.cache
+def _feed_control(key: str, lang: Language, heading: str) -> str:
+    """Return the accessible name of the control *key* of the calendar *heading* (no member's)."""
+    return _named(_w(key, lang), "name-feed", lang, calendar=heading)
+
+
+@functools.cache
 def _android(lang: Language) -> str:
     """Tell Android users how to subscribe: on the web, by URL (the app cannot from a link)."""
     google = _external(
@@ -288,6 +296,12 @@ def _times(segments: Sequence[Segment], *, approximate: bool) -> str:
         else:
             parts.append(_time(text, value))
     return "".join(parts)
+
+
+@functools.cache
+def _day_heading(day: date, lang: Language) -> str:
+    """Return the heading of *day* in the agenda (the same on every page)."""
+    return f'<h3 class="day">{_time(wording.day_text(day, lang), day)}</h3>'
 
 
 def _local_day(row: AgendaRow) -> date:
@@ -419,7 +433,8 @@ class Pages:
         self.trip = trip
         self._rows: dict[Language, list[AgendaRow]] = {}
         self._items: dict[tuple[str, Language, str], str] = {}
-        self._footers: dict[Language, str] = {}
+        self._footers: dict[tuple[Language, datetime], str] = {}
+        self._days: dict[int, date] = {}
 
     def _all_rows(self, lang: Language) -> list[AgendaRow]:
         rows = self._rows.get(lang)
@@ -434,10 +449,11 @@ class Pages:
             item = self._items[key] = _event_item(self.trip, row, lang, root_href)
         return item
 
-    def _footer(self, lang: Language) -> str:
-        footer = self._footers.get(lang)
+    def _footer(self, lang: Language, revised: datetime | None) -> str:
+        key = (lang, self.trip.revised if revised is None else revised)
+        footer = self._footers.get(key)
         if footer is None:
-            footer = self._footers[lang] = _footer(self.trip, lang)
+            footer = self._footers[key] = _footer(self.trip, lang, key[1])
         return footer
 
     def _agenda(
@@ -454,13 +470,15 @@ class Pages:
         if not rows:
             parts.append(f"<p>{_e(_w('no-events', lang))}</p>")
         day: date | None = None
+        days = self._days
         for row in rows:
-            this_day = _local_day(row)
+            this_day = days.get(id(row))
+            if this_day is None:  # a row of the trip's own list, kept alive by self._rows
+                this_day = days[id(row)] = _local_day(row)
             if this_day != day:
                 if day is not None:
                     parts.append("</ol>")
-                day_text = _time(wording.day_text(this_day, lang), this_day)
-                parts.append(f'<h3 class="day">{day_text}</h3>')
+                parts.append(_day_heading(this_day, lang))
                 parts.append('<ol class="events">')
                 day = this_day
             parts.append(self._item(row, lang, root_href))
@@ -470,11 +488,17 @@ class Pages:
         return "".join(parts)
 
     def public_page(
-        self, lang: Language, feeds: Sequence[Feed], *, other_language_href: str
+        self,
+        lang: Language,
+        feeds: Sequence[Feed],
+        *,
+        other_language_href: str,
+        revised: datetime | None = None,
     ) -> bytes:
         """Return the public page in *lang*: the public calendars, then the agenda.
 
-        It names no member and links to no member page.
+        It names no member and links to no member page. *revised* is the time its footer gives
+        (see :meth:`member_page`).
         """
         trip = self.trip
         other = "en" if lang == "ko" else "ko"
@@ -500,11 +524,11 @@ class Pages:
             head_extra=alternate,
             top=top,
             body=body,
-            footer=self._footer(lang),
+            footer=self._footer(lang, revised),
             skip=_skip(lang),
         )
 
-    def member_page(
+    def member_page(  # noqa: PLR0913 - the member, the page's feeds and its four options
         self,
         member: Member,
         feeds: Sequence[Feed],
@@ -512,10 +536,14 @@ class Pages:
         root_href: str,
         events: Iterable[Event] | None = None,
         printout: str | None = None,
+        revised: datetime | None = None,
     ) -> bytes:
         """Return *member*'s private page, in the member's language: their calendars and agenda.
 
         *printout* is the address (relative to the page) of the member's printable itinerary.
+        *revised* is the time the footer gives the itinerary as of (default: the trip's
+        ``revised``); a site gives the latest revision of the page's own events, so that a
+        change to other members' events leaves this page's bytes alone.
 
         *root_href* is the site's root relative to the page (``../../``), for the one-event files.
         *events* are the member's events (as the build decided them); by default the trip's
@@ -551,7 +579,7 @@ class Pages:
             head_extra='<meta name="robots" content="noindex, nofollow, noarchive">',
             top=top,
             body=body,
-            footer=self._footer(lang),
+            footer=self._footer(lang, revised),
             skip=_skip(lang),
         )
 
@@ -561,8 +589,8 @@ def _skip(lang: Language) -> str:
     return f'<a class="skip" href="#agenda" data-link="skip">{_e(_w("skip", lang))}</a>'
 
 
-def _footer(trip: Trip, lang: Language) -> str:
-    revised = trip.revised.astimezone(zones.zone(trip.home_zone))
+def _footer(trip: Trip, lang: Language, revised: datetime | None = None) -> str:
+    revised = (trip.revised if revised is None else revised).astimezone(zones.zone(trip.home_zone))
     when = f"{wording.day_text(revised.date(), lang)} {revised:%H:%M} {revised.tzname() or ''}"
     return (
         f"<p>{_e(_w('published-by', lang))}: {_e(trip.organizer.name.pick(lang))}"

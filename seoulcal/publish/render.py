@@ -16,17 +16,19 @@ __all__ = ["Plan", "plan"]
 
 import contextlib
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seoulcal import wording
-from seoulcal.ics import CalendarWriter, event_calendar, size_warning
+from seoulcal.ics import CalendarWriter, size_warning
 from seoulcal.ics import fingerprint as event_fingerprint
 from seoulcal.identity import event_uid
 from seoulcal.model import LANGUAGES
 from seoulcal.publish import layout
 from seoulcal.publish.access import member_site
 from seoulcal.publish.pages import Pages, members_folder_page
+from seoulcal.publish.record import software_digest
 from seoulcal.publish.revisions import (
     Archived,
     Audience,
@@ -34,13 +36,14 @@ from seoulcal.publish.revisions import (
     revise,
     with_archived_venues,
 )
-from seoulcal.publish.state import read_state, state_bytes
+from seoulcal.publish.state import read_state, read_state_file, state_bytes
 from seoulcal.workers import Worker, available_cpus, can_fork, forks_by_default
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
+    from seoulcal.identity import Revision
     from seoulcal.model import Event, Member, Trip
     from seoulcal.publish.layout import MemberSite
     from seoulcal.publish.state import Entry
@@ -65,17 +68,22 @@ class Plan:
 
 
 class _Fingerprints:
-    """Fingerprints of the events of one build, each worked out once (by UID and status)."""
+    """Fingerprints of the events of one build, each worked out once.
+
+    Keyed by the event's identity (the build's events are immutable and kept alive here), so a
+    look-up costs a dictionary access, not a UID derivation: it runs for every member's events.
+    """
 
     def __init__(self, trip: Trip) -> None:
         self._trip = trip
-        self._known: dict[tuple[str, str], str] = {}
+        self._known: dict[int, str] = {}
+        self._keep: list[Event] = []
 
     def __call__(self, event: Event) -> str:
-        key = (event_uid(self._trip, event), event.status)
-        found = self._known.get(key)
+        found = self._known.get(id(event))
         if found is None:
-            found = self._known[key] = event_fingerprint(self._trip, event)
+            self._keep.append(event)
+            found = self._known[id(event)] = event_fingerprint(self._trip, event)
         return found
 
 
@@ -116,6 +124,52 @@ class _Members:
     """Whether each member's folder holds a printable itinerary (seoulcal.paper)."""
     entry_texts: dict[tuple[str, Entry], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    shared_inputs: bytes = b""
+    """A digest of what every member's files are rendered from besides the member's own."""
+    _event_data: dict[int, bytes] = field(default_factory=dict)
+    _keep_alive: list[Event] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Digest what the members share: the trip but its events, members and clock."""
+        trip = self.trip
+        digest = hashlib.sha256()
+        for part in (
+            "seoulcal member inputs/1",
+            software_digest(),
+            trip.model_dump_json(exclude={"events", "members", "revised"}),
+            self.base_url,
+            "print " + trip.revised.isoformat() if self.printing else "",
+        ):
+            digest.update(part.encode())
+            digest.update(b"\0")
+        self.shared_inputs = digest.digest()
+
+    def inputs(
+        self, member: Member, site: MemberSite, chosen: Sequence[tuple[Event, Revision]]
+    ) -> str:
+        """Return the digest of everything *member*'s files except the state are rendered from.
+
+        The shared part (see :meth:`__post_init__`), the member, the page's address (the token),
+        and each event the calendars hold with its revision. The trip's ``revised`` clock only
+        enters when no event does (an empty calendar's zone years and the page's "as of" come
+        from it) and when the printout shows it. Equal digests mean equal bytes; the tests
+        rebuild after every kind of change and compare with a fresh build.
+        """
+        digest = hashlib.sha256(self.shared_inputs)
+        digest.update(member.model_dump_json().encode())
+        digest.update(b"\0" + site.page_url.encode() + b"\0")
+        for event, revision in chosen:
+            data = self._event_data.get(id(event))
+            if data is None:
+                self._keep_alive.append(event)
+                data = self._event_data[id(event)] = hashlib.sha256(
+                    event.model_dump_json().encode()
+                ).digest()
+            digest.update(data)
+            digest.update(f"{revision.sequence} {revision.modified.isoformat()}\0".encode())
+        if not chosen:
+            digest.update(self.trip.revised.isoformat().encode())
+        return digest.hexdigest()
 
     def render(
         self, members: Sequence[Member], output: Part | Target
@@ -127,10 +181,10 @@ class _Members:
         for member in members:
             folder, site = member_site(trip, member, base_url=self.base_url, secret=self.secret)
             path = layout.state_path(folder)
-            previous = (
-                {}
+            previous, rendered_from = (
+                ({}, None)
                 if self.first_build
-                else read_state(self.target, path, trip, where=f"{self.target.name}/{path}")
+                else read_state_file(self.target, path, trip, where=f"{self.target.name}/{path}")
             )
             events = trip.events_for(member)
             audience = revise(
@@ -145,6 +199,17 @@ class _Members:
             )
             settled = settled and audience.settled
             chosen = audience.chosen()
+            inputs = self.inputs(member, site, chosen)
+            printout = layout.member_printout(folder) if self.printing else None
+            files = [folder + feed.href for feed in site.feeds]
+            files.append(folder + "index.html")
+            if printout is not None:
+                files.append(printout)
+            state = state_bytes(trip, audience.entries, self.entry_texts, inputs=inputs)
+            if inputs == rendered_from and output.keep(files):
+                output.add(path, state)
+                sites.append(site)
+                continue
             for feed in site.feeds:
                 data = self.writer.render(
                     member,
@@ -157,13 +222,13 @@ class _Members:
                 if warning is not None and warning not in self.warnings:
                     self.warnings.append(warning)
                 output.add(folder + feed.href, data)
-            printout = layout.member_printout(folder) if self.printing else None
             page = self.pages.member_page(
                 member,
                 site.feeds,
                 root_href="../../",
                 events=events,
                 printout=None if printout is None else printout.removeprefix(folder),
+                revised=_latest(chosen),
             )
             output.add(folder + "index.html", page)
             if printout is not None:
@@ -171,7 +236,7 @@ class _Members:
 
                 sheet = paper.member_pdf(trip, member, lang=member.language, page_url=site.page_url)
                 output.add(printout, sheet)
-            output.add(path, state_bytes(trip, audience.entries, self.entry_texts))
+            output.add(path, state)
             sites.append(site)
         return sites, settled
 
@@ -278,6 +343,11 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     return Plan(public, sites, settled, parts, 1 + len(workers), [*warnings, *members.warnings])
 
 
+def _latest(chosen: Sequence[tuple[Event, Revision]]) -> datetime | None:
+    """Return the latest revision among a page's events (``None``: no events, the trip's)."""
+    return max((revision.modified for _, revision in chosen), default=None)
+
+
 def _public_warning(trip: Trip, path: str, data: bytes) -> str | None:
     """Return the size warning of a public calendar (the one-event files are imports)."""
     if path not in {layout.feed_name(trip, lang) for lang in LANGUAGES}:
@@ -301,17 +371,15 @@ def _public_files(
         )
     for uid, event in public.live.items():
         for lang in LANGUAGES:
-            calendar = event_calendar(
-                trip,
-                event,
-                lang=lang,
-                revision=public.revisions[uid],
-                page=base_url + layout.page_path(lang),
+            data = writer.event_file(
+                event, lang, revision=public.revisions[uid], page=base_url + layout.page_path(lang)
             )
-            files.append((layout.event_path(event.id, lang), bytes(calendar.to_ical())))
+            files.append((layout.event_path(event.id, lang), data))
     for lang in LANGUAGES:
         other = next(other for other in LANGUAGES if other != lang)
-        page = pages.public_page(lang, feeds, other_language_href=layout.page_path(other))
+        page = pages.public_page(
+            lang, feeds, other_language_href=layout.page_path(other), revised=_latest(chosen)
+        )
         files.append((layout.page_path(lang), page))
     files.append((layout.state_path(), state_bytes(trip, public.entries)))
     if trip.members:  # a page, not a listing, for hosts that list folders: tokens stay hidden
