@@ -53,6 +53,8 @@ class FolderTarget:
         self._lock: int | None = None
         self._output: _Output | None = None
         self._vouched: str | None = None
+        self._committed: str | None = None
+        """The manifest digest right after this build's commit."""
         """The manifest digest the last build recorded after its commit (see :meth:`keep`)."""
 
     @property
@@ -89,6 +91,7 @@ class FolderTarget:
             raise
         self._lock = handle
         self._vouched = _read_record(handle).get("site")
+        self._committed = None
         return self
 
     def __exit__(
@@ -120,8 +123,11 @@ class FolderTarget:
 
     def settle(self, inputs: str | None) -> None:
         """Record the site as settled for *inputs* (with its manifest); ``None`` forgets it."""
-        record = None if inputs is None else {"inputs": inputs, "site": self.manifest()[1]}
-        _write_record(self._handle(), record)
+        if inputs is None:
+            _write_record(self._handle(), None)
+            return
+        site = self._committed if self._committed is not None else self.manifest()[1]
+        _write_record(self._handle(), {"inputs": inputs, "site": site})
 
     def manifest(self) -> tuple[list[str], str]:
         """Return the site's regular files (relative paths, sorted) and a digest of their details.
@@ -184,7 +190,8 @@ class FolderTarget:
             raise TypeError("parts must come from this target's part().files()")
         written, kept, removed = self._out().publish(files)
         # What the folder is now, for the next build's keep(); settle() adds the inputs.
-        _write_record(self._handle(), {"site": self.manifest()[1]})
+        self._committed = self.manifest()[1]
+        _write_record(self._handle(), {"site": self._committed})
         return Changes(tuple(written), tuple(kept), tuple(removed))
 
     def discard(self) -> None:

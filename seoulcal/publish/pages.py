@@ -122,10 +122,11 @@ def _page(  # noqa: PLR0913 - keyword-only parts of one page
     title: str,
     head_extra: str,
     top: str,
-    body: Iterable[str],
+    body: Iterable[str | bytes],
     footer: str,
     skip: str = "",
 ) -> bytes:
+    """Return a page's bytes; parts of *body* may be UTF-8 already (the agenda's shared items)."""
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{lang}">',
@@ -149,7 +150,9 @@ def _page(  # noqa: PLR0913 - keyword-only parts of one page
         "</html>",
         "",
     ]
-    return "\n".join(part for part in parts if part).encode("utf-8")
+    return b"\n".join(
+        part if isinstance(part, bytes) else part.encode("utf-8") for part in parts if part
+    )
 
 
 def _named(visible: str, key: str, lang: Language, **values: str) -> str:
@@ -299,9 +302,9 @@ def _times(segments: Sequence[Segment], *, approximate: bool) -> str:
 
 
 @functools.cache
-def _day_heading(day: date, lang: Language) -> str:
-    """Return the heading of *day* in the agenda (the same on every page)."""
-    return f'<h3 class="day">{_time(wording.day_text(day, lang), day)}</h3>'
+def _day_heading(day: date, lang: Language) -> bytes:
+    """Return the heading of *day* in the agenda (the same on every page), in UTF-8."""
+    return f'<h3 class="day">{_time(wording.day_text(day, lang), day)}</h3>'.encode()
 
 
 def _local_day(row: AgendaRow) -> date:
@@ -432,7 +435,7 @@ class Pages:
         """Prepare to render *trip*'s pages."""
         self.trip = trip
         self._rows: dict[Language, list[AgendaRow]] = {}
-        self._items: dict[tuple[str, Language, str], str] = {}
+        self._items: dict[tuple[str, Language, str], bytes] = {}
         self._footers: dict[tuple[Language, datetime], str] = {}
         self._days: dict[int, date] = {}
 
@@ -442,12 +445,17 @@ class Pages:
             rows = self._rows[lang] = agenda_rows(self.trip, lang=lang)
         return rows
 
-    def _item(self, row: AgendaRow, lang: Language, root_href: str) -> str:
+    def _item(self, row: AgendaRow, lang: Language, root_href: str) -> bytes:
         key = (row.event.id, lang, root_href)
         item = self._items.get(key)
         if item is None:
-            item = self._items[key] = _event_item(self.trip, row, lang, root_href)
+            item = self._items[key] = _event_item(self.trip, row, lang, root_href).encode()
         return item
+
+    def prepare(self, lang: Language, *, root_href: str) -> None:
+        """Render every agenda item in *lang* for pages at *root_href* (before workers fork)."""
+        for row in self._all_rows(lang):
+            self._item(row, lang, root_href)
 
     def _footer(self, lang: Language, revised: datetime | None) -> str:
         key = (lang, self.trip.revised if revised is None else revised)
@@ -458,17 +466,19 @@ class Pages:
 
     def _agenda(
         self, rows: Sequence[AgendaRow], lang: Language, *, heading: str, root_href: str
-    ) -> str:
+    ) -> bytes:
+        """Return the agenda of *rows*, in UTF-8: the items are encoded once, then joined."""
         home = wording.home_name(self.trip.home_zone, lang)
-        parts = [
+        head = [
             '<section id="agenda" aria-labelledby="agenda-heading">',
             f'<h2 id="agenda-heading">{_e(heading)}</h2>',
             f'<p class="note">{_e(_w("agenda-intro", lang, home=home))}</p>',
         ]
         if any(row.approximate for row in rows):
-            parts.append(f'<p class="note">{_e(_w("approx-note", lang))}</p>')
+            head.append(f'<p class="note">{_e(_w("approx-note", lang))}</p>')
         if not rows:
-            parts.append(f"<p>{_e(_w('no-events', lang))}</p>")
+            head.append(f"<p>{_e(_w('no-events', lang))}</p>")
+        parts = ["".join(head).encode()]
         day: date | None = None
         days = self._days
         for row in rows:
@@ -477,15 +487,15 @@ class Pages:
                 this_day = days[id(row)] = _local_day(row)
             if this_day != day:
                 if day is not None:
-                    parts.append("</ol>")
+                    parts.append(b"</ol>")
                 parts.append(_day_heading(this_day, lang))
-                parts.append('<ol class="events">')
+                parts.append(b'<ol class="events">')
                 day = this_day
             parts.append(self._item(row, lang, root_href))
         if day is not None:
-            parts.append("</ol>")
-        parts.append("</section>")
-        return "".join(parts)
+            parts.append(b"</ol>")
+        parts.append(b"</section>")
+        return b"".join(parts)
 
     def public_page(
         self,
@@ -514,7 +524,7 @@ class Pages:
             f"<h1>{_e(trip.name.pick(lang))}</h1>{lede}"
         )
         rows = self._all_rows(lang)
-        body = [
+        body: list[str | bytes] = [
             _subscribe(feeds, lang, heading=_w("subscribe", lang)),
             self._agenda(rows, lang, heading=_w("agenda", lang), root_href=""),
         ]
@@ -562,7 +572,7 @@ class Pages:
         # The trip's rows are in time order, so the member's are too (as agenda_rows gives them).
         theirs = {id(event) for event in (trip.events_for(member) if events is None else events)}
         rows = [row for row in self._all_rows(lang) if id(row.event) in theirs]
-        body = [
+        body: list[str | bytes] = [
             f'<p class="private">{_e(_w("private", lang, name=name))}</p>',
             (
                 f'<p class="note"><a href="{_e(printout)}" data-link="printout">'

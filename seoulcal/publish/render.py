@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from seoulcal.publish.state import Entry
     from seoulcal.publish.target import Part, Target
 
+_MEMBER_ROOT = "../../"
+"""The site's root relative to a member's page (``m/<token>/index.html``)."""
 _MEMBERS_PER_PROCESS = 50  # fewer members than this per process: forking costs more than it saves
 
 
@@ -225,7 +227,7 @@ class _Members:
             page = self.pages.member_page(
                 member,
                 site.feeds,
-                root_href="../../",
+                root_href=_MEMBER_ROOT,
                 events=events,
                 printout=None if printout is None else printout.removeprefix(folder),
                 revised=_latest(chosen),
@@ -310,17 +312,20 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         secret=secret,
         printing=printing,
     )
-    # The public files first: rendering them fills the caches of events, zones and agenda items
-    # that every member's files draw on, before any worker is forked with a copy of them.
-    public_files = _public_files(trip, public, writer, pages, base_url=base_url)
     count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
     shares = _share(trip.members, count)
+    if count > 1:
+        # What every member's files draw on is rendered once, before the workers are forked with
+        # a copy of it: each event for the members' page addresses, and the agenda items.
+        _prepare(trip, public, writer, pages, base_url=base_url, secret=secret)
     workers: dict[int, Worker[tuple[list[MemberSite], bool, object, list[str]]]] = {}
     try:
         # Fork before this process starts its writer thread: the workers get no thread's locks.
         for index, share in enumerate(shares[1:], start=1):
             with contextlib.suppress(OSError):  # no process to be had: this one renders it
                 workers[index] = Worker.start(functools.partial(members.render_apart, share))
+        # The public files while the workers render their members.
+        public_files = _public_files(trip, public, writer, pages, base_url=base_url)
         for path, data in public_files:
             target.add(path, data)
         found = {
@@ -341,6 +346,29 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     settled = public.settled and all(done for _, done in found.values())
     warnings = [w for path, data in public_files if (w := _public_warning(trip, path, data))]
     return Plan(public, sites, settled, parts, 1 + len(workers), [*warnings, *members.warnings])
+
+
+def _prepare(  # noqa: PLR0913 - what the members' files draw on
+    trip: Trip,
+    public: Audience,
+    writer: CalendarWriter,
+    pages: Pages,
+    *,
+    base_url: str,
+    secret: bytes | None,
+) -> None:
+    """Render what every member's files share, for the members' page addresses."""
+    if not trip.members:
+        return
+    # Every member's page address has the same length (the base URL and a token of fixed size).
+    _, site = member_site(trip, trip.members[0], base_url=base_url, secret=secret)
+    page_length = len(site.page_url)
+    chosen = public.chosen()
+    for alarms in sorted({member.reminders_in_feed for member in trip.members}):
+        for lang in LANGUAGES:
+            writer.prepare(chosen, lang, page_length=page_length, alarms=alarms)
+    for lang in sorted({member.language for member in trip.members}):
+        pages.prepare(lang, root_href=_MEMBER_ROOT)
 
 
 def _latest(chosen: Sequence[tuple[Event, Revision]]) -> datetime | None:
