@@ -57,7 +57,12 @@ _ELLIPSIS = "…"
 
 
 def _query(pairs: list[tuple[str, str]]) -> str:
-    return "&".join(f"{key}={quote(value, safe='')}" for key, value in pairs)
+    return "&".join(f"{key}={_quoted(value)}" for key, value in pairs)
+
+
+@functools.lru_cache(maxsize=256)  # a page quotes each feed's URL and name for several links
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
 
 
 @functools.lru_cache(maxsize=64)  # a page checks each feed's URL once per link it makes

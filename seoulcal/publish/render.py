@@ -128,7 +128,7 @@ class _Members:
     warnings: list[str] = field(default_factory=list)
     shared_inputs: bytes = b""
     """A digest of what every member's files are rendered from besides the member's own."""
-    _event_data: dict[int, bytes] = field(default_factory=dict)
+    _event_data: dict[tuple[int, Revision], bytes] = field(default_factory=dict)
     _keep_alive: list[Event] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -161,16 +161,16 @@ class _Members:
         digest.update(member.model_dump_json().encode())
         digest.update(b"\0" + site.page_url.encode() + b"\0")
         for event, revision in chosen:
-            data = self._event_data.get(id(event))
+            data = self._event_data.get((id(event), revision))
             if data is None:
                 self._keep_alive.append(event)
-                data = self._event_data[id(event)] = hashlib.sha256(
-                    event.model_dump_json().encode()
-                ).digest()
+                stamp = revision.modified.timestamp()  # the instant, whatever its zone
+                text = f"{event.model_dump_json()}\0{revision.sequence} {stamp}"
+                data = hashlib.sha256(text.encode()).digest()
+                self._event_data[id(event), revision] = data
             digest.update(data)
-            digest.update(f"{revision.sequence} {revision.modified.isoformat()}\0".encode())
         if not chosen:
-            digest.update(self.trip.revised.isoformat().encode())
+            digest.update(self.trip.revised.isoformat().encode())  # its year and wall clock
         return digest.hexdigest()
 
     def render(
