@@ -1729,7 +1729,7 @@ def target_rows(data: dict) -> list[tuple[str, str, str, bool | None]]:
                 (
                     name,
                     f"{fmt_s(build.median)} vs {fmt_s(peer.median)}",
-                    f"{ratio:.2f}× ahead",
+                    f"{ratio:.2f}×",
                     ratio >= 3,
                 )
             )
@@ -1773,7 +1773,7 @@ def target_rows(data: dict) -> list[tuple[str, str, str, bool | None]]:
                     (
                         name,
                         f"{fmt_s(build.median)} vs {fmt_s(peer.median)}",
-                        f"{ratio:.2f}× ahead",
+                        f"{ratio:.2f}×",
                         ratio > 1,
                     )
                 )
