@@ -889,6 +889,8 @@ def w2(cfg: Config, work: Path) -> dict:
             check=check_rebuild("most"),
             env=env,
         ),
+    ]
+    baselines = [
         Contender(
             "baseline: icalendar from scratch",
             lambda r: [PY, str(BENCH / "baseline_icalendar.py"), str(trip), str(out("base", r))],
@@ -908,6 +910,8 @@ def w2(cfg: Config, work: Path) -> dict:
             runs=cfg.baseline_runs,
         ),
     ]
+    if cfg.baseline_runs > 0:
+        contenders += baselines
 
     def remember_round(round_: int) -> None:
         rounds["n"] = round_
@@ -933,6 +937,7 @@ def w2(cfg: Config, work: Path) -> dict:
     for info in rebuilds.values():
         info["reference"] = str(info["reference"])
         info["listing"] = str(info["listing"])
+    no_change.pop("before", None)
     return {
         "members": members,
         "events": events,
@@ -2240,10 +2245,17 @@ def main() -> int:
         help="W4's load generator (auto: wrk if installed, else the Python client)",
     )
     parser.add_argument("--no-nginx", action="store_true", help="W4 without the nginx reference")
+    parser.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="W2 without the plain icalendar baselines (context rows, about a minute each)",
+    )
     args = parser.parse_args()
     cfg = SMOKE if args.smoke else FULL
     cfg.client = args.client
     cfg.no_nginx = args.no_nginx
+    if args.no_baselines:
+        cfg.baseline_runs = 0
     if args.runs:
         cfg.runs = cfg.slow_runs = args.runs
         cfg.w1_runs = max(args.runs, 3)
