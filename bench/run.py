@@ -3,17 +3,23 @@
     python bench/run.py            # the full suite (about 15 minutes); writes docs/performance.md
     python bench/run.py --smoke    # tiny sizes, one run each, well under a minute; CI's check
 
-Workloads (see docs/performance.md for the targets):
+Workloads (the targets are issue 14's; docs/performance.md reports each against its own):
 
-* W1 start-up: ``seoulcal export`` of the built-in trip beside ``python -c "import icalendar,
-  pydantic"`` (the issue's floor) and ``python -c "import icalendar; from pydantic import
-  BaseModel"`` (a fairer floor: ``import pydantic`` alone is lazy).
+* W1 start-up: ``seoulcal export`` of the built-in trip beside the one-model floor (``import
+  icalendar, pydantic``, one ``BaseModel`` defined and one instance validated: the target's
+  reference), with ``import icalendar, pydantic`` and ``from pydantic import BaseModel`` as
+  context.
 * W2 a delegation: ``seoulcal build`` of a synthetic trip (1,000 members, 60 events) beside the
-  export alone (``bench/export_only.py``), the plain icalendar baseline
-  (``bench/baseline_icalendar.py``, also with its VTIMEZONEs cached) and ical-generator
-  (``bench/peer.mjs``, Node.js).
-* W3 scaling: build and export for 100 / 1,000 / 10,000 members and 10 / 100 / 1,000 events, and
-  a rebuild with no change (which must touch no file).
+  durable write floor of the same bytes (``bench/write_only.py``: 2 processes and one
+  ``syncfs``, timed inside), ical-generator (``bench/peer.mjs``, Node.js), the export alone
+  (``bench/export_only.py``), the same build into tmpfs and the plain icalendar baselines
+  (``bench/baseline_icalendar.py``); and, in the same rounds, three rebuilds of the built site:
+  one event moved that most members attend (beside the durable floor of writing just the files
+  it changes), one event moved that three members attend, and no change (which must touch no
+  file).
+* Small trips: ``seoulcal build`` and ical-generator at 100 members and 10 / 100 / 1,000 events.
+* W3 scaling: build and ical-generator for 100 / 1,000 / 10,000 members (60 events) and
+  10 / 100 / 1,000 events (1,000 members), with log-log slopes.
 * W4 the feed server: ``seoulcal serve`` beside nginx on the same built folder, 50 concurrent
   clients on loopback (``wrk``; a bounded Python client when wrk is missing), full responses and
   304 revalidations.
@@ -21,8 +27,10 @@ Workloads (see docs/performance.md for the targets):
 Every contender is a whole process, run several times in turn (interleaved, so that a noisy
 machine slows all alike); the report gives the median, min and max wall time and the peak RSS of
 each (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a wrapper that runs only that process, or the
-sum of the peaks of its processes when it forks workers). Each output folder is deleted and the
-file systems flushed before a timed run (see :func:`clear`).
+sum of the peaks of its processes when it forks workers); the floors report the time
+``write_only.py`` measured inside itself. Every timed run writes into a folder no earlier run
+used; folders are deleted only between workloads, then the file systems flushed and the disk left
+alone for a while (see :func:`quiet`), since this disk charges a deletion to the next writer.
 Every calendar seoulcal builds in a timed run is checked byte for byte against
 ``trip.to_ics(member=..., lang=...)`` (all of them up to 1,000 members, a sample above).
 
@@ -177,18 +185,6 @@ def precompile() -> None:
         ],
         check=True,
     )
-
-
-def clear(path: Path) -> None:
-    """Remove *path*, then flush the file systems, before a timed run writes there again.
-
-    On this machine's ext4 (mounted with ``discard``), freeing a deleted folder's blocks is work
-    the kernel defers, and bills to whichever process next creates files: without the flush,
-    builds measured right after deleting their previous output were 1.2-1.9 s slower, nearly all
-    of it system time. Every contender gets the same treatment.
-    """
-    shutil.rmtree(path, ignore_errors=True)
-    os.sync()
 
 
 @dataclass
@@ -570,7 +566,15 @@ def import_profile() -> list[tuple[float, float, str]]:
 
 
 def quiet(seconds: float) -> None:
-    """Flush the file systems, then wait *seconds*: what a deletion left to the disk is done."""
+    """Flush the file systems, then wait *seconds*: what a deletion left to the disk is done.
+
+    On this machine's ext4 (mounted with ``discard``), freeing a deleted folder's blocks is work
+    the kernel defers, and bills to whichever process next creates files: without the flush,
+    builds measured right after deleting their previous output were 1.2-1.9 s slower, nearly all
+    of it system time, and the disk stays slower to create files near deleted ones for a while
+    (issue 14). So no folder is deleted between the runs of a workload (each run writes a new
+    one), and each workload's first run comes after the flush and this pause.
+    """
     os.sync()
     if seconds > 0:
         time.sleep(seconds)
@@ -1955,7 +1959,8 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
             "so `from pydantic import BaseModel` is a fairer floor; the smallest use of a "
             "pydantic model (one class with one field, validated once) also loads "
             "`pydantic.types`, `annotated_types` and pydantic's plugin loader "
-            "(`importlib.metadata`). The target keeps the issue's floor."
+            "(`importlib.metadata`). The target's reference is that one-model floor (issue 14); "
+            "the other floors are context."
         )
         add("")
         add(header)
@@ -2284,8 +2289,10 @@ def main() -> int:
         if name in reuse:
             print(f"{name}: reusing {saved}", flush=True)
             return pickle.loads(saved.read_bytes())  # noqa: S301 - our own file
+        began = time.monotonic()
         result = run()
         saved.write_bytes(pickle.dumps(result))
+        print(f"{name}: done in {time.monotonic() - began:.0f} s", flush=True)
         return result
 
     try:
