@@ -47,6 +47,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import socket
@@ -591,6 +592,11 @@ def low_on_disk(work: Path, need_gb: float = 10) -> bool:
     return shutil.disk_usage(work).free < need_gb * 2**30
 
 
+def round_folders(work: Path, prefix: str) -> list[Path]:
+    """The per-round output folders (``PREFIX...-rN``) made so far."""
+    return [p for p in work.glob(f"{prefix}*") if p.is_dir() and re.search(r"-r\d+$", p.name)]
+
+
 def build_cmd(site: Path, trip: Path, *more: str) -> list[str]:
     return [*SEOULCAL, "build", str(site), "--trip", str(trip), "--base-url", BASE_URL, *more]
 
@@ -744,15 +750,16 @@ def w2(cfg: Config, work: Path) -> dict:
         if in_memory is not None:
             for path in in_memory.glob("site-r*"):
                 shutil.rmtree(path, ignore_errors=True)
-        if low_on_disk(work):
-            remove([p for p in work.glob("w2-*-r*") if not p.name.endswith(f"-r{round_ - 1}")])
+        deleted = low_on_disk(work)
+        if deleted:  # only then: the runs so far give way, and the disk settles again below
+            remove(round_folders(work, "w2-"))
         # Each rebuild starts from its own copy of the old site (a build swaps its folder), made
         # here (cp -a: no hard link, same modification times), long before its timed run.
         for key in rebuilds:
             start = out(f"from-{key}", round_)
             subprocess.run(["cp", "-a", str(old), str(start)], check=True)
             starts[key, round_] = snapshot(start)
-        quiet(cfg.pause if round_ == 0 else cfg.round_pause)
+        quiet(cfg.pause if round_ == 0 or deleted else cfg.round_pause)
 
     def check_build(round_: int) -> None:
         site = out("site", round_)
@@ -1011,9 +1018,10 @@ def race_sizes(  # noqa: PLR0913
         )
 
     def round_start(round_: int) -> None:
-        if low_on_disk(work):
-            remove([p for p in work.glob(f"{tag}-*-r*") if p.is_dir()])
-        quiet(cfg.pause if round_ == 0 else 0)
+        deleted = low_on_disk(work)
+        if deleted:
+            remove(round_folders(work, f"{tag}-"))
+        quiet(cfg.pause if round_ == 0 or deleted else 0)
 
     results = race(
         contenders,
