@@ -781,11 +781,16 @@ def w2(cfg: Config, work: Path) -> dict:
     no_change: dict = {"touched": [], "files": 0}
     rounds = {"n": 0}
 
+    def latest_site(round_: int) -> Path:
+        """This round's build, or the last one made (if the build stopped after fewer runs)."""
+        made = [out("site", r) for r in range(round_ + 1) if out("site", r).is_dir()]
+        return made[-1] if made else out("site", round_)
+
     def before_no_change(round_: int) -> None:
-        no_change["before"] = snapshot(out("site", round_))
+        no_change["before"] = snapshot(latest_site(round_))
 
     def check_no_change(round_: int) -> None:
-        after = snapshot(out("site", round_))
+        after = snapshot(latest_site(round_))
         before = no_change["before"]
         touched = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         no_change["touched"] = sorted({*no_change["touched"], *touched})
@@ -849,7 +854,7 @@ def w2(cfg: Config, work: Path) -> dict:
         ),
         Contender(
             REBUILD_NAMES["none"],
-            lambda r: build_cmd(out("site", r), trip),
+            lambda r: build_cmd(latest_site(r), trip),
             before=lambda: before_no_change(rounds["n"]),
             check=check_no_change,
             env=env,
