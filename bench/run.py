@@ -782,7 +782,7 @@ def w2(cfg: Config, work: Path) -> dict:
     rounds = {"n": 0}
 
     def latest_site(round_: int) -> Path:
-        """Return the round's build, or the last one made (if the build stopped after fewer runs)."""
+        """Return the round's build, or the last one made (if the build stopped early)."""
         made = [out("site", r) for r in range(round_ + 1) if out("site", r).is_dir()]
         return made[-1] if made else out("site", round_)
 
