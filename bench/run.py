@@ -508,10 +508,22 @@ def have_node_peer() -> bool:
     return shutil.which("node") is not None and (BENCH / "node_modules" / "ical-generator").is_dir()
 
 
+MOVE_MINUTES = 30  # how far a rebuild's moved event moves
+REVISE_MINUTES = 60  # how far the trip's `revised` instant moves with it
+
+
 def trip_file(work: Path, members: int, events: int, move: str | None = None) -> Path:
     """A generated trip (with its three-member event); *move* ("most", "three") moves one."""
     path = work / f"trip-{members}x{events}{'-moved-' + move if move else ''}.toml"
-    gen_trip.write_trip(path, members, events, three=True, move=move)
+    gen_trip.write_trip(
+        path,
+        members,
+        events,
+        three=True,
+        move=move,
+        minutes=MOVE_MINUTES,
+        revise_minutes=REVISE_MINUTES,
+    )
     return path
 
 
@@ -2063,8 +2075,9 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
         add("### Rebuilds")
         add("")
         add(
-            "Each rebuild of an event moved (start and end 30 minutes later, and the trip's "
-            "`revised` instant an hour later, as an author's edit would) starts from its own "
+            f"Each rebuild of an event moved (start and end {MOVE_MINUTES} minutes later, and "
+            f"the trip's `revised` instant {REVISE_MINUTES} minutes later, as an author's edit "
+            "would) starts from its own "
             "copy of the site built before the run (`cp -a`: no hard link shared with it, the "
             "same modification times), made at the start of the round, flushed and left to "
             "settle before the round's first run; the move that most members attend is the "
@@ -2126,10 +2139,14 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
     if "w3" in data:
         add("## W3 scaling")
         add("")
+        caps = ", ".join(
+            f"at most {most} run{'s' if most > 1 else ''} over {seconds:g} s"
+            for seconds, most in sorted(cfg.w3_limits)
+        )
         add(
-            "`seoulcal build` and ical-generator at each size, interleaved size by size; runs "
-            "over 20 s are repeated at most twice, over 40 s not at all. The row of the W2 "
-            "trip's own size is W2's (marked). Memory at the largest member count is a target."
+            "`seoulcal build` and ical-generator at each size, interleaved size by size "
+            f"({caps}). The row of the W2 trip's own size is W2's (marked). Memory at the "
+            "largest member count is a target."
         )
         add("")
         add("| members | events | VEVENTs | command | median | min | max | peak RSS | runs |")
