@@ -80,7 +80,9 @@ BASE_URL = "https://bench.example.org/trip/"
 TRIP_ID = "bench-pavilion"
 FLOOR_NAME = "floor: create the same files, 1 process, no flush (write_only.py)"
 TMPFS_NAME = "seoulcal build, into tmpfs (/dev/shm)"
-MODEL_FLOOR_NAME = "the floor, plus one pydantic model with one field, validated once"
+MODEL_FLOOR_NAME = (
+    "one-model floor: import icalendar, pydantic; one BaseModel with one field, validated once"
+)
 DURABLE_FLOOR_NAME = "durable floor: the same files, 2 processes + syncfs (write_only.py)"
 CHANGED_FLOOR_NAME = "durable floor of the changed files (write_only.py, 2 processes + syncfs)"
 PEER_NAME = "ical-generator 11 (Node.js)"
@@ -551,11 +553,11 @@ def w1(cfg: Config) -> dict:
     env = build_env()
     contenders = [
         Contender(
-            'python -c "import icalendar, pydantic" (floor)',
+            'python -c "import icalendar, pydantic" (context)',
             [PY, "-c", "import icalendar, pydantic"],
         ),
         Contender(
-            'python -c "import icalendar; from pydantic import BaseModel" (fair floor)',
+            'python -c "import icalendar; from pydantic import BaseModel" (context)',
             [PY, "-c", "import icalendar; from pydantic import BaseModel"],
         ),
         Contender(
@@ -1990,7 +1992,7 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
         add(
             "`seoulcal export` of the built-in trip (written to /dev/null), beside the floors. "
             "`import pydantic` alone is lazy (it loads `pydantic_core` but not `BaseModel`), "
-            "so `from pydantic import BaseModel` is a fairer floor; the smallest use of a "
+            "so `from pydantic import BaseModel` costs more; the smallest use of a "
             "pydantic model (one class with one field, validated once) also loads "
             "`pydantic.types`, `annotated_types` and pydantic's plugin loader "
             "(`importlib.metadata`). The target's reference is that one-model floor (issue 14); "
