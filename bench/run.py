@@ -777,11 +777,17 @@ def w2(cfg: Config, work: Path) -> dict:
         if deleted:  # only then: the runs so far give way, and the disk settles again below
             remove(round_folders(work, "w2-"))
         # Each rebuild starts from its own copy of the old site (a build swaps its folder), made
-        # here (cp -a: no hard link, same modification times), long before its timed run.
+        # here (cp -a: no hard link, same modification times), long before its timed run. A
+        # copy has new inodes, so the record a build keeps beside its folder (.NAME.lock) would
+        # not hold for it: an untimed build of the old trip settles it, as after a real build,
+        # and must touch nothing.
         for key in rebuilds:
             start = out(f"from-{key}", round_)
             subprocess.run(["cp", "-a", str(old), str(start)], check=True)
+            copied = snapshot(start)
+            build_once(start, trip)
             starts[key, round_] = snapshot(start)
+            expect(starts[key, round_] == copied, f"{start}: settling the copy changed it")
         quiet(cfg.pause if round_ == 0 or deleted else cfg.round_pause)
 
     def check_build(round_: int) -> None:
@@ -2081,8 +2087,10 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
             f"the trip's `revised` instant {REVISE_MINUTES} minutes later, as an author's edit "
             "would) starts from its own "
             "copy of the site built before the run (`cp -a`: no hard link shared with it, the "
-            "same modification times), made at the start of the round, flushed and left to "
-            "settle before the round's first run; the move that most members attend is the "
+            "same modification times), made at the start of the round and settled by an untimed "
+            "build of the old trip (which must touch nothing: it only records, beside the "
+            "folder, that the site is up to date, as after any build), then flushed and left "
+            "alone before the round's first run; the move that most members attend is the "
             "exact-time event with the most attendees, the three-member one is the trip's last "
             "event (`--three-member-event`). The rebuild with no change runs on the site the "
             "round's `seoulcal build` has just made (a settled site, as after any build). Each "
