@@ -55,6 +55,8 @@ class FolderTarget:
         self._vouched: str | None = None
         self._committed: str | None = None
         """The manifest digest right after this build's commit."""
+        self._read: dict[str, bytes] = {}
+        """What :meth:`previous` read in this process (the folder is locked: it stays so)."""
         """The manifest digest the last build recorded after its commit (see :meth:`keep`)."""
 
     @property
@@ -151,19 +153,21 @@ class FolderTarget:
     def previous(self, path: str) -> bytes | None:
         """Return the bytes of *path* in the current site, or ``None`` if it is not there."""
         try:
-            return (self.outdir / path).read_bytes()
+            data = (self.outdir / path).read_bytes()
         except FileNotFoundError:
             return None
         except OSError as error:
             raise PublishError(
                 f"{self.outdir / path}: cannot read it: {error.strerror or error}"
             ) from None
+        self._read[path] = data  # the new state is compared with these bytes, not read again
+        return data
 
     def _out(self) -> _Output:
         if self._output is None:
             # Files are vouched for only if the folder is exactly as the last commit left it.
             vouched = self._vouched is not None and self._vouched == self.manifest()[1]
-            self._output = _Output(self.outdir, write=self.write, vouched=vouched)
+            self._output = _Output(self.outdir, write=self.write, vouched=vouched, known=self._read)
         return self._output
 
     def add(self, path: str, data: bytes) -> None:
@@ -385,7 +389,7 @@ class _Output:
     whichever process needs it first; :meth:`publish` links what the others only remembered.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - one site, shared by the processes of a build
         self,
         outdir: Path,
         *,
@@ -393,15 +397,18 @@ class _Output:
         existing: dict[str, Path] | None = None,
         staging: Path | None = None,
         vouched: bool = False,
+        known: dict[str, bytes] | None = None,
     ) -> None:
         """Take the files of a new site for *outdir* (the writer thread starts with the first).
 
         *write* writes one new file (:meth:`FolderTarget.write`). *vouched*: the folder is as
         the last commit left it, so :meth:`keep` may keep its files without reading them.
+        *known* holds bytes of the folder's files already read (its states), to compare with.
         """
         self.outdir = outdir
         self._write = write
         self.vouched = vouched
+        self.known = {} if known is None else known
         self.existing = _scan(outdir) if existing is None else existing
         self.staging_path = (
             outdir.parent / f".{outdir.name}.staging-{os.getpid()}" if staging is None else staging
@@ -424,6 +431,7 @@ class _Output:
             existing=self.existing,
             staging=self.staging_path,
             vouched=self.vouched,
+            known=self.known,
         )
 
     def add(self, rel: str, data: bytes) -> None:
@@ -466,7 +474,7 @@ class _Output:
 
     def _take(self, rel: str, data: bytes | None) -> None:
         old = self.existing.get(rel)
-        if old is not None and (data is None or _same(old, data)):
+        if old is not None and (data is None or self._same(rel, old, data)):
             self.kept.append(rel)
             if self.staging is not None:
                 _link_or_copy(old, self._target(self.staging, rel))
@@ -477,6 +485,10 @@ class _Output:
         after = old.stat().st_mtime if old is not None else None
         self._write(self._target(staging, rel), data, after=after)
         self.written.append(rel)
+
+    def _same(self, rel: str, old: Path, data: bytes) -> bool:
+        known = self.known.get(rel)
+        return known == data if known is not None else _same(old, data)
 
     def _open(self) -> Path:
         staging = self.staging_path

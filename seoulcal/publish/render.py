@@ -314,9 +314,10 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     )
     count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
     shares = _share(trip.members, count)
-    if count > 1:
+    if count > 1 and first_build:
         # What every member's files draw on is rendered once, before the workers are forked with
-        # a copy of it: each event for the members' page addresses, and the agenda items.
+        # a copy of it: each event for the members' page addresses, and the agenda items. (A
+        # rebuild keeps most members' files, so each process renders only what its own need.)
         _prepare(trip, public, writer, pages, base_url=base_url, secret=secret)
     workers: dict[int, Worker[tuple[list[MemberSite], bool, object, list[str]]]] = {}
     try:

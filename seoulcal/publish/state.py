@@ -29,6 +29,7 @@ __all__ = [
     "state_bytes",
 ]
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -173,6 +174,11 @@ def _stamp(moment: datetime) -> str:
 def _parse_stamp(text: object) -> datetime:
     if not isinstance(text, str):
         raise TypeError(text)
+    return _stamp_of(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a thousand members' states hold the same few stamps
+def _stamp_of(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
