@@ -404,6 +404,15 @@ class Config:
     profile: bool
     client: str = "auto"
     no_nginx: bool = False
+    # The channels (bench/channels.py): members (rows for tables) at each size; the last size is
+    # the headline. Invitations sent through SMTP cost far more per member than a build, so their
+    # sizes are smaller (see the report); `ch_render` plans and renders without sending.
+    ch_events: int = 60
+    ch_send: tuple[int, ...] = (10, 20, 40)
+    ch_render: tuple[int, ...] = (100, 1000)
+    ch_storage: tuple[int, ...] = (100, 1000)
+    ch_tables: tuple[int, ...] = (100, 1000, 10000)
+    ch_paper: tuple[int, ...] = (10, 30, 100)
 
 
 FULL = Config(
@@ -437,6 +446,12 @@ SMOKE = Config(
     timeout=120,
     check_limit=50,
     profile=False,
+    ch_events=8,
+    ch_send=(3, 6),
+    ch_render=(5,),
+    ch_storage=(5,),
+    ch_tables=(20, 60),
+    ch_paper=(2,),
 )
 
 
@@ -1593,6 +1608,10 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
                 f"checks, two `Path.resolve()` calls) is {a['resolve_share']:.0%} of it."
             )
             add("")
+    if "channels" in data:
+        import channels  # noqa: PLC0415 - bench/channels.py writes its own section
+
+        lines.extend(channels.report(data["channels"], cfg, sys.modules[__name__]))
     if "profile" in data:
         p = data["profile"]
         add("## Where the time goes")
@@ -1651,7 +1670,9 @@ def main() -> int:
         help="scratch folder (default: a new bench/.work-* folder, removed afterwards; the "
         "builds are timed there, so put it on the disk that matters)",
     )
-    parser.add_argument("--only", help="comma-separated subset of w1,w2,w3,w4,profile")
+    parser.add_argument(
+        "--only", help="comma-separated subset of w1,w2,w3,w4,profile,channels"
+    )
     parser.add_argument("--runs", type=int, help="runs per contender")
     parser.add_argument(
         "--analysis", help="a Markdown file appended to the report (default: bench/findings.md)"
@@ -1676,7 +1697,7 @@ def main() -> int:
     if args.runs:
         cfg.runs = cfg.slow_runs = args.runs
         cfg.w1_runs = max(args.runs, 3)
-    only = set((args.only or "w1,w2,w3,w4,profile").split(","))
+    only = set((args.only or "w1,w2,w3,w4,profile,channels").split(","))
     # Not in /tmp: on the machine this suite was written on, /tmp lies where creating a file
     # costs about 0.5 ms (20 times more than elsewhere on the same disk), which swamps a build.
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix=".work-", dir=BENCH))
@@ -1757,6 +1778,13 @@ def main() -> int:
                 ),
             )
             shutil.rmtree(site, ignore_errors=True)
+        if "channels" in only:
+            import channels  # noqa: PLC0415 - bench/channels.py, only for this step
+
+            data["channels"] = step(
+                "channels", lambda: channels.run_channels(sys.modules[__name__], cfg, work)
+            )
+            failed += channels.failures(data["channels"])
         data["elapsed"] = time.monotonic() - t0
         meta = work / "meta.pickle"
         if reuse and meta.is_file() and only <= reuse:
