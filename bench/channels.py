@@ -21,8 +21,10 @@ RSS, and every timed output checked (``expect`` raises ``WrongOutputError``, whi
 * **Paper** (docs/paper.md): ``seoulcal build --print`` beside the same build without PDFs.
 """
 
-# ruff: noqa: C901, PLR0912, PLR0913, PLR0915, ANN001, ANN202, PLC0415, D103
-# A script, not a library: one function per workload, long on purpose; `suite` is bench/run.py.
+# ruff: noqa: C901, PLR0912, PLR0913, PLR0915, PLR0917, ANN001, ANN202, PLC0415, D102, D103, D107
+# ruff: noqa: D401, ISC004, RUF005, RUF007
+# A script, not a library: one function per workload, long on purpose; `suite` is bench/run.py;
+# report rows are built from string pieces.
 from __future__ import annotations
 
 import collections
@@ -59,7 +61,7 @@ def _sizes_slope(points: list[tuple[int, float]]) -> str:
     )
 
 
-def _runs(suite, cfg, size: int, big: int) -> int:
+def _runs(cfg, size: int, big: int) -> int:
     """Fewer runs for big sizes, as the suite does (one run at or above *big*)."""
     return 1 if size >= big else cfg.slow_runs
 
@@ -115,11 +117,12 @@ def _owed_count(trip) -> int:
 
 def check_invitations(suite, trip_path: Path, state_path: Path, capture: Path, limit: int) -> int:
     """The sink got exactly what seoulcal recorded as sent; each message is a sound iMIP REQUEST."""
+    from smtp_sink import read_capture
+
     from seoulcal import load_trip
     from seoulcal.ics.itip import invitation_ics
     from seoulcal.notify.invitations import InvitationStateFile, read_state
     from seoulcal.notify.run import invite
-    from smtp_sink import read_capture
 
     expect = suite.expect
     trip = load_trip(trip_path)
@@ -224,7 +227,8 @@ def invitations(suite, cfg, work: Path) -> dict:
                 state.read_bytes() == done.read_bytes(), "rerun with nothing owed changed the state"
             )
 
-        runs = _runs(suite, cfg, members, cfg.ch_send[-1])
+        # A send costs tens of milliseconds a message: one run from the second size up.
+        runs = _runs(cfg, members, cfg.ch_send[min(1, len(cfg.ch_send) - 1)])
         contenders = [
             suite.Contender(
                 "seoulcal invite (first send)",
@@ -278,7 +282,7 @@ def invitations(suite, cfg, work: Path) -> dict:
                     "plan and render (invite_render.py)",
                     [suite.PY, str(BENCH / "invite_render.py"), str(trip), str(out)],
                     after=render_after,
-                    runs=_runs(suite, cfg, members, cfg.ch_render[-1]),
+                    runs=_runs(cfg, members, cfg.ch_render[0]),
                 )
             ],
             cfg.slow_runs,
@@ -286,7 +290,11 @@ def invitations(suite, cfg, work: Path) -> dict:
             log=f"invite render {members}x{cfg.ch_events}",
         )[0]
         renders.append({"members": members, "messages": owed, "result": result})
-    return {"sends": rows, "renders": renders}
+    from seoulcal import load_trip
+
+    headline = cfg.w2[0]
+    owed = _owed_count(load_trip(suite.trip_file(work, headline, cfg.ch_events)))
+    return {"sends": rows, "renders": renders, "headline": (headline, owed)}
 
 
 # --- object storage ---------------------------------------------------------------------------
@@ -395,13 +403,13 @@ def storage(suite, cfg, work: Path) -> dict:
             info["bytes"] = sum(p.stat().st_size for p in files.values())
             limit = min(cfg.check_limit, 200)
 
-            def site_after(prefix=site_prefix, source=source, info=info) -> None:
+            def site_after(prefix=site_prefix, source=source, info=info, limit=limit) -> None:
                 info["checked"] = check_bucket(suite, client, prefix, source, limit)
 
             def floor_after(prefix=floor_prefix, source=source) -> None:
                 check_bucket(suite, client, prefix, source, 20)
 
-            runs = _runs(suite, cfg, members, cfg.ch_storage[-1])
+            runs = _runs(cfg, members, cfg.ch_storage[-1])
             contenders = [
                 suite.Contender(
                     "seoulcal build s3:// (full publish)",
@@ -453,7 +461,8 @@ def storage(suite, cfg, work: Path) -> dict:
                     log=f"s3 rebuild {members}x{cfg.ch_events}",
                 )[0]
                 after = _listing(client, site_prefix)
-                changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+                keys = set(before) | set(after)
+                changed = sorted(k for k in keys if before.get(k) != after.get(k))
                 public = [k for k in changed if not k.startswith(PRIVATE_DIR)]
                 info["rebuild"] = again
                 info["rebuild_public_puts"] = public
@@ -516,7 +525,7 @@ def tables(suite, cfg, work: Path) -> dict:
             )
             suite.expect(got.events == trip.events, f"{path.name}: the events differ")
 
-        runs = _runs(suite, cfg, count, cfg.ch_tables[-1] + 1)
+        runs = _runs(cfg, count, cfg.ch_tables[-1] + 1)
         floor = [suite.PY, str(BENCH / "table_floor.py")]
         load = [suite.PY, str(BENCH / "load_trip.py")]
         contenders = [
@@ -525,9 +534,7 @@ def tables(suite, cfg, work: Path) -> dict:
                 [*load, str(trip_xlsx)],
                 after=lambda p=trip_xlsx: same(p),
             ),
-            suite.Contender(
-                "floor: openpyxl, as seoulcal calls it", [*floor, "xlsx", str(xlsx)]
-            ),
+            suite.Contender("floor: openpyxl, as seoulcal calls it", [*floor, "xlsx", str(xlsx)]),
             suite.Contender(
                 "floor: openpyxl, read-only mode", [*floor, "xlsx-read-only", str(xlsx)]
             ),
@@ -567,8 +574,13 @@ def _pdfpages(path: Path) -> int:
     return int(next(x for x in done.stdout.splitlines() if x.startswith("Pages:")).split()[1])
 
 
-def check_pdfs(suite, trip_path: Path, site: Path, info: dict, exact: int) -> None:
-    """Each member's PDF parses, holds the member's name, and (a sample) is member_pdf's bytes."""
+def check_pdfs(
+    suite, trip_path: Path, site: Path, info: dict, exact: int, texts: Path | None = None
+) -> None:
+    """Each member's PDF parses, holds the member's name, and (a sample) is member_pdf's bytes.
+
+    With *texts*, each PDF's text is kept there as ``<member>.txt`` (for the floor).
+    """
     from seoulcal import load_trip
     from seoulcal.paper import member_pdf
     from seoulcal.publish import member_token
@@ -580,7 +592,11 @@ def check_pdfs(suite, trip_path: Path, site: Path, info: dict, exact: int) -> No
         token = member_token(suite.SECRET.encode(), trip, member)
         pdf = site / member_folder(token) / "itinerary.pdf"
         suite.expect(pdf.is_file(), f"{member.id}: no itinerary.pdf")
-        text = " ".join(_pdftext(pdf).split())
+        raw = _pdftext(pdf)
+        if texts is not None:
+            texts.mkdir(parents=True, exist_ok=True)
+            (texts / f"{member.id}.txt").write_text(raw, "utf-8")
+        text = " ".join(raw.split())
         name = getattr(member.name, member.language, None) or str(member.name)
         suite.expect(" ".join(name.split()) in text, f"{member.id}: the PDF lacks {name!r}")
         pages += _pdfpages(pdf)
@@ -596,23 +612,35 @@ def paper(suite, cfg, work: Path) -> dict:
     print("Channels: paper", flush=True)
     if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
         return {"error": "poppler-utils (pdftotext, pdfinfo) is not installed"}
+    from seoulcal.paper import require_printing
+
+    font = require_printing().regular
     env = suite.build_env()
     rows = []
     for members in cfg.ch_paper:
         trip = suite.trip_file(work, members, cfg.ch_events)
         printed, plain = work / f"paper-{members}", work / f"paper-plain-{members}"
+        texts, floor = work / f"paper-texts-{members}", work / f"paper-floor-{members}"
+        shutil.rmtree(texts, ignore_errors=True)
         tail = ["--trip", str(trip), "--base-url", suite.BASE_URL]
         info: dict = {"members": members}
-        runs = _runs(suite, cfg, members, cfg.ch_paper[-1])
+        runs = _runs(cfg, members, cfg.ch_paper[-1])
         contenders = [
             suite.Contender(
                 "seoulcal build --print",
                 [*suite.SEOULCAL, "build", str(printed), *tail, "--print"],
                 before=lambda p=printed: suite.clear(p),
-                after=lambda t=trip, p=printed, i=info: check_pdfs(
-                    suite, t, p, i, 1 if cfg.smoke else 2
+                after=lambda t=trip, p=printed, i=info, x=texts: check_pdfs(
+                    suite, t, p, i, 1 if cfg.smoke else 2, x
                 ),
                 env=env,
+                runs=runs,
+            ),
+            suite.Contender(
+                "floor: fpdf2, the same text and pages (paper_floor.py)",
+                [suite.PY, str(BENCH / "paper_floor.py"), str(font), str(texts), str(floor)],
+                before=lambda f=floor: suite.clear(f),
+                after=lambda f=floor, i=info: _check_floor_pdfs(suite, f, i),
                 runs=runs,
             ),
             suite.Contender(
@@ -627,9 +655,19 @@ def paper(suite, cfg, work: Path) -> dict:
             contenders, runs, timeout=cfg.timeout, log=f"paper {members}x{cfg.ch_events}"
         )
         rows.append(info)
-        for path in (printed, plain):
+        for path in (printed, plain, texts, floor):
             shutil.rmtree(path, ignore_errors=True)
-    return {"rows": rows}
+    return {"rows": rows, "font": str(font)}
+
+
+def _check_floor_pdfs(suite, folder: Path, info: dict) -> None:
+    pdfs = sorted(folder.glob("*.pdf"))
+    pages = sum(_pdfpages(pdf) for pdf in pdfs)
+    suite.expect(
+        len(pdfs) == info.get("pdfs") and pages == info.get("pages"),
+        f"paper floor: {len(pdfs)} PDFs with {pages} pages, seoulcal printed "
+        f"{info.get('pdfs')} with {info.get('pages')}",
+    )
 
 
 # --- the step and its report ------------------------------------------------------------------
@@ -655,6 +693,7 @@ def run_channels(suite, cfg, work: Path) -> dict:
             out[name] = {"error": f"{type(error).__name__}: {error}"[-800:]}
             print(f"  [channels] {name}: {out[name]['error']}", flush=True)
         out[name]["seconds"] = time.monotonic() - started
+        print(f"  [channels] {name}: {out[name]['seconds']:.1f} s in all", flush=True)
     return out
 
 
@@ -676,6 +715,140 @@ def failures(data: dict) -> list[str]:
     failed = [f"channels {n}: {p['error']}" for n, p in data.items() if "error" in p]
     failed += [f"channels {n} {r.name}: {r.error}" for n, _, r in _all_results(data) if not r.ok]
     return failed
+
+
+def _worst(points: list[tuple[int, float]]) -> float | None:
+    slopes = _sizes_slope(points)
+    return None if slopes == "–" else max(float(x) for x in slopes.split(" → "))
+
+
+def _points(rows: list[dict], prefix: str, size: str = "members") -> list[tuple[int, float]]:
+    pts = []
+    for row in rows:
+        r = _find(row.get("results", []), prefix)
+        if r is not None and r.ok:
+            pts.append((row[size], r.median))
+    return pts
+
+
+def _targets(data: dict) -> list[tuple[str, str, bool | None]]:
+    """The issue's targets for the channels, measured: (target, measured, met or None)."""
+    out: list[tuple[str, str, bool | None]] = []
+    sends = data.get("invitations", {}).get("sends", [])
+    if sends:
+        row = sends[-1]
+        first = _find(row["results"], "seoulcal invite (first")
+        floor = _find(row["results"], "floor:")
+        rerun = _find(row["results"], "seoulcal invite (rerun")
+        n = row.get("messages", 0)
+        if first is not None and first.ok and floor is not None and floor.ok:
+            out.append(
+                (
+                    f"invitations, {row['members']} members: messages/s against smtplib",
+                    f"{n / first.median:,.0f} vs {n / floor.median:,.0f} msg/s "
+                    f"(**{first.median / floor.median:.0f}×** the floor's time)",
+                    None,
+                )
+            )
+        if first is not None and first.ok and rerun is not None and rerun.ok:
+            share = rerun.median / first.median
+            out.append(
+                (
+                    f"invitations, {row['members']} members: rerun with nothing owed ≤ 5% of "
+                    "the first send, sending nothing",
+                    f"{share:.1%}, 0 messages",
+                    share <= 0.05,
+                )
+            )
+    for row in data.get("storage", {}).get("rows", [])[-1:]:
+        ours = _find(row["results"], "seoulcal build s3")
+        floor = _find(row["results"], "floor:")
+        if ours is not None and ours.ok and floor is not None and floor.ok:
+            out.append(
+                (
+                    f"object storage, {row['members']:,} members: PUTs/s against boto3, same "
+                    "concurrency",
+                    f"{row['objects'] / ours.median:,.0f} vs {row['objects'] / floor.median:,.0f}"
+                    f" PUTs/s (**{ours.median / floor.median:.2f}×** the floor's time)",
+                    None,
+                )
+            )
+        if "rebuild_public_puts" in row:
+            out.append(
+                (
+                    f"object storage, {row['members']:,} members: a no-change publish makes "
+                    "zero PUTs of the site's objects",
+                    f"{len(row['rebuild_public_puts'])} PUTs",
+                    not row["rebuild_public_puts"],
+                )
+            )
+    for row in data.get("tables", {}).get("rows", [])[-1:]:
+        for ours, theirs in (
+            ("seoulcal load_trip, roster in XLSX", "floor: openpyxl, as"),
+            ("seoulcal load_trip, roster in CP949 CSV", "floor: csv"),
+        ):
+            a, b = _find(row["results"], ours), _find(row["results"], theirs)
+            if a is not None and a.ok and b is not None and b.ok:
+                out.append(
+                    (
+                        f"tables, {row['rows']:,} rows: {ours.split(', ')[1]} against "
+                        f"{b.name.removeprefix('floor: ')}",
+                        f"{a.median:.2f} s vs {b.median:.2f} s (**{a.median / b.median:.1f}×**)",
+                        None,
+                    )
+                )
+    for row in data.get("paper", {}).get("rows", [])[-1:]:
+        ours = _find(row["results"], "seoulcal build --print")
+        plain = _find(row["results"], "seoulcal build (no")
+        if ours is not None and ours.ok and plain is not None and plain.ok and row.get("pages"):
+            extra = ours.median - plain.median
+            out.append(
+                (
+                    f"paper, {row['members']} members: time per page",
+                    f"{extra / row['pages'] * 1000:.0f} ms a page, "
+                    f"{extra / row['pdfs'] * 1000:.0f} ms a PDF ({row['pages']} pages)",
+                    None,
+                )
+            )
+    scaling = [
+        ("invitations (first send, against messages)", sends, "seoulcal invite (first", "messages"),
+        (
+            "invitations (plan and render)",
+            [
+                {"members": r["members"], "results": [r["result"]]}
+                for r in data.get("invitations", {}).get("renders", [])
+            ],
+            "plan and render",
+            "members",
+        ),
+        ("object storage", data.get("storage", {}).get("rows", []), "seoulcal build s3", "members"),
+        (
+            "tables (XLSX)",
+            data.get("tables", {}).get("rows", []),
+            "seoulcal load_trip, roster in XLSX",
+            "rows",
+        ),
+        (
+            "tables (CSV)",
+            data.get("tables", {}).get("rows", []),
+            "seoulcal load_trip, roster in CP949",
+            "rows",
+        ),
+        ("paper", data.get("paper", {}).get("rows", []), "seoulcal build --print", "members"),
+    ]
+    for name, rows, prefix, size in scaling:
+        pts = _points(rows, prefix, size)
+        worst = _worst(pts)
+        if worst is not None:
+            sizes = " / ".join(f"{x:,}" for x, _ in pts)
+            out.append(
+                (
+                    f"{name} linear or better (log-log slope ≤ 1.1 per step), at {sizes}",
+                    _sizes_slope(pts),
+                    worst <= 1.1,
+                )
+            )
+    return out
 
 
 def _size(row: dict) -> int:
@@ -703,8 +876,14 @@ def report(data: dict, cfg, suite) -> list[str]:
         f"step took {sum(p.get('seconds', 0) for p in data.values()) / 60:.1f} minutes."
     )
     add("")
-    header = "| command | median | min | max | peak RSS | runs |"
-    rule = "|---|---|---|---|---|---|"
+    targets = _targets(data)
+    if targets:
+        add("| channel target | measured | verdict |")
+        add("|---|---|---|")
+        for name, measured, ok in targets:
+            verdict = "reported" if ok is None else "**met**" if ok else "**missed**"
+            add(f"| {name} | {measured} | {verdict} |")
+        add("")
 
     inv = data.get("invitations", {})
     add("### Invitations")
@@ -765,7 +944,19 @@ def report(data: dict, cfg, suite) -> list[str]:
                 name = _find(sends[0]["results"], prefix).name
                 add(f"* log-log slope against messages, {name}: {_sizes_slope(pts)}")
             add("")
-        renders = inv.get("renders", [])
+        sends, renders = inv.get("sends", []), inv.get("renders", [])
+        headline, owed = inv.get("headline", (0, 0))
+        last = _find(sends[-1]["results"], "seoulcal invite (first") if sends else None
+        if last is not None and last.ok and sends[-1].get("messages"):
+            per = last.median / sends[-1]["messages"]
+            add(
+                f"A first send to the issue's {headline:,} members ({owed:,} messages owed, "
+                f"counted from the trip) is not run: at the largest measured send's "
+                f"{fmt_s(per)} a message it would take about {per * owed / 60:.0f} minutes "
+                "(a projection from the row above, not a measurement). Sizes are therefore "
+                "smaller here; planning and rendering alone, below, run larger."
+            )
+            add("")
         if renders:
             add(
                 "Planning and rendering alone (`bench/invite_render.py`: the trip loaded, every "
@@ -816,10 +1007,7 @@ def report(data: dict, cfg, suite) -> list[str]:
             "for the floor's objects."
         )
         add("")
-        add(
-            "| members | objects | MB | command | median | min | max | peak RSS | runs "
-            "| PUTs/s |"
-        )
+        add("| members | objects | MB | command | median | min | max | peak RSS | runs | PUTs/s |")
         add("|---|---|---|---|---|---|---|---|---|---|")
         for row in st.get("rows", []):
             results = list(row.get("results", []))
@@ -827,9 +1015,7 @@ def report(data: dict, cfg, suite) -> list[str]:
                 results.append(row["rebuild"])
             for r in results:
                 count = (
-                    "–"
-                    if "folder" in r.name or "no change" in r.name
-                    else _rate(row["objects"], r)
+                    "–" if "folder" in r.name or "no change" in r.name else _rate(row["objects"], r)
                 )
                 head = f"| {row['members']:,} | {row['objects']:,} | {row['bytes'] / 1e6:.0f} "
                 if r.ok:
@@ -879,7 +1065,7 @@ def report(data: dict, cfg, suite) -> list[str]:
             "A roster of N rows (the members of a `gen_trip` trip, written by "
             "`seoulcal.sources.sheets.members_table`, Korean headers; the CSV re-encoded in "
             "CP949, as Korean Windows Excel saves plain CSV) named by a trip file "
-            "(`members = \"roster.xlsx\"`) that keeps the trip's venues and events, loaded by "
+            '(`members = "roster.xlsx"`) that keeps the trip\'s venues and events, loaded by '
             "`seoulcal.load_trip` (`bench/load_trip.py`); beside the libraries' own read of the "
             "same files (`bench/table_floor.py`): openpyxl as seoulcal calls it "
             "(`load_workbook(data_only=True)`, then `iter_rows(values_only=True)`: **not** "
@@ -897,9 +1083,7 @@ def report(data: dict, cfg, suite) -> list[str]:
             for r in res:
                 ref = xfloor if "XLSX" in r.name else cfloor if "CSV" in r.name else None
                 ratio = (
-                    f"{r.median / ref.median:.1f}×"
-                    if ref is not None and ref.ok and r.ok
-                    else "–"
+                    f"{r.median / ref.median:.1f}×" if ref is not None and ref.ok and r.ok else "–"
                 )
                 if r.ok:
                     add(
@@ -931,7 +1115,12 @@ def report(data: dict, cfg, suite) -> list[str]:
         add(
             "`seoulcal build --print` (each member's A4 itinerary as `m/<token>/itinerary.pdf`, "
             "shared out between the build's worker processes) beside the same build without "
-            "PDFs: the difference is the paper's cost. Checked: every member's PDF parses "
+            "PDFs (the difference is the paper's cost), and beside the floor: fpdf2 in one "
+            "process setting the text `pdftotext -layout` extracted from seoulcal's PDFs on the "
+            f"same number of pages, line by line, in the same font (`{pp.get('font')}`, embedded "
+            "and subset), with no layout, wrapping, QR code or bold face "
+            "(`bench/paper_floor.py`, checked for the same PDFs and pages). "
+            "Checked: every member's PDF parses "
             "(`pdftotext`, `pdfinfo`) and holds the member's name in their language; the first "
             "PDFs are byte for byte `seoulcal.member_pdf` of the same member and page address."
         )
@@ -944,6 +1133,7 @@ def report(data: dict, cfg, suite) -> list[str]:
         for row in pp.get("rows", []):
             res = row["results"]
             plain = _find(res, "seoulcal build (no")
+            pfloor = _find(res, "floor:")
             pages, pdfs = row.get("pages", 0), row.get("pdfs", 0)
             for r in res:
                 head = f"| {row['members']:,} | {pdfs:,} | {pages:,} "
@@ -951,6 +1141,8 @@ def report(data: dict, cfg, suite) -> list[str]:
                     add(f"{head}| {r.name} | {r.error} | | | | | | |")
                     continue
                 per_pdf = per_page = "–"
+                if r is pfloor and pages and pdfs:
+                    per_pdf, per_page = fmt_s(r.median / pdfs), fmt_s(r.median / pages)
                 if r.name == "seoulcal build --print" and pages and pdfs:
                     extra = r.median - (plain.median if plain is not None and plain.ok else 0)
                     per_pdf = f"{fmt_s(extra / pdfs)} ({fmt_s(r.median / pdfs)} whole)"
@@ -963,7 +1155,7 @@ def report(data: dict, cfg, suite) -> list[str]:
         add("")
         add(
             "Per PDF and per page: the build's extra time over the build without PDFs, and in "
-            "brackets the whole build's time divided out."
+            "brackets the whole build's time divided out; for the floor, its whole time."
         )
         add("")
         rows = pp.get("rows", [])

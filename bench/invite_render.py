@@ -25,6 +25,7 @@ from seoulcal.notify.run import revise_invitations
 
 
 def main() -> int:
+    """Plan and render every message of a first send; print how many."""
     trip = load_trip(sys.argv[1])
     state = InvitationState(trip.id)
     members = [member for member in trip.members if member.email is not None]

@@ -12,6 +12,7 @@ from seoulcal import load_trip
 
 
 def main() -> int:
+    """Load the trip; print its counts."""
     trip = load_trip(sys.argv[1])
     print(len(trip.members), len(trip.venues), len(trip.events))
     return 0

@@ -22,6 +22,7 @@ THREADS = 8
 
 
 def main() -> int:
+    """Put every object of the manifest."""
     manifest, site, endpoint, bucket, prefix = sys.argv[1:6]
     import boto3  # noqa: PLC0415 - timed as part of the process, as seoulcal imports it late
     from botocore.config import Config  # noqa: PLC0415 - same as above

@@ -16,10 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from smtp_sink import read_capture  # noqa: E402 - bench/ is a folder of scripts
+from smtp_sink import read_capture
 
 
 def main() -> int:
+    """Send the captured messages again."""
     messages = read_capture(Path(sys.argv[1]))
     smtp = smtplib.SMTP("127.0.0.1", int(sys.argv[2]), timeout=60)
     smtp.ehlo()

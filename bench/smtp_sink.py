@@ -24,10 +24,12 @@ class Capture:
     """An aiosmtpd handler that appends each message to one file."""
 
     def __init__(self, path: Path) -> None:
+        """Append to *path*."""
         self.stream = path.open("ab")
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, ARG002, N802
+        """Append the message to the capture and accept it."""
         data = envelope.original_content or envelope.content
         head = {"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "size": len(data)}
         self.stream.write(json.dumps(head).encode() + b"\n" + data)
@@ -50,6 +52,7 @@ def read_capture(path: Path) -> list[tuple[str, list[str], bytes]]:
 
 
 def main() -> int:
+    """Serve until SIGTERM."""
     port, capture = int(sys.argv[1]), Path(sys.argv[2])
     handler = Capture(capture)
     controller = Controller(handler, hostname="127.0.0.1", port=port, data_size_limit=None)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 
 def main() -> int:
+    """Read the whole table; print its rows and cells."""
     mode, path = sys.argv[1], Path(sys.argv[2])
     raw = path.read_bytes()
     rows = cells = 0
