@@ -957,7 +957,8 @@ def report(data: dict, cfg, suite) -> list[str]:
             add(
                 f"A first send to the issue's {headline:,} members ({owed:,} messages owed, "
                 f"counted from the trip) is not run: at the largest measured send's "
-                f"{fmt_s(per)} a message it would take about {per * owed / 60:.0f} minutes "
+                f"{fmt_s(per)} a message it would take about "
+                f"{f'{per * owed / 60:.0f} minutes' if per * owed >= 120 else fmt_s(per * owed)} "
                 "(a projection from the row above, not a measurement). Sizes are therefore "
                 "smaller here; planning and rendering alone, below, run larger."
             )
