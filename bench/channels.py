@@ -879,6 +879,12 @@ def report(data: dict, cfg, suite) -> list[str]:
     add("")
     targets = _targets(data)
     if targets:
+        add(
+            "The issue's channel targets at the largest size each channel ran (a log-log slope "
+            "is between successive sizes; whole-process start-up makes small sizes look "
+            "sub-linear; the sizes are those the step's time allows, said under each channel):"
+        )
+        add("")
         add("| channel target | measured | verdict |")
         add("|---|---|---|")
         for name, measured, ok in targets:
