@@ -281,7 +281,7 @@ def invitations(suite, cfg, work: Path) -> dict:
                     "plan and render (invite_render.py)",
                     [suite.PY, str(BENCH / "invite_render.py"), str(trip), str(out)],
                     after=render_after,
-                    runs=_runs(cfg, members, cfg.ch_render[-1]),
+                    runs=_runs(cfg, members, cfg.ch_render[0]),  # 10 s and more: one run
                 )
             ],
             cfg.slow_runs,
