@@ -463,6 +463,18 @@ class Config:
     w3_limits: tuple[tuple[float, int], ...] = ((40.0, 1), (20.0, 2))
     client: str = "auto"
     no_nginx: bool = False
+    # The channels (bench/channels.py): members (rows for tables) at each size; the last size is
+    # the headline. Within the channels' ~10 minutes on 2 cores: an invitation sent through SMTP
+    # costs about 0.1 s (the state is saved and synced after each), so sends stop at 20 members,
+    # and plan-and-render (`ch_render`, nothing sent; about 15 ms a message) at 100; a PDF takes
+    # about 0.7 s (0.4-0.8 s seen), so paper runs at 10 and 100 members only; object storage at
+    # W2's 1,000 members (10,000 would upload 1.4 GB).
+    ch_events: int = 60
+    ch_send: tuple[int, ...] = (5, 10, 20)
+    ch_render: tuple[int, ...] = (30, 100)
+    ch_storage: tuple[int, ...] = (100, 1000)
+    ch_tables: tuple[int, ...] = (100, 1000, 10000)
+    ch_paper: tuple[int, ...] = (10, 100)
 
 
 FULL = Config(
@@ -506,6 +518,12 @@ SMOKE = Config(
     pause=0,
     round_pause=0,
     baseline_runs=1,
+    ch_events=8,
+    ch_send=(3,),
+    ch_render=(4,),
+    ch_storage=(4,),
+    ch_tables=(20,),
+    ch_paper=(3,),  # gen_trip's three-member event needs three members
 )
 
 
@@ -2232,6 +2250,10 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
                 f"checks, two `Path.resolve()` calls) is {a['resolve_share']:.0%} of it."
             )
             add("")
+    if "channels" in data:
+        import channels  # noqa: PLC0415 - bench/channels.py writes its own section
+
+        lines.extend(channels.report(data["channels"], cfg, sys.modules[__name__]))
     if "profile" in data:
         p = data["profile"]
         add("## Where the time goes")
@@ -2290,7 +2312,9 @@ def main() -> int:
         help="scratch folder (default: a new bench/.work-* folder, removed afterwards; the "
         "builds are timed there, so put it on the disk that matters)",
     )
-    parser.add_argument("--only", help="comma-separated subset of w1,w2,w4,small,w3,profile")
+    parser.add_argument(
+        "--only", help="comma-separated subset of w1,w2,w4,small,w3,profile,channels"
+    )
     parser.add_argument("--runs", type=int, help="runs per contender")
     parser.add_argument(
         "--analysis", help="a Markdown file appended to the report (default: bench/findings.md)"
@@ -2322,7 +2346,7 @@ def main() -> int:
     if args.runs:
         cfg.runs = cfg.slow_runs = args.runs
         cfg.w1_runs = max(args.runs, 3)
-    only = set((args.only or "w1,w2,w4,small,w3,profile").split(","))
+    only = set((args.only or "w1,w2,w4,small,w3,profile,channels").split(","))
     # Not in /tmp: on the machine this suite was written on, /tmp lies where creating a file
     # costs about 0.5 ms (20 times more than elsewhere on the same disk), which swamps a build.
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix=".work-", dir=BENCH))
@@ -2410,6 +2434,13 @@ def main() -> int:
                 ),
             )
             shutil.rmtree(site, ignore_errors=True)
+        if "channels" in only:
+            import channels  # noqa: PLC0415 - bench/channels.py, only for this step
+
+            data["channels"] = step(
+                "channels", lambda: channels.run_channels(sys.modules[__name__], cfg, work)
+            )
+            failed += channels.failures(data["channels"])
         data["elapsed"] = time.monotonic() - t0
         meta = work / "meta.pickle"
         if reuse and meta.is_file() and only <= reuse:
