@@ -11,9 +11,10 @@ Three parts, each usable alone from a script:
   was cancelled, removed, or the member was taken off it, nothing when it is unchanged;
 * the **run** (:func:`send_invitations`): composes each owed message, hands it to a
   :class:`~seoulcal.notify.mail.Mailer`, and writes the state atomically after every message the
-  mailer accepts, so an interrupted run loses nothing and a rerun sends exactly what is still
-  owed. A refused recipient is reported and the run goes on; a fatal failure (no connection, login
-  refused) stops it, and what was not attempted stays owed.
+  mailer accepts (each message is a line of the state's journal, flushed to disk), so an
+  interrupted run loses nothing and a rerun sends exactly what is still owed. A refused
+  recipient is reported and the run goes on; a fatal failure (no connection, login refused)
+  stops it, and what was not attempted stays owed.
 
 The state holds no address, only a salted digest of it (to notice a changed address), and no
 name: member ids, UIDs, revisions and digests.
@@ -33,6 +34,7 @@ __all__ = [
     "MemberReport",
     "Sent",
     "address_digest",
+    "journal_path",
     "plan_invitations",
     "read_state",
     "send_invitations",
@@ -174,7 +176,11 @@ def state_bytes(state: InvitationState) -> bytes:
 
 
 def read_state(path: str | Path, trip: Trip) -> InvitationState:
-    """Read the state file at *path* for *trip*; a missing file is an empty state."""
+    """Read the state file at *path* for *trip*, with its journal; a missing file is empty.
+
+    The journal (:class:`InvitationStateFile`) holds the messages recorded since the file was
+    last written whole; it counts only if it names the file's own bytes as the ones it extends.
+    """
     location = Path(path)
     try:
         raw = location.read_bytes()
@@ -194,7 +200,41 @@ def read_state(path: str | Path, trip: Trip) -> InvitationState:
             f"{location}: holds the invitations of trip {state.trip_id!r}, not {trip.id!r}; "
             "keep one state file per trip"
         )
-    return state
+    return _replayed(state, journal_path(location), hashlib.sha256(raw).hexdigest())
+
+
+def journal_path(path: str | Path) -> Path:
+    """Return where the journal of the state file *path* is kept (beside it, hidden)."""
+    location = Path(path)
+    return location.with_name(f".{location.name}.journal")
+
+
+def _replayed(state: InvitationState, journal: Path, extends: str) -> InvitationState:
+    """Return *state* with the records of *journal*, if the journal extends these bytes."""
+    try:
+        lines = journal.read_bytes().split(b"\n")
+    except FileNotFoundError:
+        return state
+    except OSError as error:
+        raise StateError(f"{journal}: cannot read the journal: {error.strerror or error}") from None
+    # The last line ends without a newline only if a run was stopped while appending it: that
+    # message is not recorded (it is sent again, with the same UID and SEQUENCE).
+    complete, _ = lines[:-1], lines[-1]
+    try:
+        if not complete or json.loads(complete[0]).get("extends") != extends:
+            return state  # left from before the file was last written whole: already in it
+        sent = {member_id: dict(records) for member_id, records in state.sent.items()}
+        for line in complete[1:]:
+            item = json.loads(line)
+            sent.setdefault(_string(item["member"]), {})[_string(item["uid"])] = Sent.from_json(
+                item["sent"]
+            )
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise StateError(
+            f"{journal}: the invitation journal is damaged ({type(error).__name__}: {error}). "
+            "Restore the state and its journal from a backup."
+        ) from None
+    return replace(state, sent=sent)
 
 
 def parse_state(data: Any) -> InvitationState:  # noqa: ANN401 - JSON of any shape
@@ -212,43 +252,145 @@ def parse_state(data: Any) -> InvitationState:  # noqa: ANN401 - JSON of any sha
 
 
 class InvitationStateFile:
-    """The state on disk, replaced atomically on every save (write, flush, rename, flush)."""
+    """The state on disk: a file replaced atomically, and a journal of the messages since.
+
+    Writing the whole state after every message would cost a trip's whole history per message.
+    So a save that only adds messages appends one line per message to a journal beside the file
+    (flushed to disk before :meth:`save` returns), and the file is written whole (write, flush,
+    rename, flush) when anything else changes, after :data:`JOURNAL_LINES` messages, and at
+    :meth:`close`. The journal names the bytes of the file it extends, so a journal left from
+    before the file was last written whole is ignored: the file holds what it says.
+    """
+
+    JOURNAL_LINES = 2000
+    """Messages a journal holds before the file is written whole again."""
 
     def __init__(self, path: str | Path) -> None:
         """Keep the state at *path*; its folder must exist."""
         self.path = Path(path)
+        self.journal = journal_path(self.path)
         self.saves = 0
-        """How many times the state was written."""
+        """How many times the state was saved (each message's save counts)."""
+        self._disk: InvitationState | None = None
+        """The state the file and its journal hold, as this object last wrote or read it."""
+        self._lines = 0
+        self._extends: str | None = None
 
     def load(self, trip: Trip) -> InvitationState:
-        """Read the state (empty if the file does not exist yet)."""
+        """Read the state (empty if the file does not exist yet), with its journal."""
         return read_state(self.path, trip)
 
     def save(self, state: InvitationState) -> None:
-        """Replace the file with *state*; it is the old or the new one, never a mix."""
-        folder = self.path.parent
-        data = state_bytes(state)
+        """Store *state*: journal the messages it adds, or replace the file with it.
+
+        After it returns, reading the state gives *state*, whatever happens next.
+        """
+        added = None if self._disk is None else _added(self._disk, state)
         try:
-            handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=folder)
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-                Path(temporary).replace(self.path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
-            directory = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+            if added is not None and not added:
+                pass  # nothing new to keep
+            elif added is not None and self._lines + len(added) <= self.JOURNAL_LINES:
+                self._append(added)
+            else:
+                self._write(state)
         except OSError as error:
             raise StateError(
                 f"{self.path}: cannot write the state: {error.strerror or error}"
             ) from None
+        self._disk = state
         self.saves += 1
+
+    def close(self) -> None:
+        """Write the file whole with what the journal holds, and remove the journal."""
+        if self._disk is not None and self._lines:
+            try:
+                self._write(self._disk)
+            except OSError as error:
+                raise StateError(
+                    f"{self.path}: cannot write the state: {error.strerror or error}"
+                ) from None
+
+    def _append(self, added: Sequence[tuple[str, str, Sent]]) -> None:
+        lines = [
+            json.dumps(
+                {"member": member_id, "sent": sent.to_json(), "uid": uid},
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+            for member_id, uid, sent in added
+        ]
+        if self._lines == 0:  # a new journal: it says which file it extends
+            lines.insert(0, json.dumps({"extends": self._extends}))
+        data = ("\n".join(lines) + "\n").encode()
+        # A new journal replaces whatever an earlier run left under its name.
+        start = os.O_TRUNC if self._lines == 0 else os.O_APPEND
+        handle = os.open(self.journal, os.O_WRONLY | os.O_CREAT | start, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        if self._lines == 0:
+            _fsync_folder(self.path.parent)  # the journal's name is durable too
+        self._lines += len(added)
+
+    def _write(self, state: InvitationState) -> None:
+        folder = self.path.parent
+        data = state_bytes(state)
+        handle, temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            Path(temporary).replace(self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        _fsync_folder(folder)
+        # The file holds everything now; a journal left behind names other bytes, so it is
+        # ignored even if this process stops before removing it.
+        self.journal.unlink(missing_ok=True)
+        self._lines = 0
+        self._extends = hashlib.sha256(data).hexdigest()
+
+
+def _fsync_folder(folder: Path) -> None:
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _added(old: InvitationState, new: InvitationState) -> list[tuple[str, str, Sent]] | None:
+    """Return the records *new* adds to *old* (or changes), or ``None`` if it differs otherwise.
+
+    States are immutable and :meth:`InvitationState.record` shares what it does not change, so
+    an unchanged member is the same object in both.
+    """
+    # Histories are compared by identity: comparing them would cost what the journal saves.
+    if (
+        new.trip_id != old.trip_id
+        or new.history is not old.history
+        or new.archive is not old.archive
+    ):
+        return None  # (compared by identity: comparing histories would cost what it saves)
+    if any(member_id not in new.sent for member_id in old.sent):
+        return None
+    added: list[tuple[str, str, Sent]] = []
+    for member_id, records in new.sent.items():
+        before = old.sent.get(member_id, {})
+        if records is before:
+            continue
+        if any(uid not in records for uid in before):
+            return None
+        added.extend(
+            (member_id, uid, sent) for uid, sent in records.items() if before.get(uid) != sent
+        )
+    return added
 
 
 def address_digest(trip: Trip, address: str) -> str:

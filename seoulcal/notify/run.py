@@ -85,8 +85,16 @@ def revise_invitations(
     trip = with_archived_venues(trip, archived)
     shown = trip
 
+    known: dict[int, str] = {}
+    kept: list[Event] = []  # alive while their identities key *known*
+
     def digest(event: Event) -> str:
-        return fingerprint(shown, event)
+        """Fingerprint each event once, not once per member that has it."""
+        found = known.get(id(event))
+        if found is None:
+            kept.append(event)
+            found = known[id(event)] = fingerprint(shown, event)
+        return found
 
     uids = {event.id: event_uid(trip, event) for event in trip.events}
     public = revise(
@@ -187,15 +195,18 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
             page=None if page_url is None else page_url(item.member),
         )
 
-    report = send_invitations(
-        plan,
-        mailer,
-        state,
-        calendar=calendar,
-        save=store.save,
-        sender=sender,
-        page_url=page_url,
-        clock=clock,
-        progress=progress,
-    )
+    try:
+        report = send_invitations(
+            plan,
+            mailer,
+            state,
+            calendar=calendar,
+            save=store.save,
+            sender=sender,
+            page_url=page_url,
+            clock=clock,
+            progress=progress,
+        )
+    finally:
+        store.close()  # the journal of this run's messages folded into the file
     return InvitationRun(plan, report)

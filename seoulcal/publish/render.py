@@ -153,9 +153,10 @@ class _Members:
 
         The shared part (see :meth:`__post_init__`), the member, the page's address (the token),
         and each event the calendars hold with its revision. The trip's ``revised`` clock only
-        enters when no event does (an empty calendar's zone years and the page's "as of" come
-        from it) and when the printout shows it. Equal digests mean equal bytes; the tests
-        rebuild after every kind of change and compare with a fresh build.
+        enters when no event does (an empty calendar's zone years and the page's "last changed"
+        come from it) and when the printout shows it. Equal digests mean equal bytes; the tests
+        rebuild after every kind of change both ways (keeping, and rendering everything) and
+        compare every byte.
         """
         digest = hashlib.sha256(self.shared_inputs)
         digest.update(member.model_dump_json().encode())

@@ -15,6 +15,7 @@ from seoulcal.notify.invitations import (
     InvitationStateFile,
     StateError,
     address_digest,
+    journal_path,
     parse_state,
     plan_invitations,
     read_state,
@@ -254,6 +255,72 @@ def test_state_round_trip(invite_trip, tmp_path):
     assert again == state
     assert state_bytes(again) == (tmp_path / "sent.json").read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == ["sent.json"]
+
+
+def _journaled(invite_trip, tmp_path):
+    """A state file written whole, then every invitation of a plan saved one by one."""
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    store = InvitationStateFile(tmp_path / "sent.json")
+    state = InvitationState("invite").with_history({"mayor": {"x": 1}})
+    store.save(state)
+    states = [state]
+    for item in plan.invitations:
+        state = state.record(item)
+        store.save(state)
+        states.append(state)
+    return store, states
+
+
+def test_each_message_is_a_journal_line_and_the_file_is_written_whole_at_close(
+    invite_trip, tmp_path
+):
+    store, states = _journaled(invite_trip, tmp_path)
+    assert len(states) > 3
+    whole = (tmp_path / "sent.json").read_bytes()
+    assert whole == state_bytes(states[0])  # only the first save wrote the file
+    lines = journal_path(tmp_path / "sent.json").read_bytes().splitlines()
+    assert len(lines) == 1 + len(states) - 1  # which file it extends, then one per message
+    assert store.saves == len(states)
+    # a reader (another process, or a rerun after a crash) sees every message
+    assert read_state(tmp_path / "sent.json", invite_trip) == states[-1]
+    store.close()
+    assert (tmp_path / "sent.json").read_bytes() == state_bytes(states[-1])
+    assert [p.name for p in tmp_path.iterdir()] == ["sent.json"]
+    assert read_state(tmp_path / "sent.json", invite_trip) == states[-1]
+
+
+def test_a_message_cut_off_while_journaled_is_not_recorded(invite_trip, tmp_path):
+    _, states = _journaled(invite_trip, tmp_path)
+    journal = journal_path(tmp_path / "sent.json")
+    data = journal.read_bytes()
+    journal.write_bytes(data[: data.rstrip(b"\n").rfind(b"\n") + 1] + b'{"member": "may')
+    assert read_state(tmp_path / "sent.json", invite_trip) == states[-2]
+
+
+def test_a_journal_from_before_the_file_was_written_whole_is_ignored(invite_trip, tmp_path):
+    store, states = _journaled(invite_trip, tmp_path)
+    journal = journal_path(tmp_path / "sent.json")
+    stale = journal.read_bytes()
+    later = states[-2].with_history({"mayor": {"x": 2}})  # not only messages: written whole
+    store.save(later)
+    assert not journal.exists()
+    journal.write_bytes(stale)  # as if the process stopped before removing it
+    assert read_state(tmp_path / "sent.json", invite_trip) == later
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    latest = later.record(plan.invitations[-1])
+    assert latest != later
+    store.save(latest)  # a new journal, in place of the stale one
+    assert read_state(tmp_path / "sent.json", invite_trip) == latest
+
+
+def test_a_damaged_journal_is_an_error_that_names_it(invite_trip, tmp_path):
+    _journaled(invite_trip, tmp_path)
+    journal = journal_path(tmp_path / "sent.json")
+    lines = journal.read_bytes().splitlines()
+    lines[2] = b'{"member": "mayor", "uid": 3}'
+    journal.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(StateError, match="journal is damaged"):
+        read_state(tmp_path / "sent.json", invite_trip)
 
 
 def test_state_holds_no_address_and_no_name(invite_trip):
