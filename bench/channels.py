@@ -928,9 +928,10 @@ def report(data: dict, cfg, suite) -> list[str]:
             "`invitation_ics` renders them; the replay delivered the same bytes; the rerun sent "
             "nothing and left the state file as it was. The sink (one Python process) shares "
             "the two cores with the sender, for seoulcal and the floor alike. Unlike the floor, "
-            "seoulcal composes every message, and writes its whole state file after every "
-            "message the server accepts (a temporary file, fsync, rename, fsync of the folder: "
-            "docs/invitations.md), so that an interrupted send loses nothing."
+            "seoulcal composes every message, and records every message the server accepts as "
+            "a line of its state's journal, synced to disk before the next message (the state "
+            "file is written whole at the end: docs/invitations.md), so that an interrupted "
+            "send loses nothing."
         )
         add("")
         add(
