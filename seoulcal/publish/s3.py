@@ -55,8 +55,12 @@ __all__ = [
 
 import hashlib
 import json
+import os
 import re
 import secrets
+import shutil
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -828,19 +832,67 @@ UPLOAD_THREADS = 8
 """Uploads in flight at once (boto3's clients are thread-safe)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """A file to upload, kept in a spool file on the local disk until the commit uploads it."""
+
+    path: str
+    offset: int
+    length: int
+
+
+class _Spool:
+    """The files a process must upload, appended to one spool file of the build's spool folder.
+
+    Holding them in memory would cost the whole changed site (1,000 members: about 600 MB
+    over the processes); on disk a build's memory stays flat, and only where each file is
+    travels back from a worker. The folder is removed when the target is left.
+    """
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = folder
+        self._handle: int | None = None
+        self._name = ""
+        self._offset = 0
+
+    def put(self, data: bytes) -> Spooled:
+        if self.folder is None:  # pragma: no cover - a part is only made inside the target
+            raise RuntimeError("the target's spool folder is made on entering it")
+        if self._handle is None:
+            self._handle, self._name = tempfile.mkstemp(prefix="part-", dir=self.folder)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._handle, view) :]
+        spooled = Spooled(self._name, self._offset, len(data))
+        self._offset += len(data)
+        return spooled
+
+    def close(self) -> None:
+        if self._handle is not None:
+            os.close(self._handle)
+            self._handle = None
+
+
 class S3Part:
     """The writer of one forked worker process: compares its files with the manifest there.
 
-    Only the files that must be uploaded travel back to the building process (pickled, with
-    their digests); the worker never talks to the bucket.
+    Only where the files that must be uploaded are (in the spool folder, see :class:`Spooled`)
+    travels back to the building process, with their digests; the worker never talks to the
+    bucket.
     """
 
-    def __init__(self, published: Mapping[str, str], *, repair: bool) -> None:
-        """Compare with *published* (path → digest); with *repair*, everything is to upload."""
+    def __init__(
+        self, published: Mapping[str, str], *, repair: bool, spool: str | None = None
+    ) -> None:
+        """Compare with *published* (path → digest); with *repair*, everything is to upload.
+
+        Files to upload go to a spool file in the folder *spool*.
+        """
         self._published = published
         self._repair = repair
+        self._spool = _Spool(spool)
         self._objects: dict[str, str] = {}
-        self._changed: dict[str, bytes] = {}
+        self._changed: dict[str, Spooled] = {}
         self._states: dict[str, bytes] = {}
 
     def add(self, path: str, data: bytes) -> None:
@@ -851,7 +903,7 @@ class S3Part:
         digest = object_digest(path, data)
         self._objects[path] = digest
         if self._repair or self._published.get(path) != digest:
-            self._changed[path] = data
+            self._changed[path] = self._spool.put(data)
         else:
             self._changed.pop(path, None)
 
@@ -867,8 +919,9 @@ class S3Part:
             self._changed.pop(path, None)
         return True
 
-    def files(self) -> tuple[dict[str, str], dict[str, bytes], dict[str, bytes]]:
+    def files(self) -> tuple[dict[str, str], dict[str, Spooled], dict[str, bytes]]:
         """Return what :meth:`S3Target.commit` needs: digests, files to upload, state files."""
+        self._spool.close()
         return self._objects, self._changed, self._states
 
 
@@ -897,6 +950,7 @@ class S3Target:
         self.progress = progress
         self.threads = threads
         self._previous: BucketState | None = None
+        self._spool: str | None = None
         self._own = S3Part({}, repair=False)
         self._settle: str | None = None
 
@@ -925,12 +979,18 @@ class S3Target:
         except BaseException:
             self.site.release()
             raise
-        self._own = S3Part(self._published(), repair=self.site.repair)
+        self._spool = tempfile.mkdtemp(prefix="seoulcal-upload-")
+        self._own = self.part()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        """Give the site's lease back (with the record of :meth:`settle`)."""
-        self.site.release()
+        """Give the site's lease back (with the record of :meth:`settle`); remove the spool."""
+        try:
+            self.site.release()
+        finally:
+            if self._spool is not None:
+                shutil.rmtree(self._spool, ignore_errors=True)
+                self._spool = None
 
     def _published(self) -> Mapping[str, str]:
         return {} if self._previous is None else self._previous.objects
@@ -983,11 +1043,12 @@ class S3Target:
 
     def part(self) -> S3Part:
         """Return a writer for a forked worker (it compares there; changed files come back)."""
-        return S3Part(self._published(), repair=self.site.repair)
+        return S3Part(self._published(), repair=self.site.repair, spool=self._spool)
 
     def discard(self) -> None:
         """Forget the files taken and not committed: nothing of them was written to the bucket."""
-        self._own = S3Part(self._published(), repair=self.site.repair)
+        self._own.files()  # closes its spool file; the folder goes when the target is left
+        self._own = self.part()
 
     def commit(self, parts: Sequence[object] = ()) -> Changes:
         """Publish the new site (see the class); return what changed."""
@@ -1018,16 +1079,20 @@ class S3Target:
             self.site.replace_state(state.to_bytes())
             self._previous = state
         self.site.complete()
-        self._own = S3Part(self._published(), repair=False)
+        self._own = S3Part(self._published(), repair=False, spool=self._spool)
         return Changes(written, kept, tuple(sorted(removed)))
 
-    def _upload(self, changed: Mapping[str, bytes]) -> None:
+    def _upload(self, changed: Mapping[str, Spooled]) -> None:
         """Upload the changed files, batch after batch; the first failure stops the rest."""
         total = len(changed)
         done = 0
-        with ThreadPoolExecutor(self.threads, thread_name_prefix="seoulcal-upload") as pool:
+        reader = _SpoolReader()
+        with reader, ThreadPoolExecutor(self.threads, thread_name_prefix="seoulcal-upload") as pool:
             for batch in upload_order(changed):
-                futures = [pool.submit(self.site.put, path, changed[path]) for path in batch]
+                futures = [
+                    pool.submit(lambda p: self.site.put(p, reader.read(changed[p])), path)
+                    for path in batch
+                ]
                 try:
                     for future in as_completed(futures):
                         future.result()
@@ -1041,7 +1106,33 @@ class S3Target:
                     raise
 
 
-_PartFiles = tuple[dict[str, str], dict[str, bytes], dict[str, bytes]]
+_PartFiles = tuple[dict[str, str], dict[str, Spooled], dict[str, bytes]]
+
+
+class _SpoolReader:
+    """Read spooled files from the upload threads: one descriptor per spool file, ``pread``."""
+
+    def __init__(self) -> None:
+        self._handles: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def read(self, spooled: Spooled) -> bytes:
+        with self._lock:
+            handle = self._handles.get(spooled.path)
+            if handle is None:
+                handle = self._handles[spooled.path] = os.open(spooled.path, os.O_RDONLY)
+        data = os.pread(handle, spooled.length, spooled.offset)
+        if len(data) != spooled.length:  # pragma: no cover - the spool is this build's own
+            raise PublishError(f"{spooled.path}: the upload spool lost a file's bytes")
+        return data
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for handle in self._handles.values():
+            os.close(handle)
+        self._handles.clear()
 
 
 def open_target(  # noqa: PLR0913 - keyword-only options of one call
