@@ -53,11 +53,11 @@ class FolderTarget:
         self._lock: int | None = None
         self._output: _Output | None = None
         self._vouched: str | None = None
+        """The manifest digest the last build recorded after its commit (see :meth:`keep`)."""
         self._committed: str | None = None
         """The manifest digest right after this build's commit."""
         self._read: dict[str, bytes] = {}
-        """What :meth:`previous` read in this process (the folder is locked: it stays so)."""
-        """The manifest digest the last build recorded after its commit (see :meth:`keep`)."""
+        """What :meth:`previous` read in this build (the folder is locked: it stays so)."""
 
     @property
     def name(self) -> str:
@@ -94,6 +94,7 @@ class FolderTarget:
         self._lock = handle
         self._vouched = _read_record(handle).get("site")
         self._committed = None
+        self._read = {}
         return self
 
     def __exit__(
