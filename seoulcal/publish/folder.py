@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = ["FolderTarget"]
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -29,12 +30,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from seoulcal.errors import PublishError
-from seoulcal.publish.layout import STATE_FILE
+from seoulcal.publish.layout import STATE_FILE, Feed, MemberSite
 from seoulcal.publish.record import RECORD_FORMAT
 from seoulcal.publish.target import Changes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from types import TracebackType
 
 _QUEUED_FILES = 64
@@ -115,10 +116,44 @@ class FolderTarget:
             and record.get("site") == self.manifest()[1]
         )
 
-    def settle(self, inputs: str | None) -> None:
-        """Record the site as settled for *inputs* (with its manifest); ``None`` forgets it."""
-        record = None if inputs is None else {"inputs": inputs, "site": self.manifest()[1]}
+    def settle(
+        self,
+        inputs: str | None,
+        *,
+        source: str | None = None,
+        members: Sequence[MemberSite] = (),
+    ) -> None:
+        """Record the site as settled for *inputs* (with its manifest); ``None`` forgets it.
+
+        With *source* (:func:`~seoulcal.publish.record.source_digest` of the raw inputs the
+        caller vouches the build came from), the record also keeps it and the *members*' sites
+        (their private addresses), for :meth:`up_to_date`.
+        """
+        record: dict[str, object] | None = None
+        if inputs is not None:
+            record = {"inputs": inputs, "site": self.manifest()[1]}
+            if source is not None:
+                record["source"] = source
+                record["members"] = [_member_json(member) for member in members]
         _write_record(self._handle(), record)
+
+    def up_to_date(self, source: str) -> tuple[list[MemberSite], list[str]] | None:
+        """Return the members' sites and the files, if the site was settled for *source* since.
+
+        ``None`` unless the record holds *source* and the folder is exactly as that build left
+        it (every file's path, size, modification time and inode); then the report of a build
+        comes from the record alone, without the trip.
+        """
+        record = _read_record(self._handle())
+        if record.get("source") != source or not self.outdir.is_dir():
+            return None
+        members = _members_from_json(record.get("members"))
+        if members is None:
+            return None
+        files, site = self.manifest()
+        if record.get("site") != site:
+            return None
+        return members, files
 
     def manifest(self) -> tuple[list[str], str]:
         """Return the site's regular files (relative paths, sorted) and a digest of their details.
@@ -128,14 +163,22 @@ class FolderTarget:
         """
         if not self.outdir.is_dir():
             return [], ""
-        files = sorted(
-            (rel, entry.stat(follow_symlinks=False))
-            for rel, entry in _regular_files(str(self.outdir))
-        )
-        digest = hashlib.sha256()
-        for rel, info in files:
-            digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n".encode())
-        return [rel for rel, _ in files], digest.hexdigest()
+        found: list[tuple[str, str]] = []
+        folders = [(str(self.outdir), "")]
+        while folders:  # one scandir per folder and one lstat per file: a no-change rebuild's cost
+            folder, prefix = folders.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append((entry.path, f"{prefix}{entry.name}/"))
+                    elif entry.is_file(follow_symlinks=False):
+                        info = entry.stat(follow_symlinks=False)
+                        rel = prefix + entry.name
+                        line = f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n"
+                        found.append((rel, line))
+        found.sort()
+        digest = hashlib.sha256("".join(line for _, line in found).encode())
+        return [rel for rel, _ in found], digest.hexdigest()
 
     # --- reading and writing ---
 
@@ -192,22 +235,55 @@ class FolderTarget:
             os.utime(path, (moment, moment))
 
 
-def _read_record(handle: int) -> dict[str, str]:
-    """Return the last build's record from the lock file (empty if none or unreadable)."""
+def _read_record(handle: int) -> dict[str, object]:
+    """Return the last build's record from the lock file (empty if none, unreadable or older)."""
     try:
-        data = json.loads(os.pread(handle, 4096, 0) or b"{}")
+        size = os.fstat(handle).st_size
+        data = json.loads(os.pread(handle, size, 0) or b"{}") if size else {}
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
         return {}
-    return {key: value for key, value in data.items() if isinstance(value, str)}
+    return data
 
 
-def _write_record(handle: int, record: dict[str, str] | None) -> None:
-    """Replace the record in the lock file; ``None`` clears it (the next build is a full one)."""
+def _write_record(handle: int, record: Mapping[str, object] | None) -> None:
+    """Replace the record in the lock file; ``None`` clears it (the next build is a full one).
+
+    The record may hold the members' addresses: the file is made readable by its owner only.
+    """
     os.ftruncate(handle, 0)
     if record is not None:
-        os.pwrite(handle, json.dumps({"format": RECORD_FORMAT, **record}).encode(), 0)
+        with contextlib.suppress(OSError):  # not the owner: the folder's owner chose its mode
+            os.fchmod(handle, 0o600)
+        data = json.dumps({"format": RECORD_FORMAT, **record}, ensure_ascii=False).encode()
+        written = 0
+        while written < len(data):  # pwrite may write less than asked
+            written += os.pwrite(handle, data[written:], written)
+
+
+def _member_json(member: MemberSite) -> list[object]:
+    feeds = [[feed.lang, feed.name, feed.href, feed.url] for feed in member.feeds]
+    return [member.member_id, member.page_url, feeds]
+
+
+def _members_from_json(value: object) -> list[MemberSite] | None:
+    """Read back what :func:`_member_json` wrote; ``None`` for anything else."""
+    if not isinstance(value, list):
+        return None
+    members = []
+    try:
+        for member_id, page_url, feeds in value:
+            sites = tuple(Feed(lang, name, href, url) for lang, name, href, url in feeds)
+            texts = (member_id, page_url, *(t for f in sites for t in (f.name, f.href, f.url)))
+            if not all(isinstance(text, str) for text in texts) or not all(
+                feed.lang in {"ko", "en"} for feed in sites
+            ):
+                return None
+            members.append(MemberSite(member_id, page_url, sites))
+    except (TypeError, ValueError):  # not a list of three, or a feed not a list of four
+        return None
+    return members
 
 
 def _recover(outdir: Path) -> None:
