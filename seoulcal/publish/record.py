@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from seoulcal.publish.access import INSECURE_KEY
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import timedelta
 
     from seoulcal.model import Trip
@@ -98,20 +99,36 @@ def _sources(root: str, prefix: str = "") -> list[str]:
     return sorted(found)
 
 
-@functools.cache
-def _software(*, tables: bool = False) -> str:
-    """Return what decides the site's bytes besides the inputs: this code, libraries, tzdata."""
+def _code(package: Path) -> str:
+    """Return a digest of the Python files of *package* (their paths and bytes)."""
     digest = hashlib.sha256()
-    for rel in _sources(str(_PACKAGE)):
+    for rel in _sources(str(package)):
         digest.update(rel.encode())
         digest.update(b"\0")
-        with Path(_PACKAGE, rel).open("rb") as stream:
+        with Path(package, rel).open("rb") as stream:
             digest.update(stream.read())
-    parts = [digest.hexdigest(), sys.version]
-    parts.extend(_library(name) for name in (*_LIBRARIES, *(_TABLE_LIBRARIES if tables else ())))
-    for folder in zoneinfo.TZPATH:  # the system's zone data comes first, then the tzdata package
+    return digest.hexdigest()
+
+
+def _zone_data(tzpath: Sequence[str]) -> list[str]:
+    """Return the version line of the zone data in each folder of *tzpath* that has one."""
+    found = []
+    for folder in tzpath:
         with contextlib.suppress(OSError), Path(folder, "tzdata.zi").open("rb") as stream:
-            parts.append(f"{folder} {stream.readline().strip().decode('ascii', 'replace')}")
+            found.append(f"{folder} {stream.readline().strip().decode('ascii', 'replace')}")
+    return found
+
+
+@functools.cache
+def _software(*, tables: bool = False) -> str:
+    """Return what decides the site's bytes besides the inputs: this code, libraries, tzdata.
+
+    With *tables*, also what reads a trip's tables.
+    """
+    parts = [_code(_PACKAGE), sys.version]
+    parts.extend(_library(name) for name in (*_LIBRARIES, *(_TABLE_LIBRARIES if tables else ())))
+    # The system's zone data comes first, then the tzdata package's (which _LIBRARIES covers).
+    parts.extend(_zone_data(zoneinfo.TZPATH))
     return "\n".join(parts)
 
 
