@@ -111,11 +111,17 @@ def _code(package: Path) -> str:
 
 
 def _zone_data(tzpath: Sequence[str]) -> list[str]:
-    """Return the version line of the zone data in each folder of *tzpath* that has one."""
+    """Return the version of the zone data in each folder of *tzpath* that says it.
+
+    ``tzdata.zi``'s first line (Debian, the tzdata package), else ``+VERSION`` (macOS, a plain
+    ``make install`` of the tz code).
+    """
     found = []
     for folder in tzpath:
-        with contextlib.suppress(OSError), Path(folder, "tzdata.zi").open("rb") as stream:
-            found.append(f"{folder} {stream.readline().strip().decode('ascii', 'replace')}")
+        for name in ("tzdata.zi", "+VERSION"):
+            with contextlib.suppress(OSError), Path(folder, name).open("rb") as stream:
+                found.append(f"{folder} {stream.readline().strip().decode('ascii', 'replace')}")
+                break
     return found
 
 

@@ -138,6 +138,13 @@ def test_the_zone_data_version_is_part_of_the_software(tmp_path):
     assert record._zone_data([str(older)]) == [f"{older} # version 2024a"]
     assert record._zone_data([str(older)]) != record._zone_data([str(newer)])
     assert record._zone_data([str(tmp_path / "none")]) == []
+    macos = tmp_path / "macos"
+    macos.mkdir()
+    (macos / "+VERSION").write_text("2024a\n")
+    assert record._zone_data([str(macos), str(older)]) == [
+        f"{macos} 2024a",
+        *record._zone_data([str(older)]),
+    ]
 
 
 def test_the_software_covers_this_code_its_libraries_and_the_zone_data():
