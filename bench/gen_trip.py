@@ -10,9 +10,17 @@ semicolons, quotes and multi-line descriptions, so escaping and folding are exer
 
 The same (members, events, seed) always gives the same bytes.
 
+With ``--three-member-event`` the last event is made one that exactly three named members attend
+(the first, middle and last member), at an exact time, confirmed: the rebuild benchmarks move it.
+``--move EVENT`` writes the trip with that event moved: its start and end ``--minutes`` later (30),
+and the trip's ``revised`` instant ``--revise-minutes`` later (60), as an author's edit would;
+``--move most`` picks the event with exact times that the most members attend (``--move three``:
+the event of ``--three-member-event``). :func:`moved` is the same from Python.
+
 Usage::
 
-    python bench/gen_trip.py --members 1000 --events 60 -o /tmp/trip.toml [--check]
+    python bench/gen_trip.py --members 1000 --events 60 -o trip.toml [--check]
+    python bench/gen_trip.py --members 1000 --events 60 --three-member-event --move most -o t.toml
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -452,9 +461,141 @@ def _prune(lines: list[str], known: set[str]) -> str:
     return "\n".join(fixed) + "\n"
 
 
-def write_trip(path: Path, members: int, events: int, seed: int = 0, *, check: bool = True) -> Path:
-    """Write the trip to *path* (if its bytes differ) and validate it with seoulcal.load_trip."""
-    data = generate(members, events, seed).encode("utf-8")
+def _blocks(text: str) -> tuple[str, list[str]]:
+    """Split a generated trip into what comes before the first event, and the event blocks."""
+    head, *events = text.split("\n[[events]]\n")
+    return head, events
+
+
+def _join(head: str, events: list[str]) -> str:
+    return "\n[[events]]\n".join([head, *events])
+
+
+def _field(block: str, name: str) -> str | None:
+    match = re.search(rf"^{name} = (.*)$", block, re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def with_three_member_event(text: str) -> str:
+    """Make the trip's last event one that exactly three named members attend, at an exact time.
+
+    Only that event's lines change (its attendees, its time if it had none exact, its status
+    dropped), so the rest of the trip keeps its bytes. The three are the first, middle and last
+    member. The time, when it must be made, is 10:00-11:00 on the trip's third day in the
+    venue's zone.
+    """
+    head, events = _blocks(text)
+    ids = re.findall(r'^id = "(m\d+)"$', head, re.MULTILINE)
+    if len(ids) < 3 or not events:
+        raise SystemExit("--three-member-event needs at least three members and one event")
+    three = [ids[0], ids[len(ids) // 2], ids[-1]]
+    block = events[-1]
+    lines = []
+    for original in block.split("\n"):
+        line = original
+        if line.startswith("attendees = "):
+            line = "attendees = [" + ", ".join(f'"{m}"' for m in three) + "]"
+        elif line.startswith("status = "):
+            continue
+        elif line.startswith("time = ") and "start = " not in line:
+            venue = (_field(block, "venue") or '"hotel"').strip('"')
+            zone = next(v[3] for v in VENUES if v[0] == venue)
+            day = TRIP_START + timedelta(days=2)
+            line = (
+                f'time = {{ start = "{_wall(day, 10, 0, zone)}", '
+                f'end = "{_wall(day, 11, 0, zone)}" }}'
+            )
+        lines.append(line)
+    events[-1] = "\n".join(lines)
+    return _join(head, events)
+
+
+_WALL = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d)(Z|\[[^\]]+\])"')
+
+
+def _shift(line: str, minutes: int) -> str:
+    def later(match: re.Match[str]) -> str:
+        moment = datetime.fromisoformat(match.group(1)) + timedelta(minutes=minutes)
+        return f'"{moment:%Y-%m-%dT%H:%M}{match.group(2)}"'
+
+    return _WALL.sub(later, line)
+
+
+def exact_events(text: str) -> list[str]:
+    """Return the ids of the events with an exact start and end that are not cancelled."""
+    found = []
+    for block in _blocks(text)[1]:
+        time_line = _field(block, "time") or ""
+        if "start = " in time_line and _field(block, "status") != '"cancelled"':
+            found.append((_field(block, "id") or "").strip('"'))
+    return found
+
+
+def most_attended(text: str, trip: object) -> str:
+    """Return the exact-time event that the most members of *trip* (loaded from *text*) attend."""
+    exact = set(exact_events(text))
+    counts = {
+        event.id: sum(1 for member in trip.members if trip.attends(member, event))  # type: ignore[attr-defined]
+        for event in trip.events  # type: ignore[attr-defined]
+        if event.id in exact
+    }
+    if not counts:
+        raise SystemExit("no event with exact times to move")
+    return min(counts, key=lambda eid: (-counts[eid], eid))  # the most attended, then by id
+
+
+def moved(text: str, event_id: str, *, minutes: int = 30, revise_minutes: int = 60) -> str:
+    """Return *text* with event *event_id* moved *minutes* later and ``revised`` moved on too."""
+    head, events = _blocks(text)
+    for index, block in enumerate(events):
+        if _field(block, "id") == f'"{event_id}"':
+            time_line = _field(block, "time") or ""
+            if "start = " not in time_line:
+                raise SystemExit(f"{event_id}: has no exact start to move")
+            events[index] = block.replace(
+                f"time = {time_line}", _shift(f"time = {time_line}", minutes), 1
+            )
+            break
+    else:
+        raise SystemExit(f"{event_id}: no such event")
+    revised = _field(head, "revised")
+    if revised is None:
+        raise SystemExit("the trip has no revised instant")
+    head = head.replace(f"revised = {revised}", f"revised = {_shift(revised, revise_minutes)}", 1)
+    return _join(head, events)
+
+
+def write_trip(  # noqa: PLR0913 - the generator's knobs
+    path: Path,
+    members: int,
+    events: int,
+    seed: int = 0,
+    *,
+    check: bool = True,
+    three: bool = False,
+    move: str | None = None,
+    minutes: int = 30,
+    revise_minutes: int = 60,
+) -> Path:
+    """Write the trip to *path* (if its bytes differ) and validate it with seoulcal.load_trip.
+
+    *three* adds the three-member event (:func:`with_three_member_event`); *move* (an event id,
+    ``"most"`` or ``"three"``) writes the trip with that event moved (:func:`moved`).
+    """
+    text = generate(members, events, seed)
+    if three:
+        text = with_three_member_event(text)
+    if move is not None:
+        if move == "three":
+            if not three:
+                raise SystemExit("--move three needs --three-member-event")
+            move = exact_events(text)[-1]
+        elif move == "most":
+            from seoulcal.tripfile import parse_trip  # noqa: PLC0415 - only to pick the event
+
+            move = most_attended(text, parse_trip(text))
+        text = moved(text, move, minutes=minutes, revise_minutes=revise_minutes)
+    data = text.encode("utf-8")
     if not path.exists() or path.read_bytes() != data:
         path.write_bytes(data)
     if check:
@@ -474,8 +615,28 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--check", action="store_true", help="validate with seoulcal.load_trip")
+    parser.add_argument(
+        "--three-member-event",
+        action="store_true",
+        help="make the last event one that exactly three named members attend",
+    )
+    parser.add_argument("--move", help="an event id, 'most' or 'three': write it moved")
+    parser.add_argument("--minutes", type=int, default=30, help="how far --move moves it")
+    parser.add_argument(
+        "--revise-minutes", type=int, default=60, help="how far --move moves 'revised'"
+    )
     args = parser.parse_args()
-    write_trip(Path(args.output), args.members, args.events, args.seed, check=args.check)
+    write_trip(
+        Path(args.output),
+        args.members,
+        args.events,
+        args.seed,
+        check=args.check,
+        three=args.three_member_event,
+        move=args.move,
+        minutes=args.minutes,
+        revise_minutes=args.revise_minutes,
+    )
     print(args.output)
     return 0
 

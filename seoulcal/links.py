@@ -32,6 +32,7 @@ __all__ = [
     "webcal_url",
 ]
 
+import functools
 from datetime import UTC, date, datetime
 from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -56,9 +57,15 @@ _ELLIPSIS = "…"
 
 
 def _query(pairs: list[tuple[str, str]]) -> str:
-    return "&".join(f"{key}={quote(value, safe='')}" for key, value in pairs)
+    return "&".join(f"{key}={_quoted(value)}" for key, value in pairs)
 
 
+@functools.lru_cache(maxsize=256)  # a page quotes each feed's URL and name for several links
+def _quoted(value: str) -> str:
+    return quote(value, safe="")
+
+
+@functools.lru_cache(maxsize=64)  # a page checks each feed's URL once per link it makes
 def _check_feed_url(feed_url: str) -> None:
     parts = urlsplit(feed_url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:

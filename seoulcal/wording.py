@@ -221,7 +221,7 @@ _PAGE: dict[str, Pair] = {
     "add-ics": (".ics", ".ics"),
     "add-label": ("이 일정만 내 달력에 추가:", "Add this event only:"),
     "other-language": ("English", "한국어"),
-    "revised": ("일정 기준일", "Itinerary as of"),
+    "revised": ("최종 변경", "Last changed"),
     "published-by": ("펴낸 곳", "Published by"),
     "private": (
         "이 페이지와 달력 주소는 {name} 님 전용입니다. 다른 사람과 나누지 마세요.",

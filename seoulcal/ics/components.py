@@ -163,14 +163,28 @@ def vevent(  # noqa: C901, PLR0913 - the inputs of the rule above; one branch pe
         organizer = icalendar.vCalAddress(f"mailto:{trip.organizer.email}")
         organizer.params["CN"] = trip.organizer.name.pick(lang)
         component.add("organizer", organizer)
-    if alarms and event.status != "cancelled":
-        for trigger in reminders(trip, event, timing):
-            alarm = icalendar.Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", Text(wording.reminder_text(event, timing, lang)))
-            alarm.add("trigger", trigger)
+    if alarms:
+        for alarm in valarms(trip, event, timing, lang):
             component.add_component(alarm)
     return component
+
+
+def valarms(trip: Trip, event: Event, timing: Timing, lang: Language) -> list[icalendar.Alarm]:
+    """Return the DISPLAY VALARMs of *event*'s reminders in *lang* (none once it is cancelled).
+
+    They depend on nothing a calendar chooses (revision, page), and icalendar writes them after
+    the VEVENT's properties, just before its END.
+    """
+    if event.status == "cancelled":
+        return []
+    found = []
+    for trigger in reminders(trip, event, timing):
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", Text(wording.reminder_text(event, timing, lang)))
+        alarm.add("trigger", trigger)
+        found.append(alarm)
+    return found
 
 
 def _add_place(component: icalendar.Event, venue: Venue, lang: Language) -> None:

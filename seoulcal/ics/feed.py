@@ -32,16 +32,18 @@ __all__ = [
 import re
 from typing import TYPE_CHECKING
 
-import icalendar
+from icalendar.parser import Contentline
 
 from seoulcal import wording
-from seoulcal.ics.components import calendar_head, feed_head, name_properties, vevent
+from seoulcal.ics.components import calendar_head, feed_head, name_properties, valarms, vevent
 from seoulcal.ics.vtimezone import check_instants, vtimezone, zones_used
 from seoulcal.identity import Revision
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
+
+    import icalendar
 
     from seoulcal.model import Event, Language, Member, Timing, Trip
 
@@ -166,6 +168,7 @@ class CalendarWriter:
     """
 
     _END = b"END:VCALENDAR\r\n"
+    _END_EVENT = b"END:VEVENT\r\n"
     _NAMES = frozenset({"NAME", "X-WR-CALNAME"})
 
     def __init__(self, trip: Trip, *, revisions: Mapping[str, Revision] | None = None) -> None:
@@ -173,10 +176,14 @@ class CalendarWriter:
         self.trip = trip
         self._revisions = dict(revisions or {})
         self._timings: dict[int, Timing] = {}
-        self._events: dict[tuple[int, Language, Revision, str | None, bool], bytes] = {}
-        self._templates: dict[tuple[int, Language, Revision, int, bool], _PageTemplate] = {}
+        self._order: dict[int, tuple[datetime, str]] = {}
+        self._events: dict[tuple[int, Language, Revision, str | None], bytes] = {}
+        self._templates: dict[tuple[int, Language, Revision, int], _PageTemplate] = {}
         self._zones: dict[tuple[str, int, int], bytes] = {}
         self._heads: dict[Language, list[tuple[str, bytes]]] = {}
+        self._file_heads: dict[Language, bytes] = {}
+        self._alarms: dict[tuple[int, Language], bytes] = {}
+        self._with_alarms: dict[tuple[int, Language, Revision, str | None], bytes] = {}
         self._instants: dict[int, list[tuple[str, datetime]]] = {}
         self._checked: set[tuple[int, int, int]] = set()
         self._keep: list[Event] = []  # keeps id()-keyed events alive while cached
@@ -207,7 +214,8 @@ class CalendarWriter:
     ) -> bytes:
         """Return the bytes of :func:`feed_calendar` for *who*, holding exactly *chosen*."""
         timed = [(event, revision, self._timing(event)) for event, revision in chosen]
-        timed.sort(key=lambda item: (item[2].sort_key, item[0].id))
+        order = self._order
+        timed.sort(key=lambda item: order[id(item[0])])
         first, last = _years(self.trip, timed)
         parts = [self._head(who, lang)]
         keys = {self.trip.zone}
@@ -226,15 +234,55 @@ class CalendarWriter:
         parts.append(self._END)
         return b"".join(parts)
 
+    def prepare(
+        self, chosen: Iterable[Chosen], lang: Language, *, page_length: int, alarms: bool
+    ) -> None:
+        """Render *chosen*'s events for calendars whose page addresses have *page_length* chars.
+
+        Nothing is returned: a build calls this before it forks its workers, so that each starts
+        with these events rendered instead of rendering them again in every process.
+        """
+        page = "x" * page_length
+        for event, revision in chosen:
+            self._event(event, revision, self._timing(event), lang, page=page, alarms=alarms)
+
+    def event_file(
+        self, event: Event, lang: Language, *, revision: Revision, page: str | None = None
+    ) -> bytes:
+        """Return the bytes of :func:`event_calendar` for *event* (a one-event download)."""
+        timing = self._timing(event)
+        first, last = _years(self.trip, [(event, revision, timing)])
+        head = self._file_heads.get(lang)
+        if head is None:
+            head = self._file_heads[lang] = b"".join(
+                line
+                for _, line in _lines(calendar_head(lang))[:-1]  # no END
+            )
+        keys = {self.trip.zone, *(key for key, _ in self._zoned_instants(event, timing))}
+        if (id(event), first, last) not in self._checked:
+            for key, moment in self._zoned_instants(event, timing):
+                check_instants(key, first, last, [moment])
+            self._checked.add((id(event), first, last))
+        return b"".join(
+            [
+                head,
+                *(self._zone(key, first, last) for key in sorted(keys)),
+                self._event(event, revision, timing, lang, page=page, alarms=True),
+                self._END,
+            ]
+        )
+
     def _head(self, who: Member | None, lang: Language) -> bytes:
         """Render the calendar's properties: the shared lines once, the name lines each time."""
         lines = self._heads.get(lang)
         if lines is None:
             lines = self._heads[lang] = _lines(feed_head(self.trip, None, lang))[:-1]  # no END
-        holder = icalendar.Calendar()
-        for prop, value in name_properties(wording.calendar_name(self.trip, who, lang)):
-            holder.add(prop, value)
-        names = {name: line for name, line in _lines(holder) if name in self._NAMES}
+        # The two name lines as Component.content_line renders them, without a throwaway tree.
+        names = {
+            prop.upper(): Contentline.from_parts(prop.upper(), value.params, value).to_ical()
+            + b"\r\n"
+            for prop, value in name_properties(wording.calendar_name(self.trip, who, lang))
+        }
         return b"".join(names.get(name, line) for name, line in lines)
 
     def _zoned_instants(self, event: Event, timing: Timing) -> list[tuple[str, datetime]]:
@@ -254,6 +302,7 @@ class CalendarWriter:
         if timing is None:
             self._keep.append(event)
             timing = self._timings[id(event)] = self.trip.timing(event)
+            self._order[id(event)] = (timing.sort_key, event.id)  # as ordered() sorts
         return timing
 
     def _zone(self, key: str, first: int, last: int) -> bytes:
@@ -272,24 +321,51 @@ class CalendarWriter:
         page: str | None,
         alarms: bool,
     ) -> bytes:
+        if alarms:
+            return self._event_with_alarms(event, revision, timing, lang, page=page)
         if page is not None and _PAGE_SAFE.fullmatch(page):
-            key = (id(event), lang, revision, len(page), alarms)
+            key = (id(event), lang, revision, len(page))
             template = self._templates.get(key)
             if template is None:
                 self._keep.append(event)
                 mark = _PAGE_MARK * len(page)
-                component = vevent(
-                    self.trip, event, revision, timing, lang, page=mark, alarms=alarms
-                )
+                component = vevent(self.trip, event, revision, timing, lang, page=mark)
                 template = self._templates[key] = _PageTemplate(component.to_ical(), len(page))
             if template.parts is not None:
                 return template.fill(page)
-        cache_key = (id(event), lang, revision, page, alarms)
+        cache_key = (id(event), lang, revision, page)
         found = self._events.get(cache_key)
         if found is None:
             self._keep.append(event)
-            component = vevent(self.trip, event, revision, timing, lang, page=page, alarms=alarms)
+            component = vevent(self.trip, event, revision, timing, lang, page=page)
             found = self._events[cache_key] = component.to_ical()
+        return found
+
+    def _event_with_alarms(
+        self, event: Event, revision: Revision, timing: Timing, lang: Language, *, page: str | None
+    ) -> bytes:
+        """Return the VEVENT without alarms, with its VALARMs written just before END:VEVENT.
+
+        That is where icalendar writes a component's subcomponents, and the VALARMs depend on
+        neither the revision nor the page: so each is rendered once per event and language.
+        """
+        reminders = self._alarms.get((id(event), lang))
+        if reminders is None:
+            self._keep.append(event)
+            reminders = self._alarms[id(event), lang] = b"".join(
+                alarm.to_ical() for alarm in valarms(self.trip, event, timing, lang)
+            )
+        if not reminders:
+            return self._event(event, revision, timing, lang, page=page, alarms=False)
+        key = (id(event), lang, revision, page)
+        found = self._with_alarms.get(key)
+        if found is None:
+            base = self._event(event, revision, timing, lang, page=page, alarms=False)
+            if not base.endswith(self._END_EVENT):  # pragma: no cover - icalendar's own order
+                raise AssertionError("icalendar wrote a VEVENT that does not end with END:VEVENT")
+            found = base[: -len(self._END_EVENT)] + reminders + self._END_EVENT
+            if page is None or not _PAGE_SAFE.fullmatch(page):  # a member's page: filled anew
+                self._with_alarms[key] = found
         return found
 
 

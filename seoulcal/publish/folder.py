@@ -53,6 +53,12 @@ class FolderTarget:
         self.outdir = Path(outdir).absolute()
         self._lock: int | None = None
         self._output: _Output | None = None
+        self._vouched: str | None = None
+        self._committed: str | None = None
+        """The manifest digest right after this build's commit."""
+        self._read: dict[str, bytes] = {}
+        """What :meth:`previous` read in this process (the folder is locked: it stays so)."""
+        """The manifest digest the last build recorded after its commit (see :meth:`keep`)."""
 
     @property
     def name(self) -> str:
@@ -87,6 +93,9 @@ class FolderTarget:
             os.close(handle)
             raise
         self._lock = handle
+        site = _read_record(handle).get("site")
+        self._vouched = site if isinstance(site, str) else None
+        self._committed = None
         return self
 
     def __exit__(
@@ -129,12 +138,14 @@ class FolderTarget:
         caller vouches the build came from), the record also keeps it and the *members*' sites
         (their private addresses), for :meth:`up_to_date`.
         """
-        record: dict[str, object] | None = None
-        if inputs is not None:
-            record = {"inputs": inputs, "site": self.manifest()[1]}
-            if source is not None:
-                record["source"] = source
-                record["members"] = [_member_json(member) for member in members]
+        if inputs is None:
+            _write_record(self._handle(), None)
+            return
+        site = self._committed if self._committed is not None else self.manifest()[1]
+        record: dict[str, object] = {"inputs": inputs, "site": site}
+        if source is not None:
+            record["source"] = source
+            record["members"] = [_member_json(member) for member in members]
         _write_record(self._handle(), record)
 
     def up_to_date(self, source: str) -> tuple[list[MemberSite], list[str]] | None:
@@ -185,22 +196,35 @@ class FolderTarget:
     def previous(self, path: str) -> bytes | None:
         """Return the bytes of *path* in the current site, or ``None`` if it is not there."""
         try:
-            return (self.outdir / path).read_bytes()
+            data = (self.outdir / path).read_bytes()
         except FileNotFoundError:
             return None
         except OSError as error:
             raise PublishError(
                 f"{self.outdir / path}: cannot read it: {error.strerror or error}"
             ) from None
+        self._read[path] = data  # the new state is compared with these bytes, not read again
+        return data
 
     def _out(self) -> _Output:
         if self._output is None:
-            self._output = _Output(self.outdir, write=self.write)
+            # Files are vouched for only if the folder is exactly as the last commit left it.
+            vouched = self._vouched is not None and self._vouched == self.manifest()[1]
+            self._output = _Output(self.outdir, write=self.write, vouched=vouched, known=self._read)
         return self._output
 
     def add(self, path: str, data: bytes) -> None:
         """Take the file *path* of the new site (compared, then written or linked, in order)."""
         self._out().add(path, data)
+
+    def keep(self, paths: Sequence[str]) -> bool:
+        """Keep *paths* as they are, unread, if no file of the folder changed since the last commit.
+
+        The last build recorded the folder's manifest (every file's path, size, modification
+        time and inode) after its commit; only while the folder still matches it are its files
+        known to be the bytes that build wrote.
+        """
+        return self._out().keep(paths)
 
     def part(self) -> _Output:
         """Return a writer for a worker process: the same site, the same staging folder."""
@@ -212,6 +236,9 @@ class FolderTarget:
         if len(files) != len(parts):
             raise TypeError("parts must come from this target's part().files()")
         written, kept, removed = self._out().publish(files)
+        # What the folder is now, for the next build's keep(); settle() adds the inputs.
+        self._committed = self.manifest()[1]
+        _write_record(self._handle(), {"site": self._committed})
         return Changes(tuple(written), tuple(kept), tuple(removed))
 
     def discard(self) -> None:
@@ -227,12 +254,18 @@ class FolderTarget:
         (R-HTTP-06), even for two builds within one second. The data is made durable by one
         ``syncfs`` of the whole staging folder, before the swap.
         """
-        with path.open("xb") as stream:
-            stream.write(data)
-        path.chmod(0o644)
-        if after is not None:
-            moment = max(time.time(), math.floor(after) + 1.0)
-            os.utime(path, (moment, moment))
+        # os calls on one descriptor: no file object, and no path looked up again after open.
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+            os.fchmod(handle, 0o644)  # whatever the umask: the web server must read it
+            if after is not None:
+                moment = max(time.time(), math.floor(after) + 1.0)
+                os.utime(handle, (moment, moment))
+        finally:
+            os.close(handle)
 
 
 def _read_record(handle: int) -> dict[str, object]:
@@ -432,20 +465,26 @@ class _Output:
     whichever process needs it first; :meth:`publish` links what the others only remembered.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - one site, shared by the processes of a build
         self,
         outdir: Path,
         *,
         write: Callable[..., None],
         existing: dict[str, Path] | None = None,
         staging: Path | None = None,
+        vouched: bool = False,
+        known: dict[str, bytes] | None = None,
     ) -> None:
         """Take the files of a new site for *outdir* (the writer thread starts with the first).
 
-        *write* writes one new file (:meth:`FolderTarget.write`).
+        *write* writes one new file (:meth:`FolderTarget.write`). *vouched*: the folder is as
+        the last commit left it, so :meth:`keep` may keep its files without reading them.
+        *known* holds bytes of the folder's files already read (its states), to compare with.
         """
         self.outdir = outdir
         self._write = write
+        self.vouched = vouched
+        self.known = {} if known is None else known
         self.existing = _scan(outdir) if existing is None else existing
         self.staging_path = (
             outdir.parent / f".{outdir.name}.staging-{os.getpid()}" if staging is None else staging
@@ -454,18 +493,39 @@ class _Output:
         self.written: list[str] = []
         self.kept: list[str] = []
         self._directories: set[Path] = set()
-        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=_QUEUED_FILES)
+        self._queue: queue.Queue[tuple[str, bytes | None] | None] = queue.Queue(
+            maxsize=_QUEUED_FILES
+        )
         self._error: Exception | None = None
         self._writer: threading.Thread | None = None
 
     def sibling(self) -> _Output:
         """Return an output for another process of the same build (same site, same staging)."""
         return _Output(
-            self.outdir, write=self._write, existing=self.existing, staging=self.staging_path
+            self.outdir,
+            write=self._write,
+            existing=self.existing,
+            staging=self.staging_path,
+            vouched=self.vouched,
+            known=self.known,
         )
 
     def add(self, rel: str, data: bytes) -> None:
         """Add the file *rel* (a relative POSIX path) with *data*."""
+        self._put(rel, data)
+
+    def keep(self, rels: Sequence[str]) -> bool:
+        """Keep the files *rels* of the folder as they are (all or none); see FolderTarget.keep."""
+        if self._error is not None:
+            raise self._error
+        if not self.vouched or any(rel not in self.existing for rel in rels):
+            return False
+        for rel in rels:
+            self._put(rel, None)
+        return True
+
+    def _put(self, rel: str, data: bytes | None) -> None:
+        """Queue *rel* for the writer thread: its new bytes, or ``None`` to keep the old file."""
         if self._error is not None:
             raise self._error
         if self._writer is None:
@@ -488,17 +548,23 @@ class _Output:
             self._queue.put(None)
             self._writer.join()
 
-    def _take(self, rel: str, data: bytes) -> None:
+    def _take(self, rel: str, data: bytes | None) -> None:
         old = self.existing.get(rel)
-        if old is not None and _same(old, data):
+        if old is not None and (data is None or self._same(rel, old, data)):
             self.kept.append(rel)
             if self.staging is not None:
                 _link_or_copy(old, self._target(self.staging, rel))
             return
+        if data is None:  # pragma: no cover - keep() takes only files the folder has
+            raise RuntimeError(f"{rel}: kept, but the previous site has no such file")
         staging = self.staging if self.staging is not None else self._open()
         after = old.stat().st_mtime if old is not None else None
         self._write(self._target(staging, rel), data, after=after)
         self.written.append(rel)
+
+    def _same(self, rel: str, old: Path, data: bytes) -> bool:
+        known = self.known.get(rel)
+        return known == data if known is not None else _same(old, data)
 
     def _open(self) -> Path:
         staging = self.staging_path

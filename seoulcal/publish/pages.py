@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = ["Pages", "member_page", "members_folder_page", "public_page"]
 
+import functools
 from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
@@ -121,10 +122,11 @@ def _page(  # noqa: PLR0913 - keyword-only parts of one page
     title: str,
     head_extra: str,
     top: str,
-    body: Iterable[str],
+    body: Iterable[str | bytes],
     footer: str,
     skip: str = "",
 ) -> bytes:
+    """Return a page's bytes; parts of *body* may be UTF-8 already (the agenda's shared items)."""
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{lang}">',
@@ -148,7 +150,9 @@ def _page(  # noqa: PLR0913 - keyword-only parts of one page
         "</html>",
         "",
     ]
-    return "\n".join(part for part in parts if part).encode("utf-8")
+    return b"\n".join(
+        part if isinstance(part, bytes) else part.encode("utf-8") for part in parts if part
+    )
 
 
 def _named(visible: str, key: str, lang: Language, **values: str) -> str:
@@ -188,7 +192,7 @@ def _feed_card(feed: Feed, lang: Language, heading: str) -> str:
     """
 
     def name(key: str) -> str:
-        return _named(_w(key, lang), "name-feed", lang, calendar=heading)
+        return _feed_control(key, lang, heading)
 
     buttons = [
         (
@@ -228,6 +232,13 @@ def _feed_card(feed: Feed, lang: Language, heading: str) -> str:
     )
 
 
+@functools.cache
+def _feed_control(key: str, lang: Language, heading: str) -> str:
+    """Return the accessible name of the control *key* of the calendar *heading* (no member's)."""
+    return _named(_w(key, lang), "name-feed", lang, calendar=heading)
+
+
+@functools.cache
 def _android(lang: Language) -> str:
     """Tell Android users how to subscribe: on the web, by URL (the app cannot from a link)."""
     google = _external(
@@ -288,6 +299,12 @@ def _times(segments: Sequence[Segment], *, approximate: bool) -> str:
         else:
             parts.append(_time(text, value))
     return "".join(parts)
+
+
+@functools.cache
+def _day_heading(day: date, lang: Language) -> bytes:
+    """Return the heading of *day* in the agenda (the same on every page), in UTF-8."""
+    return f'<h3 class="day">{_time(wording.day_text(day, lang), day)}</h3>'.encode()
 
 
 def _local_day(row: AgendaRow) -> date:
@@ -418,8 +435,9 @@ class Pages:
         """Prepare to render *trip*'s pages."""
         self.trip = trip
         self._rows: dict[Language, list[AgendaRow]] = {}
-        self._items: dict[tuple[str, Language, str], str] = {}
-        self._footers: dict[Language, str] = {}
+        self._items: dict[tuple[str, Language, str], bytes] = {}
+        self._footers: dict[tuple[Language, datetime], str] = {}
+        self._days: dict[int, date] = {}
 
     def _all_rows(self, lang: Language) -> list[AgendaRow]:
         rows = self._rows.get(lang)
@@ -427,54 +445,70 @@ class Pages:
             rows = self._rows[lang] = agenda_rows(self.trip, lang=lang)
         return rows
 
-    def _item(self, row: AgendaRow, lang: Language, root_href: str) -> str:
+    def _item(self, row: AgendaRow, lang: Language, root_href: str) -> bytes:
         key = (row.event.id, lang, root_href)
         item = self._items.get(key)
         if item is None:
-            item = self._items[key] = _event_item(self.trip, row, lang, root_href)
+            item = self._items[key] = _event_item(self.trip, row, lang, root_href).encode()
         return item
 
-    def _footer(self, lang: Language) -> str:
-        footer = self._footers.get(lang)
+    def prepare(self, lang: Language, *, root_href: str) -> None:
+        """Render every agenda item in *lang* for pages at *root_href* (before workers fork)."""
+        for row in self._all_rows(lang):
+            self._item(row, lang, root_href)
+
+    def _footer(self, lang: Language, revised: datetime | None) -> str:
+        key = (lang, self.trip.revised if revised is None else revised)
+        footer = self._footers.get(key)
         if footer is None:
-            footer = self._footers[lang] = _footer(self.trip, lang)
+            footer = self._footers[key] = _footer(self.trip, lang, key[1])
         return footer
 
     def _agenda(
         self, rows: Sequence[AgendaRow], lang: Language, *, heading: str, root_href: str
-    ) -> str:
+    ) -> bytes:
+        """Return the agenda of *rows*, in UTF-8: the items are encoded once, then joined."""
         home = wording.home_name(self.trip.home_zone, lang)
-        parts = [
+        head = [
             '<section id="agenda" aria-labelledby="agenda-heading">',
             f'<h2 id="agenda-heading">{_e(heading)}</h2>',
             f'<p class="note">{_e(_w("agenda-intro", lang, home=home))}</p>',
         ]
         if any(row.approximate for row in rows):
-            parts.append(f'<p class="note">{_e(_w("approx-note", lang))}</p>')
+            head.append(f'<p class="note">{_e(_w("approx-note", lang))}</p>')
         if not rows:
-            parts.append(f"<p>{_e(_w('no-events', lang))}</p>")
+            head.append(f"<p>{_e(_w('no-events', lang))}</p>")
+        parts = ["".join(head).encode()]
         day: date | None = None
+        days = self._days
         for row in rows:
-            this_day = _local_day(row)
+            this_day = days.get(id(row))
+            if this_day is None:  # a row of the trip's own list, kept alive by self._rows
+                this_day = days[id(row)] = _local_day(row)
             if this_day != day:
                 if day is not None:
-                    parts.append("</ol>")
-                day_text = _time(wording.day_text(this_day, lang), this_day)
-                parts.append(f'<h3 class="day">{day_text}</h3>')
-                parts.append('<ol class="events">')
+                    parts.append(b"</ol>")
+                parts.append(_day_heading(this_day, lang))
+                parts.append(b'<ol class="events">')
                 day = this_day
             parts.append(self._item(row, lang, root_href))
         if day is not None:
-            parts.append("</ol>")
-        parts.append("</section>")
-        return "".join(parts)
+            parts.append(b"</ol>")
+        parts.append(b"</section>")
+        return b"".join(parts)
 
     def public_page(
-        self, lang: Language, feeds: Sequence[Feed], *, other_language_href: str
+        self,
+        lang: Language,
+        feeds: Sequence[Feed],
+        *,
+        other_language_href: str,
+        revised: datetime | None = None,
     ) -> bytes:
         """Return the public page in *lang*: the public calendars, then the agenda.
 
-        It names no member and links to no member page.
+        It names no member and links to no member page. *revised* is the time its footer gives
+        (see :meth:`member_page`).
         """
         trip = self.trip
         other = "en" if lang == "ko" else "ko"
@@ -490,7 +524,7 @@ class Pages:
             f"<h1>{_e(trip.name.pick(lang))}</h1>{lede}"
         )
         rows = self._all_rows(lang)
-        body = [
+        body: list[str | bytes] = [
             _subscribe(feeds, lang, heading=_w("subscribe", lang)),
             self._agenda(rows, lang, heading=_w("agenda", lang), root_href=""),
         ]
@@ -500,11 +534,11 @@ class Pages:
             head_extra=alternate,
             top=top,
             body=body,
-            footer=self._footer(lang),
+            footer=self._footer(lang, revised),
             skip=_skip(lang),
         )
 
-    def member_page(
+    def member_page(  # noqa: PLR0913 - the member, the page's feeds and its four options
         self,
         member: Member,
         feeds: Sequence[Feed],
@@ -512,10 +546,14 @@ class Pages:
         root_href: str,
         events: Iterable[Event] | None = None,
         printout: str | None = None,
+        revised: datetime | None = None,
     ) -> bytes:
         """Return *member*'s private page, in the member's language: their calendars and agenda.
 
         *printout* is the address (relative to the page) of the member's printable itinerary.
+        *revised* is the time the footer gives the itinerary as of (default: the trip's
+        ``revised``); a site gives the latest revision of the page's own events, so that a
+        change to other members' events leaves this page's bytes alone.
 
         *root_href* is the site's root relative to the page (``../../``), for the one-event files.
         *events* are the member's events (as the build decided them); by default the trip's
@@ -534,7 +572,7 @@ class Pages:
         # The trip's rows are in time order, so the member's are too (as agenda_rows gives them).
         theirs = {id(event) for event in (trip.events_for(member) if events is None else events)}
         rows = [row for row in self._all_rows(lang) if id(row.event) in theirs]
-        body = [
+        body: list[str | bytes] = [
             f'<p class="private">{_e(_w("private", lang, name=name))}</p>',
             (
                 f'<p class="note"><a href="{_e(printout)}" data-link="printout">'
@@ -551,7 +589,7 @@ class Pages:
             head_extra='<meta name="robots" content="noindex, nofollow, noarchive">',
             top=top,
             body=body,
-            footer=self._footer(lang),
+            footer=self._footer(lang, revised),
             skip=_skip(lang),
         )
 
@@ -561,8 +599,8 @@ def _skip(lang: Language) -> str:
     return f'<a class="skip" href="#agenda" data-link="skip">{_e(_w("skip", lang))}</a>'
 
 
-def _footer(trip: Trip, lang: Language) -> str:
-    revised = trip.revised.astimezone(zones.zone(trip.home_zone))
+def _footer(trip: Trip, lang: Language, revised: datetime | None = None) -> str:
+    revised = (trip.revised if revised is None else revised).astimezone(zones.zone(trip.home_zone))
     when = f"{wording.day_text(revised.date(), lang)} {revised:%H:%M} {revised.tzname() or ''}"
     return (
         f"<p>{_e(_w('published-by', lang))}: {_e(trip.organizer.name.pick(lang))}"

@@ -22,7 +22,7 @@ does the same), so that the check costs what it reads.
 
 from __future__ import annotations
 
-__all__ = ["RECORD_FORMAT", "inputs_digest", "source_digest"]
+__all__ = ["RECORD_FORMAT", "inputs_digest", "software_digest", "source_digest"]
 
 import contextlib
 import functools
@@ -136,6 +136,11 @@ def _software(*, tables: bool = False) -> str:
     # The system's zone data comes first, then the tzdata package's (which _LIBRARIES covers).
     parts.extend(_zone_data(zoneinfo.TZPATH))
     return "\n".join(parts)
+
+
+def software_digest() -> str:
+    """Return a digest of what decides a site's bytes besides its inputs (see :func:`_software`)."""
+    return hashlib.sha256(_software().encode("utf-8")).hexdigest()
 
 
 def _keyed(secret: bytes | None) -> str:

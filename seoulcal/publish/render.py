@@ -16,17 +16,19 @@ __all__ = ["Plan", "plan"]
 
 import contextlib
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seoulcal import wording
-from seoulcal.ics import CalendarWriter, event_calendar, size_warning
+from seoulcal.ics import CalendarWriter, size_warning
 from seoulcal.ics import fingerprint as event_fingerprint
 from seoulcal.identity import event_uid
 from seoulcal.model import LANGUAGES
 from seoulcal.publish import layout
 from seoulcal.publish.access import member_site
 from seoulcal.publish.pages import Pages, members_folder_page
+from seoulcal.publish.record import software_digest
 from seoulcal.publish.revisions import (
     Archived,
     Audience,
@@ -34,18 +36,21 @@ from seoulcal.publish.revisions import (
     revise,
     with_archived_venues,
 )
-from seoulcal.publish.state import read_state, state_bytes
+from seoulcal.publish.state import read_state, read_state_file, state_bytes
 from seoulcal.workers import Worker, available_cpus, can_fork, forks_by_default
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
+    from seoulcal.identity import Revision
     from seoulcal.model import Event, Member, Trip
     from seoulcal.publish.layout import MemberSite
     from seoulcal.publish.state import Entry
     from seoulcal.publish.target import Part, Target
 
+_MEMBER_ROOT = "../../"
+"""The site's root relative to a member's page (``m/<token>/index.html``)."""
 _MEMBERS_PER_PROCESS = 50  # fewer members than this per process: forking costs more than it saves
 
 
@@ -65,17 +70,22 @@ class Plan:
 
 
 class _Fingerprints:
-    """Fingerprints of the events of one build, each worked out once (by UID and status)."""
+    """Fingerprints of the events of one build, each worked out once.
+
+    Keyed by the event's identity (the build's events are immutable and kept alive here), so a
+    look-up costs a dictionary access, not a UID derivation: it runs for every member's events.
+    """
 
     def __init__(self, trip: Trip) -> None:
         self._trip = trip
-        self._known: dict[tuple[str, str], str] = {}
+        self._known: dict[int, str] = {}
+        self._keep: list[Event] = []
 
     def __call__(self, event: Event) -> str:
-        key = (event_uid(self._trip, event), event.status)
-        found = self._known.get(key)
+        found = self._known.get(id(event))
         if found is None:
-            found = self._known[key] = event_fingerprint(self._trip, event)
+            self._keep.append(event)
+            found = self._known[id(event)] = event_fingerprint(self._trip, event)
         return found
 
 
@@ -116,6 +126,52 @@ class _Members:
     """Whether each member's folder holds a printable itinerary (seoulcal.paper)."""
     entry_texts: dict[tuple[str, Entry], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    shared_inputs: bytes = b""
+    """A digest of what every member's files are rendered from besides the member's own."""
+    _event_data: dict[tuple[int, Revision], bytes] = field(default_factory=dict)
+    _keep_alive: list[Event] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Digest what the members share: the trip but its events, members and clock."""
+        trip = self.trip
+        digest = hashlib.sha256()
+        for part in (
+            "seoulcal member inputs/1",
+            software_digest(),
+            trip.model_dump_json(exclude={"events", "members", "revised"}),
+            self.base_url,
+            "print " + trip.revised.isoformat() if self.printing else "",
+        ):
+            digest.update(part.encode())
+            digest.update(b"\0")
+        self.shared_inputs = digest.digest()
+
+    def inputs(
+        self, member: Member, site: MemberSite, chosen: Sequence[tuple[Event, Revision]]
+    ) -> str:
+        """Return the digest of everything *member*'s files except the state are rendered from.
+
+        The shared part (see :meth:`__post_init__`), the member, the page's address (the token),
+        and each event the calendars hold with its revision. The trip's ``revised`` clock only
+        enters when no event does (an empty calendar's zone years and the page's "as of" come
+        from it) and when the printout shows it. Equal digests mean equal bytes; the tests
+        rebuild after every kind of change and compare with a fresh build.
+        """
+        digest = hashlib.sha256(self.shared_inputs)
+        digest.update(member.model_dump_json().encode())
+        digest.update(b"\0" + site.page_url.encode() + b"\0")
+        for event, revision in chosen:
+            data = self._event_data.get((id(event), revision))
+            if data is None:
+                self._keep_alive.append(event)
+                stamp = revision.modified.timestamp()  # the instant, whatever its zone
+                text = f"{event.model_dump_json()}\0{revision.sequence} {stamp}"
+                data = hashlib.sha256(text.encode()).digest()
+                self._event_data[id(event), revision] = data
+            digest.update(data)
+        if not chosen:
+            digest.update(self.trip.revised.isoformat().encode())  # its year and wall clock
+        return digest.hexdigest()
 
     def render(
         self, members: Sequence[Member], output: Part | Target
@@ -127,10 +183,10 @@ class _Members:
         for member in members:
             folder, site = member_site(trip, member, base_url=self.base_url, secret=self.secret)
             path = layout.state_path(folder)
-            previous = (
-                {}
+            previous, rendered_from = (
+                ({}, None)
                 if self.first_build
-                else read_state(self.target, path, trip, where=f"{self.target.name}/{path}")
+                else read_state_file(self.target, path, trip, where=f"{self.target.name}/{path}")
             )
             events = trip.events_for(member)
             audience = revise(
@@ -145,6 +201,17 @@ class _Members:
             )
             settled = settled and audience.settled
             chosen = audience.chosen()
+            inputs = self.inputs(member, site, chosen)
+            printout = layout.member_printout(folder) if self.printing else None
+            files = [folder + feed.href for feed in site.feeds]
+            files.append(folder + "index.html")
+            if printout is not None:
+                files.append(printout)
+            state = state_bytes(trip, audience.entries, self.entry_texts, inputs=inputs)
+            if inputs == rendered_from and output.keep(files):
+                output.add(path, state)
+                sites.append(site)
+                continue
             for feed in site.feeds:
                 data = self.writer.render(
                     member,
@@ -157,13 +224,13 @@ class _Members:
                 if warning is not None and warning not in self.warnings:
                     self.warnings.append(warning)
                 output.add(folder + feed.href, data)
-            printout = layout.member_printout(folder) if self.printing else None
             page = self.pages.member_page(
                 member,
                 site.feeds,
-                root_href="../../",
+                root_href=_MEMBER_ROOT,
                 events=events,
                 printout=None if printout is None else printout.removeprefix(folder),
+                revised=_latest(chosen),
             )
             output.add(folder + "index.html", page)
             if printout is not None:
@@ -171,7 +238,7 @@ class _Members:
 
                 sheet = paper.member_pdf(trip, member, lang=member.language, page_url=site.page_url)
                 output.add(printout, sheet)
-            output.add(path, state_bytes(trip, audience.entries, self.entry_texts))
+            output.add(path, state)
             sites.append(site)
         return sites, settled
 
@@ -245,17 +312,21 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         secret=secret,
         printing=printing,
     )
-    # The public files first: rendering them fills the caches of events, zones and agenda items
-    # that every member's files draw on, before any worker is forked with a copy of them.
-    public_files = _public_files(trip, public, writer, pages, base_url=base_url)
     count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
     shares = _share(trip.members, count)
+    if count > 1 and first_build:
+        # What every member's files draw on is rendered once, before the workers are forked with
+        # a copy of it: each event for the members' page addresses, and the agenda items. (A
+        # rebuild keeps most members' files, so each process renders only what its own need.)
+        _prepare(trip, public, writer, pages, base_url=base_url, secret=secret)
     workers: dict[int, Worker[tuple[list[MemberSite], bool, object, list[str]]]] = {}
     try:
         # Fork before this process starts its writer thread: the workers get no thread's locks.
         for index, share in enumerate(shares[1:], start=1):
             with contextlib.suppress(OSError):  # no process to be had: this one renders it
                 workers[index] = Worker.start(functools.partial(members.render_apart, share))
+        # The public files while the workers render their members.
+        public_files = _public_files(trip, public, writer, pages, base_url=base_url)
         for path, data in public_files:
             target.add(path, data)
         found = {
@@ -276,6 +347,34 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     settled = public.settled and all(done for _, done in found.values())
     warnings = [w for path, data in public_files if (w := _public_warning(trip, path, data))]
     return Plan(public, sites, settled, parts, 1 + len(workers), [*warnings, *members.warnings])
+
+
+def _prepare(  # noqa: PLR0913 - what the members' files draw on
+    trip: Trip,
+    public: Audience,
+    writer: CalendarWriter,
+    pages: Pages,
+    *,
+    base_url: str,
+    secret: bytes | None,
+) -> None:
+    """Render what every member's files share, for the members' page addresses."""
+    if not trip.members:
+        return
+    # Every member's page address has the same length (the base URL and a token of fixed size).
+    _, site = member_site(trip, trip.members[0], base_url=base_url, secret=secret)
+    page_length = len(site.page_url)
+    chosen = public.chosen()
+    for alarms in sorted({member.reminders_in_feed for member in trip.members}):
+        for lang in LANGUAGES:
+            writer.prepare(chosen, lang, page_length=page_length, alarms=alarms)
+    for lang in sorted({member.language for member in trip.members}):
+        pages.prepare(lang, root_href=_MEMBER_ROOT)
+
+
+def _latest(chosen: Sequence[tuple[Event, Revision]]) -> datetime | None:
+    """Return the latest revision among a page's events (``None``: no events, the trip's)."""
+    return max((revision.modified for _, revision in chosen), default=None)
 
 
 def _public_warning(trip: Trip, path: str, data: bytes) -> str | None:
@@ -301,17 +400,15 @@ def _public_files(
         )
     for uid, event in public.live.items():
         for lang in LANGUAGES:
-            calendar = event_calendar(
-                trip,
-                event,
-                lang=lang,
-                revision=public.revisions[uid],
-                page=base_url + layout.page_path(lang),
+            data = writer.event_file(
+                event, lang, revision=public.revisions[uid], page=base_url + layout.page_path(lang)
             )
-            files.append((layout.event_path(event.id, lang), bytes(calendar.to_ical())))
+            files.append((layout.event_path(event.id, lang), data))
     for lang in LANGUAGES:
         other = next(other for other in LANGUAGES if other != lang)
-        page = pages.public_page(lang, feeds, other_language_href=layout.page_path(other))
+        page = pages.public_page(
+            lang, feeds, other_language_href=layout.page_path(other), revised=_latest(chosen)
+        )
         files.append((layout.page_path(lang), page))
     files.append((layout.state_path(), state_bytes(trip, public.entries)))
     if trip.members:  # a page, not a listing, for hosts that list folders: tokens stay hidden

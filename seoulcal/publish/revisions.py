@@ -24,8 +24,9 @@ from __future__ import annotations
 
 __all__ = ["Archived", "Audience", "archive", "bump", "revise", "with_archived_venues"]
 
+import functools
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -42,6 +43,17 @@ if TYPE_CHECKING:
     from seoulcal.model import Member, Trip
 
 _ONE_SECOND = timedelta(seconds=1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _revision(sequence: int, modified: datetime) -> Revision:
+    """Return the :class:`Revision` of a state's entry: one object per revision, not per member.
+
+    A thousand members' states hold the same few revisions; sharing one object saves building
+    (and checking) a copy per member and event, and makes the writer's cache look-ups by
+    identity.
+    """
+    return Revision(sequence, modified)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,14 +190,14 @@ def revise(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-0
         before = previous.get(uid)
         start = seed.get(uid) if seed is not None else None
         if before is not None and before.state != "dropped" and before.fingerprint == digest:
-            revision = before.revision
+            revision = _revision(before.sequence, before.modified)
         elif before is not None:
             revision = bump(before, trip)
             audience.revised.append(before.event_id)
         elif start is not None and start.fingerprint == digest:
-            revision = start.revision
+            revision = _revision(start.sequence, start.modified)
         else:
-            revision = Revision(0, trip.revised)
+            revision = _revision(0, trip.revised)
         audience.revisions[uid] = revision
         withdrawn_at: datetime | None = None
         state: EntryState = "live"
@@ -199,7 +211,7 @@ def revise(  # noqa: C901, PLR0912, PLR0913 - one pass over the cases of R-UPD-0
                 audience.newly_withdrawn.append(event.id)
             kept = archived.get(uid)
             data = None if kept is None else (kept.event, kept.venue)
-        else:
+        elif keep_data:
             data = (event, trip.venue_of(event))
         stored_event = stored_venue = None
         if keep_data and data is not None:

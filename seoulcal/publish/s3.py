@@ -855,6 +855,18 @@ class S3Part:
         else:
             self._changed.pop(path, None)
 
+    def keep(self, paths: Sequence[str]) -> bool:
+        """Keep *paths* as published (all or none): never while repairing, never a state file.
+
+        The state object's manifest says what each object holds, as it does for :meth:`add`.
+        """
+        if self._repair or any(is_state(p) or p not in self._published for p in paths):
+            return False
+        for path in paths:
+            self._objects[path] = self._published[path]
+            self._changed.pop(path, None)
+        return True
+
     def files(self) -> tuple[dict[str, str], dict[str, bytes], dict[str, bytes]]:
         """Return what :meth:`S3Target.commit` needs: digests, files to upload, state files."""
         return self._objects, self._changed, self._states
@@ -963,6 +975,11 @@ class S3Target:
         """Take the file *path* of the new site (and renew the lease while the build renders)."""
         self.site.renew()
         self._own.add(path, data)
+
+    def keep(self, paths: Sequence[str]) -> bool:
+        """Keep *paths* as published, if the state object lists them all (see S3Part.keep)."""
+        self.site.renew()
+        return self._own.keep(paths)
 
     def part(self) -> S3Part:
         """Return a writer for a forked worker (it compares there; changed files come back)."""

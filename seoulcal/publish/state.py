@@ -7,7 +7,10 @@ event's public data (its attendees blanked), so that a removed event can still b
 cancelled. No state holds a secret, a token, or a member's id, name or e-mail.
 
 The format (``seoulcal-state/1``: JSON, keys sorted, indented by one) and its meaning do not
-change between releases: sites built by earlier releases rebuild without a SEQUENCE reset. Where a
+change between releases: sites built by earlier releases rebuild without a SEQUENCE reset. A
+member's state may also hold ``inputs``, a digest of everything that member's other files were
+rendered from (see :mod:`seoulcal.publish.render`); readers that do not know it ignore it, and a
+state without it only means the next build renders that member's files again. Where a
 state is kept is the target's business (:meth:`StateSource.previous`): a file in the site's folder,
 or an object in a bucket.
 """
@@ -22,9 +25,11 @@ __all__ = [
     "parse_state",
     "public_event_data",
     "read_state",
+    "read_state_file",
     "state_bytes",
 ]
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -95,16 +100,32 @@ def read_state(source: StateSource, path: str, trip: Trip, *, where: str) -> dic
 
     *where* names the state in messages (a file's path, a bucket's key).
     """
+    return read_state_file(source, path, trip, where=where)[0]
+
+
+def read_state_file(
+    source: StateSource, path: str, trip: Trip, *, where: str
+) -> tuple[dict[str, Entry], str | None]:
+    """Return the entries of the state at *path* (as :func:`read_state`) and its ``inputs``.
+
+    ``inputs`` is ``None`` when there is no state, or the state has none.
+    """
     raw = source.previous(path)
-    return {} if raw is None else parse_state(raw, trip, where=where)
+    return ({}, None) if raw is None else _parse(raw, trip, where=where)
 
 
 def parse_state(raw: bytes, trip: Trip, *, where: str) -> dict[str, Entry]:
     """Parse the bytes of a state of *trip*'s site (*where* names it in messages)."""
+    return _parse(raw, trip, where=where)[0]
+
+
+def _parse(raw: bytes, trip: Trip, *, where: str) -> tuple[dict[str, Entry], str | None]:
     try:
         data = json.loads(raw)
         entries = _entries(data)
         built_for = str(data["trip"])
+        inputs = data.get("inputs")
+        inputs = None if inputs is None else _text(inputs, "inputs")
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise PublishError(
             f"{where}: the revision state is damaged ({type(error).__name__}: {error}). Restore "
@@ -116,7 +137,13 @@ def parse_state(raw: bytes, trip: Trip, *, where: str) -> dict[str, Entry]:
             "into its own place (UIDs derive from the trip id)",
             field="outdir",
         )
-    return entries
+    return entries, inputs
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} {value!r} is not a string")
+    return value
 
 
 def _entries(data: Any) -> dict[str, Entry]:  # noqa: ANN401 - JSON of any shape
@@ -147,6 +174,11 @@ def _stamp(moment: datetime) -> str:
 def _parse_stamp(text: object) -> datetime:
     if not isinstance(text, str):
         raise TypeError(text)
+    return _stamp_of(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a thousand members' states hold the same few stamps
+def _stamp_of(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
@@ -155,9 +187,15 @@ def _json(value: object) -> str:
 
 
 def state_bytes(
-    trip: Trip, entries: Mapping[str, Entry], cache: dict[tuple[str, Entry], str] | None = None
+    trip: Trip,
+    entries: Mapping[str, Entry],
+    cache: dict[tuple[str, Entry], str] | None = None,
+    *,
+    inputs: str | None = None,
 ) -> bytes:
     """Return the bytes of a state: the JSON of the state, keys sorted, indented by one.
+
+    *inputs* is the digest a member's state keeps of what its files were rendered from.
 
     The document is put together from each entry's own JSON (JSON escapes every newline inside
     strings, so re-indenting by lines is safe). An entry without event data (every member's) is
@@ -174,7 +212,8 @@ def state_bytes(
                 cache[key] = text
         parts.append(text)
     events = "{\n" + ",\n".join(parts) + "\n }" if parts else "{}"
-    tail = f'"format": {_json(STATE_FORMAT)},\n "trip": {_json(trip.id)}'
+    held = "" if inputs is None else f'"inputs": {_json(inputs)},\n '
+    tail = f'"format": {_json(STATE_FORMAT)},\n {held}"trip": {_json(trip.id)}'
     return f'{{\n "events": {events},\n {tail}\n}}\n'.encode()
 
 

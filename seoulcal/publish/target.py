@@ -2,8 +2,9 @@
 
 A build reads the previous site's states through :meth:`Target.previous`, hands over every file
 of the new site with :meth:`Target.add` (in any order: a target that must publish in a safe order
-sorts them itself), and ends with :meth:`Target.commit`, which makes the new site visible as one
-step as far as the store allows, or with :meth:`Target.discard` when anything failed, which leaves
+sorts them itself) or, for files whose inputs did not change, :meth:`Target.keep`, and ends
+with :meth:`Target.commit`, which makes the new site visible as one step as far as the store
+allows, or with :meth:`Target.discard` when anything failed, which leaves
 the previous site as it was. A target is used as a context manager: entering it takes the site's
 lock and repairs what a killed build left; leaving it releases the lock.
 
@@ -40,6 +41,9 @@ class Part(Protocol):
 
     def add(self, path: str, data: bytes) -> None:
         """Take the file *path* of the new site with *data*."""
+
+    def keep(self, paths: Sequence[str]) -> bool:
+        """Take *paths* into the new site as they are in the previous one (see Target.keep)."""
 
     def files(self) -> object:
         """Finish; return what was done, to hand to :meth:`Target.commit` (it is pickled)."""
@@ -81,6 +85,14 @@ class Target(Protocol):
 
     def add(self, path: str, data: bytes) -> None:
         """Take the file *path* (a relative POSIX path) of the new site with *data*."""
+
+    def keep(self, paths: Sequence[str]) -> bool:
+        """Take every one of *paths* into the new site with the bytes it has in the previous one.
+
+        All or nothing: ``False`` (and nothing taken) unless the target holds each of them and
+        can vouch that they are as the last build left them; the build then renders them and
+        hands them to :meth:`add`. A build keeps only files whose inputs it knows are unchanged.
+        """
 
     def part(self) -> Part | None:
         """Return a writer for a forked worker process, or ``None`` if this target has none."""

@@ -73,6 +73,28 @@ def test_the_writer_joins_exactly_what_icalendar_writes(ces):
             assert writer.calendar(member, lang, extra_events=extra) == expected
 
 
+@pytest.mark.parametrize("page", [None, "https://trips.example.org/ces2024/index.en.html"])
+def test_the_writer_writes_one_event_files_as_icalendar_does(ces, small, page):
+    for trip in (ces, seoulcal.Trip.model_validate(small)):
+        writer = seoulcal.CalendarWriter(trip)
+        for event in trip.events:
+            for lang in ("ko", "en"):
+                for revision in (
+                    Revision(0, trip.revised),
+                    Revision(3, datetime(2031, 5, 1, tzinfo=UTC)),
+                ):
+                    expected = seoulcal.event_calendar(
+                        trip, event, lang=lang, revision=revision, page=page
+                    ).to_ical()
+                    got = writer.event_file(event, lang, revision=revision, page=page)
+                    assert got == expected, (event.id, lang, revision)
+        # and interleaved with member calendars, sharing the writer's caches
+        assert (
+            writer.calendar(trip.members[0], "en")
+            == seoulcal.trip_calendar(trip, member=trip.members[0], lang="en").to_ical()
+        )
+
+
 def test_input_order_does_not_change_the_bytes(ces):
     shuffled = list(ces.events)
     random.Random(7).shuffle(shuffled)

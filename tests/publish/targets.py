@@ -12,6 +12,7 @@ from seoulcal.errors import PublishError
 from seoulcal.publish.folder import FolderTarget
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
 
@@ -61,6 +62,13 @@ class _BrokenPart:
                 os.kill(os.getpid(), signal.SIGKILL)
             raise PublishError(f"{path}: the page cannot be made")
         self.inner.add(path, data)
+
+    def keep(self, paths: Sequence[str]) -> bool:
+        if any(path.startswith(self.folder) for path in paths):
+            if self.die:
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise PublishError(f"{paths[0]}: the page cannot be made")
+        return self.inner.keep(paths)
 
     def files(self) -> object:
         return self.inner.files()

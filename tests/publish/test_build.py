@@ -23,7 +23,7 @@ from targets import BrokenWorkers, FailingDisk
 import seoulcal
 from seoulcal import cli, publish, workers
 from seoulcal.identity import event_uid
-from seoulcal.model import ExactTime
+from seoulcal.model import DayPart, ExactTime
 from seoulcal.publish import (
     STATE_FILE,
     PublishError,
@@ -714,7 +714,9 @@ import seoulcal
 from seoulcal import publish
 from targets import StallingDisk
 trip = seoulcal.ces2024()
-trip = trip.model_copy(update={"revised": trip.revised.replace(year=2025)})
+# A change every member's files show (the trip's name), so that the build writes many files.
+name = trip.name.model_copy(update={"en": trip.name.en + " (revised)"})
+trip = trip.model_copy(update={"revised": trip.revised.replace(year=2025), "name": name})
 target = StallingDisk(sys.argv[1], stall_at=3)
 publish.build_site(trip, target, base_url="https://x.example/", secret=b"s" * 32)
 """
@@ -952,6 +954,143 @@ def test_cli_build_refuses_a_negative_retention(tmp_path, capsys):
     assert cli.main(["build", str(tmp_path / "site"), "--keep-cancelled", "-1"]) == 2
     assert "--keep-cancelled" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
+
+
+# --- rebuilds that keep what did not change -------------------------------------------------------
+
+
+def _members(trip, change):
+    return trip.model_copy(update={"members": tuple(change(m) for m in trip.members)})
+
+
+def _renamed(member_id, en):
+    def change(member):
+        if member.id != member_id:
+            return member
+        return member.model_copy(update={"name": member.name.model_copy(update={"en": en})})
+
+    return change
+
+
+def _venue_moved(trip, venue_id):
+    venues = tuple(
+        v.model_copy(update={"address": v.address.model_copy(update={"en": "1 New Road"})})
+        if v.id == venue_id and v.address is not None
+        else v
+        for v in trip.venues
+    )
+    return trip.model_copy(update={"venues": venues})
+
+
+def _changes(trip):
+    """One change of each kind a member's files can see, each on top of the trip."""
+    first = trip.members[0]
+    with_new_member = trip.model_copy(
+        update={
+            "members": (
+                *trip.members,
+                first.model_copy(update={"id": "newcomer", "groups": ("core",)}),
+            )
+        }
+    )
+    described = with_events(
+        trip,
+        [
+            e.model_copy(update={"description": None}) if e.id == "mlb-meeting" else e
+            for e in trip.events
+        ],
+    )
+    return {
+        "event moved": later(moved(trip, PAVILION), 1),
+        "event removed": later(without(trip, "sphere-visit"), 1),
+        "event text": later(described, 1),
+        "attendees narrowed": steps(trip)[3],
+        "member renamed": later(_members(trip, _renamed("aide", "Aide to the mayor")), 1),
+        "member language": _members(
+            trip,
+            lambda m: m.model_copy(update={"language": "en"}) if m.id == "mayor" else m,
+        ),
+        "member reminders": _members(
+            trip,
+            lambda m: m.model_copy(update={"reminders_in_feed": True}) if m.id == "aide" else m,
+        ),
+        "member added": with_new_member,
+        "member removed": trip.model_copy(update={"members": trip.members[1:]}),
+        "venue address": later(_venue_moved(trip, "eureka-park"), 1),
+        "trip name": trip.model_copy(
+            update={"name": trip.name.model_copy(update={"en": "CES 2024, Las Vegas"})}
+        ),
+        "revised only": later(trip, 5),
+        "retention ends": later(without(trip, "sphere-visit"), 45),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_changes(seoulcal.ces2024())))
+def test_a_rebuild_that_keeps_files_equals_one_that_renders_everything(trip, tmp_path, kind):
+    """Keeping a member's files unread gives the bytes that rendering them again would give."""
+    changed = type(trip).model_validate(_changes(trip)[kind].model_dump())
+    keeping, rendering = tmp_path / "keeping", tmp_path / "rendering"
+    start = trip
+    if kind == "retention ends":  # the event was withdrawn by an earlier build
+        start = later(without(trip, "sphere-visit"), 1)
+        build(trip, keeping)
+        build(trip, rendering)
+    build(start, keeping)
+    build(start, rendering)
+    page = next(rendering.glob("m/*/index.html"))
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))  # not vouched
+    kept = build(changed, keeping)
+    rendered = build(changed, rendering)
+    assert contents(keeping) == contents(rendering)
+    assert (kept.written, kept.removed) == (rendered.written, rendered.removed)
+    assert (kept.revised, kept.cancelled, kept.dropped) == (
+        rendered.revised,
+        rendered.cancelled,
+        rendered.dropped,
+    )
+
+
+def test_a_rebuild_renders_only_the_members_whose_events_changed(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    before = snapshot(root)
+    # The luncheon is for the core group only: the other members' files are kept, unread.
+    lunch = "innovation-award-luncheon"
+    report = build(later(moved_day_part(trip, lunch), 1), root)
+    after = snapshot(root)
+    core = {m.id for m in trip.members if "core" in m.groups}
+    assert core
+    assert set(core) != {m.id for m in trip.members}
+    for member in trip.members:
+        folder = member_folder(trip, member.id)
+        files = [rel for rel in after if rel.startswith(folder) and not rel.endswith(STATE_FILE)]
+        touched = [rel for rel in files if after[rel][1] != before[rel][1]]
+        if member.id in core:
+            assert touched == files, member.id
+        else:
+            assert touched == [], member.id
+    assert report.revised == (lunch,)
+
+
+def moved_day_part(trip, event_id):
+    def change(event):
+        if event.id != event_id:
+            return event
+        return event.model_copy(
+            update={"time": event.time.model_copy(update={"part": DayPart.AFTERNOON})}
+        )
+
+    return with_events(trip, [change(event) for event in trip.events])
+
+
+def test_a_hand_edited_site_is_rendered_and_compared_again(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    page = next(root.glob("m/*/index.html"))
+    page.write_bytes(b"edited by hand")
+    report = build(later(moved(trip, PAVILION), 1), root)
+    assert page.read_bytes().startswith(b"<!DOCTYPE html>")
+    assert page.relative_to(root).as_posix() in report.written
 
 
 # --- the record's answer without the trip (publish.up_to_date) --------------------------------------

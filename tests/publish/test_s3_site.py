@@ -426,9 +426,13 @@ def test_a_build_killed_mid_upload_leaves_whole_calendars_and_the_next_converges
     state_before = twin.store.get(twin.location.key(STATE_KEY)).etag
     trip_file = tmp_path / "trip.toml"
     source = (Path(seoulcal.__file__).parent / "trips" / "ces2024.toml").read_text()
-    trip_file.write_text(re.sub(r'revised = "[^"]*"', 'revised = "2024-01-08T09:00:00Z"', source))
+    source = re.sub(r'revised = "[^"]*"', 'revised = "2024-01-08T09:00:00Z"', source)
+    # A change every member's files show (the trip's name), so that many objects are uploaded.
+    source = source.replace('en = "Mayor of Seoul at CES 2024 (Las Vegas)"', 'en = "CES 2024"', 1)
+    trip_file.write_text(source)
     changed = seoulcal.load_trip(trip_file)
-    # the bytes the interrupted build was making
+    # the bytes the interrupted build was making: a rebuild of the old site (raised SEQUENCEs)
+    build_site(trip, tmp_path / "new", base_url=BASE, secret=SECRET, jobs=1)
     build_site(changed, tmp_path / "new", base_url=BASE, secret=SECRET, jobs=1)
     new = {
         p.relative_to(tmp_path / "new").as_posix(): p.read_bytes()
