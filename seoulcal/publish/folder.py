@@ -14,7 +14,6 @@ from __future__ import annotations
 __all__ = ["FolderTarget"]
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import hashlib
@@ -52,6 +51,8 @@ class FolderTarget:
         """Build into *outdir* (made when the first build commits; its parent must exist)."""
         self.outdir = Path(outdir).absolute()
         self._lock: int | None = None
+        self._record: dict[str, object] = {}
+        """The record in the lock file, read when the lock is taken, kept as this target writes."""
         self._output: _Output | None = None
         self._vouched: str | None = None
         self._committed: str | None = None
@@ -93,7 +94,8 @@ class FolderTarget:
             os.close(handle)
             raise
         self._lock = handle
-        site = _read_record(handle).get("site")
+        self._record = _read_record(handle)  # the lock is held: it changes only by this target
+        site = self._record.get("site")
         self._vouched = site if isinstance(site, str) else None
         self._committed = None
         return self
@@ -118,7 +120,8 @@ class FolderTarget:
 
     def settled(self, inputs: str) -> bool:
         """Tell whether the last settled build had *inputs* and no file changed since."""
-        record = _read_record(self._handle())
+        self._handle()
+        record = self._record
         return (
             record.get("inputs") == inputs
             and self.outdir.is_dir()
@@ -139,14 +142,14 @@ class FolderTarget:
         (their private addresses), for :meth:`up_to_date`.
         """
         if inputs is None:
-            _write_record(self._handle(), None)
+            self._record = _write_record(self._handle(), None)
             return
         site = self._committed if self._committed is not None else self.manifest()[1]
         record: dict[str, object] = {"inputs": inputs, "site": site}
         if source is not None:
             record["source"] = source
             record["members"] = [_member_json(member) for member in members]
-        _write_record(self._handle(), record)
+        self._record = _write_record(self._handle(), record)
 
     def up_to_date(self, source: str) -> tuple[list[MemberSite], list[str]] | None:
         """Return the members' sites and the files, if the site was settled for *source* since.
@@ -155,7 +158,8 @@ class FolderTarget:
         it (every file's path, size, modification time and inode); then the report of a build
         comes from the record alone, without the trip.
         """
-        record = _read_record(self._handle())
+        self._handle()
+        record = self._record
         if record.get("source") != source or not self.outdir.is_dir():
             return None
         members = _members_from_json(record.get("members"))
@@ -238,7 +242,7 @@ class FolderTarget:
         written, kept, removed = self._out().publish(files)
         # What the folder is now, for the next build's keep(); settle() adds the inputs.
         self._committed = self.manifest()[1]
-        _write_record(self._handle(), {"site": self._committed})
+        self._record = _write_record(self._handle(), {"site": self._committed})
         return Changes(tuple(written), tuple(kept), tuple(removed))
 
     def discard(self) -> None:
@@ -280,19 +284,23 @@ def _read_record(handle: int) -> dict[str, object]:
     return data
 
 
-def _write_record(handle: int, record: Mapping[str, object] | None) -> None:
+def _write_record(handle: int, record: Mapping[str, object] | None) -> dict[str, object]:
     """Replace the record in the lock file; ``None`` clears it (the next build is a full one).
 
-    The record may hold the members' addresses: the file is made readable by its owner only.
+    Returns the record as :func:`_read_record` will read it. It may hold the members'
+    addresses: the file is made readable by its owner only.
     """
     os.ftruncate(handle, 0)
-    if record is not None:
-        with contextlib.suppress(OSError):  # not the owner: the folder's owner chose its mode
-            os.fchmod(handle, 0o600)
-        data = json.dumps({"format": RECORD_FORMAT, **record}, ensure_ascii=False).encode()
-        written = 0
-        while written < len(data):  # pwrite may write less than asked
-            written += os.pwrite(handle, data[written:], written)
+    if record is None:
+        return {}
+    with contextlib.suppress(OSError):  # not the owner: the folder's owner chose its mode
+        os.fchmod(handle, 0o600)
+    written_record = {"format": RECORD_FORMAT, **record}
+    data = json.dumps(written_record, ensure_ascii=False).encode()
+    written = 0
+    while written < len(data):  # pwrite may write less than asked
+        written += os.pwrite(handle, data[written:], written)
+    return written_record
 
 
 def _member_json(member: MemberSite) -> list[object]:
@@ -372,6 +380,8 @@ _AT_FDCWD = -100
 
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two paths atomically with Linux's renameat2; False where it is not available."""
+    import ctypes  # noqa: PLC0415 - only a build that commits needs it, not a no-change check
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -422,6 +432,8 @@ def _sync(folder: Path) -> None:
     is missing, :func:`os.sync` flushes every file system. A write error it reports (Linux 5.8
     and later) fails the build, as a failed ``fsync`` would.
     """
+    import ctypes  # noqa: PLC0415 - as in _exchange
+
     try:
         syncfs = ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
