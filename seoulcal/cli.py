@@ -12,18 +12,18 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NoReturn
 
-from seoulcal import __version__, zones
-from seoulcal.agenda import render_agenda, render_table
+from seoulcal import __version__
 from seoulcal.errors import InternalError, PublishError, SeoulcalError, TripError
-from seoulcal.tripfile import ces2024, load_trip, trip_schema_text
+from seoulcal.terminal import render_table
 
-# Publishing (site pages, links, server) is imported by the commands that use it: `export` and
-# the other everyday commands start faster without it.
+# What a command needs is imported by the command: `export` and the other everyday commands start
+# faster without publishing (site pages, links, server), and a `build` whose site is up to date
+# answers from the site's record without the trip file's model (so without pydantic): the trip
+# is loaded by _trip, the first time a command needs it.
 RETENTION_DAYS = 30
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ class _UsageError(SeoulcalError):
 
 
 def _trip(args: argparse.Namespace) -> Trip:
+    from seoulcal.tripfile import ces2024, load_trip  # noqa: PLC0415 - see RETENTION_DAYS
+
     return load_trip(args.trip) if args.trip else ces2024()
 
 
@@ -77,6 +79,8 @@ def write_output(data: bytes, target: str | None) -> None:
     directory = path.parent if str(path.parent) else Path()
     if not directory.is_dir():
         raise _UsageError(f"-o {target}: folder {directory} does not exist")
+    import tempfile  # noqa: PLC0415 - see RETENTION_DAYS
+
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -114,10 +118,14 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
     if args.output is not None:
         raise _UsageError("-o: give --format csv or --format xlsx to write the agenda to a file")
     if args.tz is not None:
+        from seoulcal import zones  # noqa: PLC0415 - see RETENTION_DAYS
+
         try:
             zones.zone(args.tz)
         except ValueError as error:
             raise _UsageError(f"--tz: {error}") from None
+    from seoulcal.agenda import render_agenda  # noqa: PLC0415 - see RETENTION_DAYS
+
     trip = _trip(args)
     text = render_agenda(trip, member=args.member, lang=args.lang, zone=args.tz)
     sys.stdout.write(text)
@@ -217,6 +225,8 @@ def _cmd_print(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
+    from seoulcal.tripfile import trip_schema_text  # noqa: PLC0415 - see RETENTION_DAYS
+
     write_output(trip_schema_text().encode("utf-8"), args.output)
     return EXIT_OK
 
@@ -277,8 +287,18 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if not bucket and (args.endpoint_url or args.single_writer):
         option = "--endpoint-url" if args.endpoint_url else "--single-writer"
         raise _UsageError(f"{option} is for a site in a bucket: give OUTDIR as s3://BUCKET/PREFIX/")
-    trip = _trip(args)
+    retention = _retention(args.keep_cancelled)
+    jobs = _jobs(args.jobs)
     secret = read_secret(args.secret_file)
+    source = None if bucket else _source(args, secret, retention)
+    if source is not None:
+        from seoulcal.publish import up_to_date  # noqa: PLC0415 - see RETENTION_DAYS
+
+        report = up_to_date(args.outdir, source, base_url=args.base_url, secret=secret)
+        if report is not None:  # answered from the site's record: the trip is not even loaded
+            _report_build(report)
+            return EXIT_OK
+    trip = _trip(args)
     target: str | Target = args.outdir
     if bucket:
         from seoulcal.publish.s3 import open_target  # noqa: PLC0415 - loads boto3: s3:// only
@@ -294,12 +314,38 @@ def _cmd_build(args: argparse.Namespace) -> int:
         target,
         base_url=args.base_url,
         secret=secret,
-        retention=_retention(args.keep_cancelled),
-        jobs=_jobs(args.jobs),
+        retention=retention,
+        jobs=jobs,
         printing=args.print,
+        source=source,
     )
     _report_build(report, bucket=args.outdir if bucket else None)
     return EXIT_OK
+
+
+def _source(args: argparse.Namespace, secret: bytes | None, retention: timedelta) -> str | None:
+    """Return the digest of what a build of a folder is made from (``None``: build in full).
+
+    The trip file's bytes as they are now (the built-in trip's), with the options: a trip file
+    that cannot be read, or a base URL that is not one, is left to the full build to report.
+    """
+    from seoulcal.publish import LOCAL_BASE_URL, normalize_base_url  # noqa: PLC0415 - as above
+    from seoulcal.publish.record import BUILT_IN_TRIP, source_digest  # noqa: PLC0415 - same
+
+    try:
+        path = Path(args.trip) if args.trip else BUILT_IN_TRIP
+        data = path.read_bytes()
+        base = LOCAL_BASE_URL if args.base_url is None else normalize_base_url(args.base_url)
+    except (OSError, PublishError):
+        return None
+    return source_digest(
+        data,
+        folder=path.parent if args.trip else None,
+        base_url=base,
+        secret=secret,
+        retention=retention,
+        printing=args.print,
+    )
 
 
 def _upload_progress(done: int, total: int) -> None:
@@ -332,6 +378,8 @@ def _serve_root(args: argparse.Namespace, *, building: bool) -> tuple[Path, Path
         return root, None
     if args.outdir is not None:
         return Path(args.outdir), None
+    import tempfile  # noqa: PLC0415 - see RETENTION_DAYS
+
     temporary = Path(tempfile.mkdtemp(prefix="seoulcal-site-"))
     return temporary / "site", temporary
 

@@ -483,7 +483,12 @@ class _Checked(ModelMetaclass):
 
 
 class _Model(BaseModel, metaclass=_Checked):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+    # defer_build: a model's validator is made when it is first used, not when the module is
+    # imported. Validating a trip makes one for the whole tree at once, instead of one for each of
+    # the 17 models and then the tree again: every command starts faster, and validates the same.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=False, defer_build=True
+    )
 
     @classmethod
     def model_validate(cls, obj: Any, **options: Any) -> Self:  # noqa: ANN401 - as pydantic's

@@ -154,3 +154,16 @@ def test_the_lazy_table_and_the_type_checking_imports_agree():
                     assert alias.asname == alias.name  # an explicit re-export
                     checked[alias.name] = child.module
     assert checked == seoulcal._HOME
+
+
+def test_the_command_line_and_the_build_record_load_no_model():
+    # A rebuild with nothing new answers before the trip is read: what it imports stays light.
+    script = (
+        "import sys\n"
+        "import seoulcal.cli, seoulcal.publish, seoulcal.publish.record, seoulcal.terminal\n"
+        "print(sorted(m for m in ('pydantic', 'icalendar', 'seoulcal.model') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"

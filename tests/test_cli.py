@@ -14,6 +14,8 @@ import wcwidth
 
 import seoulcal
 from seoulcal import cli
+from seoulcal.publish import build_site, read_secret
+from seoulcal.publish.folder import FolderTarget
 
 BAD_TRIP = """
 id = "bad"
@@ -330,3 +332,271 @@ def test_agenda_pads_by_what_a_terminal_shows(tmp_path, capsys):
         code, out, err = run(capsys, "agenda", "--trip", str(trip), "--lang", lang)
         assert code == 0, err
         _columns_line_up(out.split("\n\n")[1])
+
+
+# --- build: a rebuild with nothing new answers from the record ----------------------------------
+
+_BUILD = """
+import sys
+from seoulcal.cli import main
+code = main(sys.argv[1:])
+loaded = [name for name in ("pydantic", "icalendar", "seoulcal.model") if name in sys.modules]
+sys.stderr.write("loaded: " + (" ".join(loaded) or "-") + "\\n")
+raise SystemExit(code)
+"""
+CES_TOML = Path(seoulcal.__file__).parent / "trips" / "ces2024.toml"
+BASE = "https://trips.example.org/ces2024/"
+
+
+def build_cli(*argv: str | Path, env: dict[str, str] | None = None) -> tuple[str, str, bool]:
+    """Run ``seoulcal build`` in a new process; return stdout, stderr and whether it loaded the
+    model (pydantic, icalendar or seoulcal.model: the full path)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _BUILD, "build", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+        cwd=Path(argv[0]).parent,  # not the checkout: `python -c` imports from its folder first
+    )
+    assert done.returncode == 0, done.stderr
+    *err, loaded = done.stderr.splitlines()
+    return done.stdout, "\n".join(err), loaded != "loaded: -"
+
+
+def site_files(root: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file of the site: bytes, inode, modification time."""
+    return {
+        path.relative_to(root).as_posix(): (path.read_bytes(), *_identity(path))
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_ino, info.st_mtime_ns
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A site built from a trip file with a secret, and the options that built it."""
+    trip = tmp_path / "trip.toml"
+    trip.write_bytes(CES_TOML.read_bytes())
+    secret = tmp_path / "secret"
+    secret.write_text("a-secret-of-the-cli-tests-0123456789\n")
+    root = tmp_path / "site"
+    options = [root, "--trip", trip, "--base-url", BASE, "--secret-file", secret]
+    out, _, full = build_cli(*options)
+    assert full
+    assert "files written" in out
+    return root, options
+
+
+def test_a_rebuild_with_nothing_new_loads_no_pydantic_and_says_what_a_full_one_says(site):
+    root, options = site
+    before = site_files(root)
+    fast, fast_err, full = build_cli(*options)
+    assert not full  # neither pydantic nor icalendar (nor the model) was imported
+    assert fast.startswith(f"{root}: up to date, no file touched\n")
+    assert site_files(root) == before
+    # The same build the long way (no record: it renders and compares every file) says the same.
+    (root.parent / ".site.lock").unlink()
+    slow, slow_err, full = build_cli(*options)
+    assert full
+    assert (slow, slow_err) == (fast, fast_err)
+    assert site_files(root) == before
+    assert "MEMBER" in fast
+    assert len(re.findall(rf"^\S+ +{re.escape(BASE)}m/\S+/$", fast, flags=re.MULTILINE)) == 7
+    again, again_err, full = build_cli(*options)
+    assert not full
+    assert (again, again_err) == (fast, fast_err)
+
+
+def test_a_rebuild_of_the_built_in_trip_without_options_is_fast_and_warns_as_before(tmp_path):
+    root = tmp_path / "site"
+    env = {"SEOULCAL_SECRET": ""}
+    first, _, _ = build_cli(root, env=env)
+    fast, fast_err, full = build_cli(root, env=env)
+    assert not full
+    assert "NO SECRET" in fast_err
+    assert "no base URL" in fast_err
+    (tmp_path / ".site.lock").unlink()
+    assert build_cli(root, env=env)[:2] == (fast, fast_err)
+    assert first.splitlines()[1:] == fast.splitlines()[1:]  # the same addresses
+
+
+def _edit_trip(root, options):
+    trip = Path(options[2])
+    trip.write_bytes(trip.read_bytes() + b"\n# edited, the same trip\n")
+    return options, "up to date"
+
+
+def _move_an_event(root, options):
+    trip = Path(options[2])
+    text = trip.read_text("utf-8")
+    assert text.count("T11:00[America/Los_Angeles]") >= 1
+    trip.write_text(text.replace("T11:00[America/Los_Angeles]", "T11:30[America/Los_Angeles]", 1))
+    return options, "files written"
+
+
+def _other_base_url(root, options):
+    return [*options[:4], "https://trips.example.org/elsewhere/", *options[5:]], "files written"
+
+
+def _other_secret(root, options):
+    secret = root.parent / "secret2"
+    secret.write_text("another-secret-of-the-cli-tests-0123\n")
+    return [*options[:6], secret], "files written"
+
+
+def _keep_cancelled(root, options):
+    return [*options, "--keep-cancelled", "7"], "up to date"
+
+
+def _edit_a_site_file(root, options):
+    feed = root / "ces2024.ko.ics"
+    data = feed.read_bytes()
+    feed.write_bytes(data.replace(b"SEQUENCE:0", b"SEQUENCE:9", 1))
+    assert len(feed.read_bytes()) == len(data)
+    return options, "1 files written"
+
+
+def _touch_a_site_file(root, options):
+    feed = root / "ces2024.ko.ics"
+    os.utime(feed, ns=(feed.stat().st_atime_ns, feed.stat().st_mtime_ns + 1_000_000_000))
+    return options, "up to date"  # the same bytes: the build compares them and keeps the file
+
+
+def _remove_a_site_file(root, options):
+    (root / "ces2024.en.ics").unlink()
+    return options, "1 files written"
+
+
+def _add_a_site_file(root, options):
+    (root / "extra.html").write_text("hello")
+    return options, "1 removed"
+
+
+def _older_record(root, options):
+    lock = root.parent / ".site.lock"
+    record = json.loads(lock.read_bytes())
+    lock.write_text(json.dumps({**record, "format": "seoulcal-build/1"}))
+    return options, "up to date"
+
+
+def _cut_record(root, options):
+    lock = root.parent / ".site.lock"
+    data = lock.read_bytes()
+    lock.write_bytes(data[: len(data) // 2])
+    return options, "up to date"
+
+
+def _upgraded_seoulcal(root, options):
+    copy = root.parent / "upgraded"
+    (copy / "seoulcal").mkdir(parents=True)
+    source = Path(seoulcal.__file__).parent
+    for path in source.rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            target = copy / "seoulcal" / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    wording = copy / "seoulcal" / "wording.py"
+    wording.write_bytes(wording.read_bytes() + b"\n# the next release\n")
+    # Members' states record the software's digest (to keep their files unread): any answer.
+    return options, "", {"PYTHONPATH": str(copy)}
+
+
+def _other_zone_data(root, options):
+    zones = root.parent / "zones"
+    zones.mkdir()
+    (zones / "tzdata.zi").write_text("# version 2099z\n")  # other zone data comes first
+    # The zones then come from the tzdata package, which may differ from the system's: any answer.
+    return options, "", {"PYTHONTZPATH": str(zones)}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _edit_trip,
+        _move_an_event,
+        _other_base_url,
+        _other_secret,
+        _keep_cancelled,
+        _edit_a_site_file,
+        _touch_a_site_file,
+        _remove_a_site_file,
+        _add_a_site_file,
+        _older_record,
+        _cut_record,
+        _upgraded_seoulcal,
+        _other_zone_data,
+    ],
+)
+def test_anything_that_could_make_the_answer_stale_takes_the_full_build(site, change):
+    root, options = site
+    assert not build_cli(*options)[2]  # settled: the record answers
+    options, says, *env = change(root, options)
+    out, _, full = build_cli(*options, env=env[0] if env else None)
+    assert full
+    assert says in out.splitlines()[0]
+    out, _, full = build_cli(*options, env=env[0] if env else None)
+    assert not full  # that build recorded the new inputs
+    assert "up to date" in out.splitlines()[0]
+
+
+class _FullDisk(FolderTarget):
+    """A folder whose disk is full: the build fails at its first new file."""
+
+    def write(self, path: Path, data: bytes, *, after: float | None) -> None:  # noqa: ARG002 - as the method it replaces
+        raise OSError(28, "No space left on device")
+
+
+def test_a_build_that_failed_half_way_leaves_no_record_to_answer_from(site):
+    root, options = site
+    assert not build_cli(*options)[2]
+    before = site_files(root)
+    trip = seoulcal.load_trip(options[2])
+    moved = trip.model_copy(update={"revised": trip.revised.replace(year=2025)})
+    secret = read_secret(options[6])
+    with pytest.raises(OSError, match="No space"):
+        build_site(moved, _FullDisk(root), base_url=BASE, secret=secret)
+    assert site_files(root) == before
+    out, _, full = build_cli(*options)
+    assert full
+    assert "up to date" in out.splitlines()[0]
+
+
+def test_a_trip_whose_table_changed_takes_the_full_build(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(
+        subprocess.run(
+            [sys.executable, "-m", "seoulcal", "members", "--format", "csv"],
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
+    lines = CES_TOML.read_text("utf-8").splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("[[members]]"))
+    after = next(i for i, line in enumerate(lines) if line.startswith("[[events]]"))
+    trip = tmp_path / "trip.toml"
+    trip.write_text('members = "roster.csv"\n' + "".join(lines[:first] + lines[after:]), "utf-8")
+    root = tmp_path / "site"
+    options = [root, "--trip", trip, "--base-url", BASE]
+    assert build_cli(*options)[2]
+    assert not build_cli(*options)[2]
+    roster.write_bytes(roster.read_bytes().replace(b"\nmayor,", b"\nthe-mayor,"))
+    out, _, full = build_cli(*options)
+    assert full
+    assert "the-mayor" in out
+    assert not build_cli(*options)[2]
+
+
+def test_a_build_into_a_folder_seoulcal_did_not_make_still_says_so(tmp_path, capsys):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "notes.txt").write_text("mine")
+    code, _, err = run(capsys, "build", str(root))
+    assert code == 2
+    assert "did not build" in err

@@ -12,11 +12,14 @@
 * :mod:`~seoulcal.publish.render` and :mod:`~seoulcal.publish.pages`: the files and the pages;
 * :mod:`~seoulcal.publish.target`, :mod:`~seoulcal.publish.folder`: where the files go;
 * :mod:`~seoulcal.publish.record`: the no-change record, so that a rebuild with nothing new
-  renders nothing and loads no calendar library.
+  renders nothing and loads no calendar library; given the digest of the raw inputs
+  (:func:`up_to_date`), it does not even load the trip.
 
 **Privacy.** The public state holds UIDs, fingerprints, revisions and each event's public data
 (with its attendee list blanked); which members had an event is only in each member's own folder.
-No state file holds a secret, a token, a member id, name or email.
+No state file holds a secret, a token, a member id, name or email. The no-change record of a
+folder (in the lock file beside it, never served, readable by its owner only) holds no secret,
+but it does hold each member's id and addresses, as the build's report does.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ __all__ = [
     "member_token",
     "normalize_base_url",
     "read_secret",
+    "up_to_date",
 ]
 
 from dataclasses import dataclass
@@ -55,6 +59,8 @@ from seoulcal.publish.layout import STATE_FILE, MemberSite
 from seoulcal.publish.record import inputs_digest
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from seoulcal.model import Trip
     from seoulcal.publish.target import Target
 
@@ -104,6 +110,7 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
     retention: timedelta = DEFAULT_RETENTION,
     jobs: int | None = None,
     printing: bool = False,
+    source: str | None = None,
 ) -> BuildReport:
     """Build (or rebuild) *trip*'s site in *outdir* and return what changed.
 
@@ -119,11 +126,14 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
     members itself. The site's bytes are the same for any value. *printing* puts a printable
     itinerary (A4 PDF, with a QR code of the member's page) in every member's folder; it needs
     the ``print`` extra and a Korean font, and is checked before anything is written.
+
+    *source* is for a caller that read *trip* from raw inputs: their
+    :func:`~seoulcal.publish.record.source_digest` (the caller vouches that *trip* and these
+    options are what it digests). A folder's record then keeps it, with the members' addresses,
+    so that :func:`up_to_date` can answer the next build from the record alone.
     """
     base = LOCAL_BASE_URL if base_url is None else normalize_base_url(base_url)
-    warnings = [warning for warning in (base_url_warning(base_url and base),) if warning]
-    if secret is None:
-        warnings.append(_NO_SECRET_WARNING)
+    warnings = _warnings(base_url and base, secret)
     if retention < timedelta(0):
         raise PublishError(f"retention {retention} must not be negative", field="retention")
     if jobs is not None and jobs < 1:
@@ -145,7 +155,10 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
         target = outdir if not isinstance(outdir, str | Path) else FolderTarget(outdir)
     with target:
         if target.settled(inputs):  # the site this build would make is already there
-            return _up_to_date(trip, target, base=base, secret=secret, warnings=warnings)
+            report = _up_to_date(trip, target, base=base, secret=secret, warnings=warnings)
+            if source is not None:  # the same site from other bytes (a comment edited, say)
+                _settle(target, inputs, source, report.members)
+            return report
         target.settle(None)
         # The one place publishing loads the renderer (and icalendar with it): only to render.
         from seoulcal.publish import render  # noqa: PLC0415
@@ -164,7 +177,7 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
         finally:
             target.discard()
         if plan.settled or not (changes.written or changes.removed):
-            target.settle(inputs)
+            _settle(target, inputs, source, plan.members)
     return BuildReport(
         outdir=Path(target.name),
         base_url=base,
@@ -179,6 +192,55 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
         warnings=(*warnings, *plan.warnings),
         processes=plan.processes,
     )
+
+
+def _settle(target: Target, inputs: str, source: str | None, members: Sequence[MemberSite]) -> None:
+    """Record the site as settled; a folder also keeps *source* and the members' sites."""
+    if source is not None and isinstance(target, FolderTarget):
+        target.settle(inputs, source=source, members=members)
+    else:
+        target.settle(inputs)
+
+
+def up_to_date(
+    outdir: str | Path, source: str, *, base_url: str | None = None, secret: bytes | None = None
+) -> BuildReport | None:
+    """Return the report of a build of the folder *outdir* that would change nothing, or ``None``.
+
+    *source* is the :func:`~seoulcal.publish.record.source_digest` of the raw inputs; it answers
+    from the folder's record alone, without the trip (so without the model or pydantic): the
+    report :func:`build_site` would give, if the last settled build recorded the same *source*
+    and no file of the site changed since. ``None`` means: build. *base_url* and *secret* are
+    those *source* digests (for the report's warnings).
+    """
+    base = LOCAL_BASE_URL if base_url is None else normalize_base_url(base_url)
+    target = FolderTarget(outdir)
+    with target:
+        found = target.up_to_date(source)
+    if found is None:
+        return None
+    members, files = found
+    return BuildReport(
+        outdir=Path(target.name),
+        base_url=base,
+        changed=False,
+        written=(),
+        kept=tuple(files),
+        removed=(),
+        revised=(),
+        cancelled=(),
+        dropped=(),
+        members=tuple(members),
+        warnings=tuple(_warnings(base_url and base, secret)),
+    )
+
+
+def _warnings(base_url: str | None, secret: bytes | None) -> list[str]:
+    """Return the warnings of a build's options (*base_url* normalised, ``None`` when not given)."""
+    warnings = [warning for warning in (base_url_warning(base_url),) if warning]
+    if secret is None:
+        warnings.append(_NO_SECRET_WARNING)
+    return warnings
 
 
 def _up_to_date(

@@ -28,9 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from seoulcal import wording
 from seoulcal.errors import PublishError
-from seoulcal.model import LANGUAGES
 from seoulcal.publish import layout
 
 if TYPE_CHECKING:
@@ -67,6 +65,11 @@ def member_site(
     trip: Trip, member: Member, *, base_url: str, secret: bytes | None
 ) -> tuple[str, layout.MemberSite]:
     """Return *member*'s folder (relative, ending in ``/``) and where its page and feeds are."""
+    # Here, not above: a rebuild that finds its site up to date reads its secret and base URL
+    # with this module, before (and without) loading the model and pydantic.
+    from seoulcal import wording  # noqa: PLC0415 - see above
+    from seoulcal.model import LANGUAGES  # noqa: PLC0415 - see above
+
     folder = layout.member_folder(member_token(secret, trip, member))
     feeds = []
     for lang in LANGUAGES:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 __all__ = ["FolderTarget"]
 
-import ctypes
+import contextlib
 import errno
 import fcntl
 import hashlib
@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from seoulcal.errors import PublishError
-from seoulcal.publish.layout import STATE_FILE
+from seoulcal.publish.layout import STATE_FILE, Feed, MemberSite
 from seoulcal.publish.record import RECORD_FORMAT
 from seoulcal.publish.target import Changes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from types import TracebackType
 
 _QUEUED_FILES = 64
@@ -51,6 +51,8 @@ class FolderTarget:
         """Build into *outdir* (made when the first build commits; its parent must exist)."""
         self.outdir = Path(outdir).absolute()
         self._lock: int | None = None
+        self._record: dict[str, object] = {}
+        """The record in the lock file, read when the lock is taken, kept as this target writes."""
         self._output: _Output | None = None
         self._vouched: str | None = None
         """The manifest digest the last build recorded after its commit (see :meth:`keep`)."""
@@ -92,7 +94,9 @@ class FolderTarget:
             os.close(handle)
             raise
         self._lock = handle
-        self._vouched = _read_record(handle).get("site")
+        self._record = _read_record(handle)  # the lock is held: it changes only by this target
+        site = self._record.get("site")
+        self._vouched = site if isinstance(site, str) else None
         self._committed = None
         self._read = {}
         return self
@@ -117,20 +121,55 @@ class FolderTarget:
 
     def settled(self, inputs: str) -> bool:
         """Tell whether the last settled build had *inputs* and no file changed since."""
-        record = _read_record(self._handle())
+        self._handle()
+        record = self._record
         return (
             record.get("inputs") == inputs
             and self.outdir.is_dir()
             and record.get("site") == self.manifest()[1]
         )
 
-    def settle(self, inputs: str | None) -> None:
-        """Record the site as settled for *inputs* (with its manifest); ``None`` forgets it."""
+    def settle(
+        self,
+        inputs: str | None,
+        *,
+        source: str | None = None,
+        members: Sequence[MemberSite] = (),
+    ) -> None:
+        """Record the site as settled for *inputs* (with its manifest); ``None`` forgets it.
+
+        With *source* (:func:`~seoulcal.publish.record.source_digest` of the raw inputs the
+        caller vouches the build came from), the record also keeps it and the *members*' sites
+        (their private addresses), for :meth:`up_to_date`.
+        """
         if inputs is None:
-            _write_record(self._handle(), None)
+            self._record = _write_record(self._handle(), None)
             return
         site = self._committed if self._committed is not None else self.manifest()[1]
-        _write_record(self._handle(), {"inputs": inputs, "site": site})
+        record: dict[str, object] = {"inputs": inputs, "site": site}
+        if source is not None:
+            record["source"] = source
+            record["members"] = [_member_json(member) for member in members]
+        self._record = _write_record(self._handle(), record)
+
+    def up_to_date(self, source: str) -> tuple[list[MemberSite], list[str]] | None:
+        """Return the members' sites and the files, if the site was settled for *source* since.
+
+        ``None`` unless the record holds *source* and the folder is exactly as that build left
+        it (every file's path, size, modification time and inode); then the report of a build
+        comes from the record alone, without the trip.
+        """
+        self._handle()
+        record = self._record
+        if record.get("source") != source or not self.outdir.is_dir():
+            return None
+        members = _members_from_json(record.get("members"))
+        if members is None:
+            return None
+        files, site = self.manifest()
+        if record.get("site") != site:
+            return None
+        return members, files
 
     def manifest(self) -> tuple[list[str], str]:
         """Return the site's regular files (relative paths, sorted) and a digest of their details.
@@ -140,14 +179,22 @@ class FolderTarget:
         """
         if not self.outdir.is_dir():
             return [], ""
-        files = sorted(
-            (rel, entry.stat(follow_symlinks=False))
-            for rel, entry in _regular_files(str(self.outdir))
-        )
-        digest = hashlib.sha256()
-        for rel, info in files:
-            digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n".encode())
-        return [rel for rel, _ in files], digest.hexdigest()
+        found: list[tuple[str, str]] = []
+        folders = [(str(self.outdir), "")]
+        while folders:  # one scandir per folder and one lstat per file: a no-change rebuild's cost
+            folder, prefix = folders.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append((entry.path, f"{prefix}{entry.name}/"))
+                    elif entry.is_file(follow_symlinks=False):
+                        info = entry.stat(follow_symlinks=False)
+                        rel = prefix + entry.name
+                        line = f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n"
+                        found.append((rel, line))
+        found.sort()
+        digest = hashlib.sha256("".join(line for _, line in found).encode())
+        return [rel for rel, _ in found], digest.hexdigest()
 
     # --- reading and writing ---
 
@@ -196,7 +243,7 @@ class FolderTarget:
         written, kept, removed = self._out().publish(files)
         # What the folder is now, for the next build's keep(); settle() adds the inputs.
         self._committed = self.manifest()[1]
-        _write_record(self._handle(), {"site": self._committed})
+        self._record = _write_record(self._handle(), {"site": self._committed})
         return Changes(tuple(written), tuple(kept), tuple(removed))
 
     def discard(self) -> None:
@@ -226,22 +273,59 @@ class FolderTarget:
             os.close(handle)
 
 
-def _read_record(handle: int) -> dict[str, str]:
-    """Return the last build's record from the lock file (empty if none or unreadable)."""
+def _read_record(handle: int) -> dict[str, object]:
+    """Return the last build's record from the lock file (empty if none, unreadable or older)."""
     try:
-        data = json.loads(os.pread(handle, 4096, 0) or b"{}")
+        size = os.fstat(handle).st_size
+        data = json.loads(os.pread(handle, size, 0) or b"{}") if size else {}
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
         return {}
-    return {key: value for key, value in data.items() if isinstance(value, str)}
+    return data
 
 
-def _write_record(handle: int, record: dict[str, str] | None) -> None:
-    """Replace the record in the lock file; ``None`` clears it (the next build is a full one)."""
+def _write_record(handle: int, record: Mapping[str, object] | None) -> dict[str, object]:
+    """Replace the record in the lock file; ``None`` clears it (the next build is a full one).
+
+    Returns the record as :func:`_read_record` will read it. It may hold the members'
+    addresses: the file is made readable by its owner only.
+    """
     os.ftruncate(handle, 0)
-    if record is not None:
-        os.pwrite(handle, json.dumps({"format": RECORD_FORMAT, **record}).encode(), 0)
+    if record is None:
+        return {}
+    with contextlib.suppress(OSError):  # not the owner: the folder's owner chose its mode
+        os.fchmod(handle, 0o600)
+    written_record = {"format": RECORD_FORMAT, **record}
+    data = json.dumps(written_record, ensure_ascii=False).encode()
+    written = 0
+    while written < len(data):  # pwrite may write less than asked
+        written += os.pwrite(handle, data[written:], written)
+    return written_record
+
+
+def _member_json(member: MemberSite) -> list[object]:
+    feeds = [[feed.lang, feed.name, feed.href, feed.url] for feed in member.feeds]
+    return [member.member_id, member.page_url, feeds]
+
+
+def _members_from_json(value: object) -> list[MemberSite] | None:
+    """Read back what :func:`_member_json` wrote; ``None`` for anything else."""
+    if not isinstance(value, list):
+        return None
+    members = []
+    try:
+        for member_id, page_url, feeds in value:
+            sites = tuple(Feed(lang, name, href, url) for lang, name, href, url in feeds)
+            texts = (member_id, page_url, *(t for f in sites for t in (f.name, f.href, f.url)))
+            if not all(isinstance(text, str) for text in texts) or not all(
+                feed.lang in {"ko", "en"} for feed in sites
+            ):
+                return None
+            members.append(MemberSite(member_id, page_url, sites))
+    except (TypeError, ValueError):  # not a list of three, or a feed not a list of four
+        return None
+    return members
 
 
 def _recover(outdir: Path) -> None:
@@ -297,6 +381,8 @@ _AT_FDCWD = -100
 
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two paths atomically with Linux's renameat2; False where it is not available."""
+    import ctypes  # noqa: PLC0415 - only a build that commits needs it, not a no-change check
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -347,6 +433,8 @@ def _sync(folder: Path) -> None:
     is missing, :func:`os.sync` flushes every file system. A write error it reports (Linux 5.8
     and later) fails the build, as a failed ``fsync`` would.
     """
+    import ctypes  # noqa: PLC0415 - as in _exchange
+
     try:
         syncfs = ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):

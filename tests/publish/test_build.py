@@ -1091,3 +1091,70 @@ def test_a_hand_edited_site_is_rendered_and_compared_again(trip, tmp_path):
     report = build(later(moved(trip, PAVILION), 1), root)
     assert page.read_bytes().startswith(b"<!DOCTYPE html>")
     assert page.relative_to(root).as_posix() in report.written
+
+
+# --- the record's answer without the trip (publish.up_to_date) --------------------------------------
+
+
+def _source(**options):
+    from seoulcal.publish.record import BUILT_IN_TRIP, source_digest  # noqa: PLC0415
+
+    options.setdefault("base_url", BASE)
+    options.setdefault("secret", SECRET)
+    options.setdefault("retention", publish.DEFAULT_RETENTION)
+    return source_digest(BUILT_IN_TRIP.read_bytes(), folder=None, **options)
+
+
+def test_the_record_answers_as_the_build_would(tmp_path):
+    root = tmp_path / "site"
+    trip = seoulcal.ces2024()
+    source = _source()
+    assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is None  # no site yet
+    build(trip, root, source=source)
+    again = build(trip, root, source=source)  # settled: the build's own answer, from the trip
+    assert not again.changed
+    answer = publish.up_to_date(root, source, base_url=BASE, secret=SECRET)
+    assert answer == again
+    assert publish.up_to_date(root, _source(retention=timedelta(0)), base_url=BASE) is None
+
+
+def test_a_build_without_a_source_forgets_the_one_recorded(trip, tmp_path):
+    root = tmp_path / "site"
+    source = _source()
+    build(seoulcal.ces2024(), root, source=source)
+    assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is not None
+    build(seoulcal.ces2024(), root)  # the same site: what the record vouches for still holds
+    assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is not None
+    build(later(moved(trip, PAVILION), 1), root)  # a library caller's other trip
+    assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is None
+    build(seoulcal.ces2024(), root)  # back, but nothing vouches for the raw inputs any more
+    assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is None
+    build(seoulcal.ces2024(), root, source=source)  # settled: now it does, nothing touched
+    assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is not None
+
+
+def test_the_record_holds_member_addresses_but_no_secret_and_only_its_owner_reads_it(tmp_path):
+    root = tmp_path / "site"
+    trip = seoulcal.ces2024()
+    report = build(trip, root, source=_source())
+    lock = tmp_path / ".site.lock"
+    record = lock.read_bytes()
+    assert SECRET not in record
+    assert SECRET.hex().encode() not in record
+    for member in report.members:
+        assert member.page_url.encode() in record  # as the report shows them (docs/publishing.md)
+    assert lock.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_record_that_is_not_one_is_ignored(tmp_path):
+    root = tmp_path / "site"
+    trip = seoulcal.ces2024()
+    source = _source()
+    build(trip, root, source=source)
+    lock = tmp_path / ".site.lock"
+    record = json.loads(lock.read_bytes())
+    for members in ([["x"]], [[1, "u", []]], [["x", "u", [["fr", "n", "h", "u"]]]], "x", None):
+        lock.write_text(json.dumps({**record, "members": members}))
+        assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is None
+    lock.write_text(json.dumps(record))
+    assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is not None
