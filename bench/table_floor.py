@@ -1,13 +1,14 @@
 """The tables' floors: a library's own read of a whole table, nothing validated.
 
-    python bench/table_floor.py xlsx FILE            # openpyxl as seoulcal calls it
-    python bench/table_floor.py xlsx-read-only FILE  # openpyxl's read-only (streaming) mode
+    python bench/table_floor.py xlsx FILE            # openpyxl building the whole workbook
+    python bench/table_floor.py xlsx-read-only FILE  # read-only (streaming), as seoulcal does
     python bench/table_floor.py csv-cp949 FILE       # the csv module over the CP949 text
 
-``xlsx`` is what ``seoulcal.sources.tables`` does: ``openpyxl.load_workbook(data_only=True)``
-of the bytes, then every row of the first sheet with ``iter_rows(values_only=True)``.
-``xlsx-read-only`` adds ``read_only=True``. ``csv-cp949`` decodes the bytes as CP949 and reads
-every row with ``csv.reader``. Each prints the rows and cells it read.
+``xlsx`` is ``openpyxl.load_workbook(data_only=True)`` of the bytes, then every row of the first
+sheet with ``iter_rows(values_only=True)`` (what ``seoulcal.sources.tables`` did before it read
+in read-only mode). ``xlsx-read-only`` adds ``read_only=True``, as seoulcal does now.
+``csv-cp949`` decodes the bytes as CP949 and reads every row with ``csv.reader``. Each prints
+the rows and cells it read.
 """
 
 from __future__ import annotations
