@@ -220,19 +220,7 @@ def up_to_date(
     if found is None:
         return None
     members, files = found
-    return BuildReport(
-        outdir=Path(target.name),
-        base_url=base,
-        changed=False,
-        written=(),
-        kept=tuple(files),
-        removed=(),
-        revised=(),
-        cancelled=(),
-        dropped=(),
-        members=tuple(members),
-        warnings=tuple(_warnings(base_url and base, secret)),
-    )
+    return _unchanged(target, base, files, members, _warnings(base_url and base, secret))
 
 
 def _warnings(base_url: str | None, secret: bytes | None) -> list[str]:
@@ -248,7 +236,17 @@ def _up_to_date(
 ) -> BuildReport:
     """Report a build that found the site it would make already in place: nothing touched."""
     members = [member_site(trip, m, base_url=base, secret=secret)[1] for m in trip.members]
-    files = target.manifest()[0]
+    return _unchanged(target, base, target.manifest()[0], members, warnings)
+
+
+def _unchanged(
+    target: Target,
+    base: str,
+    files: Sequence[str],
+    members: Sequence[MemberSite],
+    warnings: Sequence[str],
+) -> BuildReport:
+    """Return the report of a build that changed nothing: every file kept as it was."""
     return BuildReport(
         outdir=Path(target.name),
         base_url=base,
