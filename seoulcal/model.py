@@ -1149,12 +1149,16 @@ class Trip(_Model):
 
     def attends(self, member: Member | str, event: Event) -> bool:
         """Tell whether *member* attends *event* (directly, by group, or as everyone)."""
-        index = self._index
         who = self.member(member) if isinstance(member, str) else member
-        names = index.names.get(who.id)
-        if names is None or index.members.get(who.id) is not who:  # not this trip's own
-            names = frozenset({EVERYONE, who.id, *who.groups})
-        return not names.isdisjoint(event.attendees)
+        return not self._names(who).isdisjoint(event.attendees)
+
+    def _names(self, member: Member) -> frozenset[str]:
+        """Return the attendee names that mean *member*: everyone, their id and their groups."""
+        index = self._index
+        names = index.names.get(member.id)
+        if names is None or index.members.get(member.id) is not member:  # not this trip's own
+            names = frozenset({EVERYONE, member.id, *member.groups})
+        return names
 
     def events_for(self, member: Member | str | None = None) -> tuple[Event, ...]:
         """Return the events *member* attends (all events for ``None``), in time order.
@@ -1166,7 +1170,8 @@ class Trip(_Model):
         if member is None:
             return ordered
         who = self.member(member) if isinstance(member, str) else member
-        return tuple(event for event in ordered if self.attends(who, event))
+        names = self._names(who)  # once, not per event: a build asks for every member
+        return tuple(event for event in ordered if not names.isdisjoint(event.attendees))
 
     def _ordered_events(self) -> tuple[Event, ...]:
         """Return every event in time order (then by id), sorted once per trip."""

@@ -60,6 +60,10 @@ class FolderTarget:
         """The manifest digest right after this build's commit."""
         self._read: dict[str, bytes] = {}
         """What :meth:`previous` read in this build (the folder is locked: it stays so)."""
+        self._memos: dict[str, str] = {}
+        """The memos the last commit recorded (good only while the folder is as it left it)."""
+        self._committed_memos: dict[str, str] | None = None
+        """The memos this build's commit recorded."""
 
     @property
     def name(self) -> str:
@@ -97,7 +101,9 @@ class FolderTarget:
         self._record = _read_record(handle)  # the lock is held: it changes only by this target
         site = self._record.get("site")
         self._vouched = site if isinstance(site, str) else None
+        self._memos = _memos_from_json(self._record.get("memos"))
         self._committed = None
+        self._committed_memos = None
         self._read = {}
         return self
 
@@ -145,8 +151,12 @@ class FolderTarget:
         if inputs is None:
             self._record = _write_record(self._handle(), None)
             return
-        site = self._committed if self._committed is not None else self.manifest()[1]
-        record: dict[str, object] = {"inputs": inputs, "site": site}
+        if self._committed is not None:
+            site, memos = self._committed, self._committed_memos or {}
+        else:  # the site was already as this build would make it: the last commit's memos hold
+            site = self.manifest()[1]
+            memos = self._memos if site == self._vouched else {}
+        record: dict[str, object] = {"inputs": inputs, "site": site, "memos": memos}
         if source is not None:
             record["source"] = source
             record["members"] = [_member_json(member) for member in members]
@@ -215,7 +225,13 @@ class FolderTarget:
         if self._output is None:
             # Files are vouched for only if the folder is exactly as the last commit left it.
             vouched = self._vouched is not None and self._vouched == self.manifest()[1]
-            self._output = _Output(self.outdir, write=self.write, vouched=vouched, known=self._read)
+            self._output = _Output(
+                self.outdir,
+                write=self.write,
+                vouched=vouched,
+                known=self._read,
+                memos=self._memos if vouched else {},
+            )
         return self._output
 
     def add(self, path: str, data: bytes) -> None:
@@ -231,6 +247,18 @@ class FolderTarget:
         """
         return self._out().keep(paths)
 
+    def memo(self, name: str) -> str | None:
+        """Return the memo the last commit kept under *name*, if no file changed since.
+
+        The memos are in the lock file's record, beside the manifest of the folder that commit
+        left: they hold only while the folder still matches it (as :meth:`keep`).
+        """
+        return self._out().memo(name)
+
+    def remember(self, name: str, memo: str) -> None:
+        """Keep *memo* under *name* in the record this build's commit writes."""
+        self._out().remember(name, memo)
+
     def part(self) -> _Output:
         """Return a writer for a worker process: the same site, the same staging folder."""
         return self._out().sibling()
@@ -240,10 +268,16 @@ class FolderTarget:
         files = [part for part in parts if isinstance(part, _Files)]
         if len(files) != len(parts):
             raise TypeError("parts must come from this target's part().files()")
-        written, kept, removed = self._out().publish(files)
-        # What the folder is now, for the next build's keep(); settle() adds the inputs.
+        output = self._out()
+        written, kept, removed = output.publish(files)
+        memos = dict(output.remembered)
+        for part in files:
+            memos.update(part.memos)
+        # What the folder is now, for the next build's keep() and memo(); settle() adds the
+        # inputs.
         self._committed = self.manifest()[1]
-        self._record = _write_record(self._handle(), {"site": self._committed})
+        self._committed_memos = memos
+        self._record = _write_record(self._handle(), {"site": self._committed, "memos": memos})
         return Changes(tuple(written), tuple(kept), tuple(removed))
 
     def discard(self) -> None:
@@ -309,6 +343,15 @@ def _member_json(member: MemberSite) -> list[object]:
     return [member.member_id, member.page_url, feeds]
 
 
+def _memos_from_json(value: object) -> dict[str, str]:
+    """Read back the memos of a record (none, for anything but a table of texts)."""
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str) and isinstance(memo, str) for name, memo in value.items()
+    ):
+        return {}
+    return value
+
+
 def _members_from_json(value: object) -> list[MemberSite] | None:
     """Read back what :func:`_member_json` wrote; ``None`` for anything else."""
     if not isinstance(value, list):
@@ -353,14 +396,18 @@ def _regular_files(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEnt
                 yield f"{prefix}{entry.name}", entry
 
 
-def _scan(root: Path) -> dict[str, Path]:
-    """Return the regular files under *root* by relative POSIX path (symlinks are not followed)."""
+def _scan(root: Path) -> dict[str, str]:
+    """Return the regular files under *root*: their paths by relative POSIX path.
+
+    Paths as text, not :class:`~pathlib.Path`: a rebuild links thousands of them.
+    Symlinks are not followed.
+    """
     if not root.is_dir():
         return {}
-    return {rel: root / rel for rel, _ in _regular_files(str(root))}
+    return {rel: entry.path for rel, entry in _regular_files(str(root))}
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def _link_or_copy(source: str, target: str) -> None:
     try:
         os.link(source, target)
     except OSError:
@@ -459,7 +506,9 @@ class _Files:
     kept: list[str]
     staged: bool
     """Whether it opened the staging folder, so that its kept files are linked there."""
-    directories: set[Path]
+    directories: set[str]
+    memos: dict[str, str]
+    """What it remembered for the next build (see :meth:`FolderTarget.remember`)."""
 
 
 class _Output:
@@ -483,30 +532,35 @@ class _Output:
         outdir: Path,
         *,
         write: Callable[..., None],
-        existing: dict[str, Path] | None = None,
+        existing: dict[str, str] | None = None,
         staging: Path | None = None,
         vouched: bool = False,
         known: dict[str, bytes] | None = None,
+        memos: Mapping[str, str] | None = None,
     ) -> None:
         """Take the files of a new site for *outdir* (the writer thread starts with the first).
 
         *write* writes one new file (:meth:`FolderTarget.write`). *vouched*: the folder is as
         the last commit left it, so :meth:`keep` may keep its files without reading them.
         *known* holds bytes of the folder's files already read (its states), to compare with.
+        *memos* are the last commit's (given only when the folder is vouched for).
         """
         self.outdir = outdir
         self._write = write
         self.vouched = vouched
         self.known = {} if known is None else known
+        self.memos: Mapping[str, str] = {} if memos is None else memos
+        self.remembered: dict[str, str] = {}
         self.existing = _scan(outdir) if existing is None else existing
         self.staging_path = (
             outdir.parent / f".{outdir.name}.staging-{os.getpid()}" if staging is None else staging
         )
-        self.staging: Path | None = None
+        self.staging: str | None = None
+        """The staging folder's path, once this process opened it."""
         self.written: list[str] = []
         self.kept: list[str] = []
-        self._directories: set[Path] = set()
-        self._queue: queue.Queue[tuple[str, bytes | None] | None] = queue.Queue(
+        self._directories: set[str] = set()
+        self._queue: queue.Queue[list[tuple[str, bytes | None]] | None] = queue.Queue(
             maxsize=_QUEUED_FILES
         )
         self._error: Exception | None = None
@@ -521,11 +575,12 @@ class _Output:
             staging=self.staging_path,
             vouched=self.vouched,
             known=self.known,
+            memos=self.memos,
         )
 
     def add(self, rel: str, data: bytes) -> None:
         """Add the file *rel* (a relative POSIX path) with *data*."""
-        self._put(rel, data)
+        self._put([(rel, data)])
 
     def keep(self, rels: Sequence[str]) -> bool:
         """Keep the files *rels* of the folder as they are (all or none); see FolderTarget.keep."""
@@ -533,25 +588,34 @@ class _Output:
             raise self._error
         if not self.vouched or any(rel not in self.existing for rel in rels):
             return False
-        for rel in rels:
-            self._put(rel, None)
+        self._put([(rel, None) for rel in rels])
         return True
 
-    def _put(self, rel: str, data: bytes | None) -> None:
-        """Queue *rel* for the writer thread: its new bytes, or ``None`` to keep the old file."""
+    def memo(self, name: str) -> str | None:
+        """Return the last commit's memo *name* (only while the folder is vouched for)."""
+        return self.memos.get(name) if self.vouched else None
+
+    def remember(self, name: str, memo: str) -> None:
+        """Keep *memo* under *name* for the record of this build's commit."""
+        self.remembered[name] = memo
+
+    def _put(self, files: list[tuple[str, bytes | None]]) -> None:
+        """Queue *files* for the writer thread: each one's new bytes, or ``None`` to keep it."""
         if self._error is not None:
             raise self._error
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_all, name="seoulcal-writer")
             self._writer.start()
-        self._queue.put((rel, data))
+        self._queue.put(files)
 
     def _write_all(self) -> None:
         """Take the queued files until told to stop; after an error, only drain the queue."""
-        while (item := self._queue.get()) is not None:
-            if self._error is None:
+        while (files := self._queue.get()) is not None:
+            for rel, data in files:
+                if self._error is not None:
+                    break
                 try:
-                    self._take(*item)
+                    self._take(rel, data)
                 except Exception as error:  # noqa: BLE001 - raised again in the building thread
                     self._error = error
 
@@ -571,28 +635,31 @@ class _Output:
         if data is None:  # pragma: no cover - keep() takes only files the folder has
             raise RuntimeError(f"{rel}: kept, but the previous site has no such file")
         staging = self.staging if self.staging is not None else self._open()
-        after = old.stat().st_mtime if old is not None else None
-        self._write(self._target(staging, rel), data, after=after)
+        after = os.stat(old).st_mtime if old is not None else None
+        self._write(Path(self._target(staging, rel)), data, after=after)
         self.written.append(rel)
 
-    def _same(self, rel: str, old: Path, data: bytes) -> bool:
+    def _same(self, rel: str, old: str, data: bytes) -> bool:
         known = self.known.get(rel)
         return known == data if known is not None else _same(old, data)
 
-    def _open(self) -> Path:
-        staging = self.staging_path
-        staging.mkdir(mode=0o755, exist_ok=True)  # another process of the build may have made it
+    def _open(self) -> str:
+        staging = str(self.staging_path)
+        # Another process of the build may have made it.
+        self.staging_path.mkdir(mode=0o755, exist_ok=True)
         self.staging = staging
         self._directories.add(staging)
         for rel in self.kept:
             _link_or_copy(self.existing[rel], self._target(staging, rel))
         return staging
 
-    def _target(self, staging: Path, rel: str) -> Path:
-        target = staging / rel
-        if target.parent not in self._directories:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._directories.add(target.parent)
+    def _target(self, staging: str, rel: str) -> str:
+        """Return the path of *rel* in *staging*, making its folder the first time."""
+        target = f"{staging}/{rel}"
+        parent = target.rpartition("/")[0]
+        if parent not in self._directories:
+            os.makedirs(parent, exist_ok=True)
+            self._directories.add(parent)
         return target
 
     def files(self) -> _Files:
@@ -600,7 +667,9 @@ class _Output:
         self._stop()
         if self._error is not None:
             raise self._error
-        return _Files(self.written, self.kept, self.staging is not None, self._directories)
+        return _Files(
+            self.written, self.kept, self.staging is not None, self._directories, self.remembered
+        )
 
     def publish(self, parts: Sequence[_Files] = ()) -> tuple[list[str], list[str], list[str]]:
         """Put the new site in place (unless nothing changed); return (written, kept, removed).
@@ -621,10 +690,10 @@ class _Output:
             if not part.staged:  # the worker only remembered these: link them now
                 for rel in part.kept:
                     _link_or_copy(self.existing[rel], self._target(staging, rel))
-        for directory in sorted(self._directories, key=lambda p: len(p.parts), reverse=True):
-            directory.chmod(0o755)
-        _sync(staging)  # every byte is durable before the new site becomes visible
-        _swap(staging, self.outdir)
+        for directory in sorted(self._directories, key=lambda p: p.count("/"), reverse=True):
+            os.chmod(directory, 0o755)
+        _sync(self.staging_path)  # every byte is durable before the new site becomes visible
+        _swap(self.staging_path, self.outdir)
         _fsync_dir(self.outdir.parent)
         return written, kept, removed
 
@@ -634,8 +703,11 @@ class _Output:
         shutil.rmtree(self.staging_path, ignore_errors=True)
 
 
-def _same(path: Path, data: bytes) -> bool:
+def _same(path: str, data: bytes) -> bool:
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False

@@ -129,6 +129,8 @@ class _Members:
     shared_inputs: bytes = b""
     """A digest of what every member's files are rendered from besides the member's own."""
     _event_data: dict[tuple[int, Revision], bytes] = field(default_factory=dict)
+    _event_memos: dict[int, bytes] = field(default_factory=dict)
+    """Each event's digest for :meth:`memo` (UID and data), by the event's identity."""
     _keep_alive: list[Event] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -174,6 +176,32 @@ class _Members:
             digest.update(self.trip.revised.isoformat().encode())  # its year and wall clock
         return digest.hexdigest()
 
+    def memo(self, member: Member, site: MemberSite, events: Sequence[Event]) -> str:
+        """Return what a member's whole folder, state included, is made from, before revising.
+
+        The shared inputs, the retention, the member, the page's address and each of the
+        member's events (UID and data): no revision, so it is known without the member's state.
+        The build remembers it only for a member whose state it *settled* (no withdrawn event,
+        so nothing that moves with the trip's ``revised`` clock): revising that state again with
+        the same memo keeps every revision, so the state and every file would have the same
+        bytes, and the next build keeps the folder unread (see :meth:`Target.memo`).
+        """
+        digest = hashlib.sha256(b"seoulcal member memo/1\0" + self.shared_inputs)
+        digest.update(f"{self.retention.total_seconds()!r}\0".encode())
+        digest.update(member.model_dump_json().encode())
+        digest.update(b"\0" + site.page_url.encode() + b"\0")
+        known = self._event_memos
+        if not all(id(event) in known for event in events):
+            for event in events:
+                if id(event) not in known:
+                    self._keep_alive.append(event)
+                    text = f"{self.uids[id(event)]}\0{event.model_dump_json()}"
+                    known[id(event)] = hashlib.sha256(text.encode()).digest()
+        digest.update(b"".join([known[id(event)] for event in events]))
+        if not events:
+            digest.update(self.trip.revised.isoformat().encode())  # as in inputs()
+        return digest.hexdigest()
+
     def render(
         self, members: Sequence[Member], output: Part | Target
     ) -> tuple[list[MemberSite], bool]:
@@ -184,12 +212,22 @@ class _Members:
         for member in members:
             folder, site = member_site(trip, member, base_url=self.base_url, secret=self.secret)
             path = layout.state_path(folder)
+            events = trip.events_for(member)
+            printout = layout.member_printout(folder) if self.printing else None
+            files = [folder + feed.href for feed in site.feeds]
+            files.append(folder + "index.html")
+            if printout is not None:
+                files.append(printout)
+            memo, name = self.memo(member, site, events), _memo_name(folder)
+            if output.memo(name) == memo and output.keep([*files, path]):
+                output.remember(name, memo)  # the folder as the last build settled it
+                sites.append(site)
+                continue
             previous, rendered_from = (
                 ({}, None)
                 if self.first_build
                 else read_state_file(self.target, path, trip, where=f"{self.target.name}/{path}")
             )
-            events = trip.events_for(member)
             audience = revise(
                 trip,
                 member,
@@ -203,12 +241,9 @@ class _Members:
             settled = settled and audience.settled
             chosen = audience.chosen()
             inputs = self.inputs(member, site, chosen)
-            printout = layout.member_printout(folder) if self.printing else None
-            files = [folder + feed.href for feed in site.feeds]
-            files.append(folder + "index.html")
-            if printout is not None:
-                files.append(printout)
             state = state_bytes(trip, audience.entries, self.entry_texts, inputs=inputs)
+            if audience.settled:
+                output.remember(name, memo)
             if inputs == rendered_from and output.keep(files):
                 output.add(path, state)
                 sites.append(site)
@@ -371,6 +406,15 @@ def _prepare(  # noqa: PLR0913 - what the members' files draw on
             writer.prepare(chosen, lang, page_length=page_length, alarms=alarms)
     for lang in sorted({member.language for member in trip.members}):
         pages.prepare(lang, root_href=_MEMBER_ROOT)
+
+
+def _memo_name(folder: str) -> str:
+    """Return the name a member's memo is kept under: a digest of their folder.
+
+    Neither the member's id nor the token of their address: a library build's record holds
+    neither (the memos are beside the site, in its lock file).
+    """
+    return hashlib.sha256(folder.encode()).hexdigest()[:32]
 
 
 def _latest(chosen: Sequence[tuple[Event, Revision]]) -> datetime | None:

@@ -919,6 +919,13 @@ class S3Part:
             self._changed.pop(path, None)
         return True
 
+    def memo(self, name: str) -> str | None:  # noqa: ARG002 - a bucket keeps no memos
+        """Return ``None``: the state object holds every member's state, read without a request."""
+        return None
+
+    def remember(self, name: str, memo: str) -> None:
+        """Keep nothing (see :meth:`memo`)."""
+
     def files(self) -> tuple[dict[str, str], dict[str, Spooled], dict[str, bytes]]:
         """Return what :meth:`S3Target.commit` needs: digests, files to upload, state files."""
         self._spool.close()
@@ -1040,6 +1047,13 @@ class S3Target:
         """Keep *paths* as published, if the state object lists them all (see S3Part.keep)."""
         self.site.renew()
         return self._own.keep(paths)
+
+    def memo(self, name: str) -> str | None:
+        """Return ``None``: a bucket keeps no memos (see :meth:`S3Part.memo`)."""
+        return self._own.memo(name)
+
+    def remember(self, name: str, memo: str) -> None:
+        """Keep nothing (see :meth:`S3Part.memo`)."""
 
     def part(self) -> S3Part:
         """Return a writer for a forked worker (it compares there; changed files come back)."""

@@ -45,6 +45,12 @@ class Part(Protocol):
     def keep(self, paths: Sequence[str]) -> bool:
         """Take *paths* into the new site as they are in the previous one (see Target.keep)."""
 
+    def memo(self, name: str) -> str | None:
+        """Return the memo the last commit kept under *name* (see :meth:`Target.memo`)."""
+
+    def remember(self, name: str, memo: str) -> None:
+        """Keep *memo* under *name* with this build's commit (see :meth:`Target.remember`)."""
+
     def files(self) -> object:
         """Finish; return what was done, to hand to :meth:`Target.commit` (it is pickled)."""
 
@@ -93,6 +99,18 @@ class Target(Protocol):
         can vouch that they are as the last build left them; the build then renders them and
         hands them to :meth:`add`. A build keeps only files whose inputs it knows are unchanged.
         """
+
+    def memo(self, name: str) -> str | None:
+        """Return the memo the last commit kept under *name*, while the site is as it left it.
+
+        ``None`` when there is none, or when the target cannot vouch that no file changed since
+        that commit (a target may keep no memos at all). A build remembers, for each member
+        whose files it settled, a digest of what they were made from: the same digest in the
+        next build means the same bytes, so it keeps them without reading the member's state.
+        """
+
+    def remember(self, name: str, memo: str) -> None:
+        """Keep *memo* under *name* with this build's commit, for the next build's :meth:`memo`."""
 
     def part(self) -> Part | None:
         """Return a writer for a forked worker process, or ``None`` if this target has none."""

@@ -70,6 +70,12 @@ class _BrokenPart:
             raise PublishError(f"{paths[0]}: the page cannot be made")
         return self.inner.keep(paths)
 
+    def memo(self, name: str) -> str | None:
+        return self.inner.memo(name)
+
+    def remember(self, name: str, memo: str) -> None:
+        self.inner.remember(name, memo)
+
     def files(self) -> object:
         return self.inner.files()
 
@@ -88,3 +94,23 @@ class BrokenWorkers(FolderTarget):
         if os.getpid() == self.parent:  # the check before forking: an ordinary part
             return inner
         return _BrokenPart(inner, self.folder, die=self.die)
+
+
+class Forgetful(FolderTarget):
+    """A folder that never gives back a memo: every member's state is read and revised."""
+
+    def memo(self, name: str) -> str | None:
+        super().memo(name)  # as the folder would look it up, then forget it
+        return None
+
+
+class CountingReads(FolderTarget):
+    """A folder that counts which of its files a build read (the states)."""
+
+    def __init__(self, outdir: str | Path) -> None:
+        super().__init__(outdir)
+        self.reads: list[str] = []
+
+    def previous(self, path: str) -> bytes | None:
+        self.reads.append(path)
+        return super().previous(path)

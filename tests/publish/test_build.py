@@ -18,7 +18,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from targets import BrokenWorkers, FailingDisk
+from targets import BrokenWorkers, CountingReads, FailingDisk, Forgetful
 
 import seoulcal
 from seoulcal import cli, publish, workers
@@ -1025,21 +1025,31 @@ def _changes(trip):
     }
 
 
+@pytest.mark.parametrize("way", ["memos", "states"])
 @pytest.mark.parametrize("kind", list(_changes(seoulcal.ces2024())))
-def test_a_rebuild_that_keeps_files_equals_one_that_renders_everything(trip, tmp_path, kind):
-    """Keeping a member's files unread gives the bytes that rendering them again would give."""
+def test_a_rebuild_that_keeps_files_equals_one_that_renders_everything(trip, tmp_path, kind, way):
+    """Keeping a member's files unread gives the bytes that rendering them again would give.
+
+    Both ways of knowing a member's files are unchanged: the memo in the folder's record (the
+    member's state is not even read), and the inputs in the member's state (a target without
+    memos).
+    """
     changed = type(trip).model_validate(_changes(trip)[kind].model_dump())
     keeping, rendering = tmp_path / "keeping", tmp_path / "rendering"
+
+    def keeper():
+        return keeping if way == "memos" else Forgetful(keeping)
+
     start = trip
     if kind == "retention ends":  # the event was withdrawn by an earlier build
         start = later(without(trip, "sphere-visit"), 1)
-        build(trip, keeping)
+        build(trip, keeper())
         build(trip, rendering)
-    build(start, keeping)
+    build(start, keeper())
     build(start, rendering)
     page = next(rendering.glob("m/*/index.html"))
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))  # not vouched
-    kept = build(changed, keeping)
+    kept = build(changed, keeper())
     rendered = build(changed, rendering)
     assert contents(keeping) == contents(rendering)
     assert (kept.written, kept.removed) == (rendered.written, rendered.removed)
@@ -1070,6 +1080,38 @@ def test_a_rebuild_renders_only_the_members_whose_events_changed(trip, tmp_path)
         else:
             assert touched == [], member.id
     assert report.revised == (lunch,)
+
+
+def test_a_rebuild_reads_the_states_of_only_the_members_whose_events_changed(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    lunch = "innovation-award-luncheon"
+    core = [m for m in trip.members if "core" in m.groups]
+    target = CountingReads(root)
+    build(later(moved_day_part(trip, lunch), 1), target)
+    states = [member_folder(trip, m.id) + STATE_FILE for m in core]
+    assert sorted(target.reads) == sorted([STATE_FILE, *states])
+    # A file changed by hand: the record's memos no longer hold, so every state is read again.
+    page = root / member_folder(trip, trip.members[-1].id) / "index.html"
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))
+    target = CountingReads(root)
+    build(later(moved_day_part(trip, lunch), 2), target)
+    assert len(target.reads) == 1 + len(trip.members)
+
+
+def test_a_rebuild_keeps_the_memos_of_the_members_it_did_not_touch(trip, tmp_path):
+    """A rebuild that kept most members records their memos again, so the next one keeps them too."""
+    root = tmp_path / "site"
+    build(trip, root)
+    lunch = "innovation-award-luncheon"
+    build(later(moved_day_part(trip, lunch), 1), root)
+    target = CountingReads(root)
+    build(later(moved(trip, PAVILION), 2), target)  # the pavilion tour: not the luncheon's members
+    pavilion = next(e for e in trip.events if e.id == PAVILION)
+    touched = {m.id for m in trip.members if trip.attends(m, pavilion)}
+    assert touched != {m.id for m in trip.members}
+    states = [member_folder(trip, member) + STATE_FILE for member in touched]
+    assert sorted(target.reads) == sorted([STATE_FILE, *states])
 
 
 def moved_day_part(trip, event_id):
