@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, NamedTuple, Self
 
 from seoulcal.errors import PublishError
 from seoulcal.publish.layout import STATE_FILE, Feed, MemberSite
@@ -34,7 +34,7 @@ from seoulcal.publish.record import RECORD_FORMAT
 from seoulcal.publish.target import Changes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from types import TracebackType
 
 _QUEUED_FILES = 64
@@ -64,6 +64,8 @@ class FolderTarget:
         """The memos the last commit recorded (good only while the folder is as it left it)."""
         self._committed_memos: dict[str, str] | None = None
         """The memos this build's commit recorded."""
+        self._walked: tuple[dict[str, _Found], str] | None = None
+        """The site's files and manifest digest, walked once while the lock is held."""
 
     @property
     def name(self) -> str:
@@ -105,6 +107,7 @@ class FolderTarget:
         self._committed = None
         self._committed_memos = None
         self._read = {}
+        self._walked = None
         return self
 
     def __exit__(
@@ -187,24 +190,15 @@ class FolderTarget:
         The digest covers each file's path, size, modification time and inode, so any change to
         the folder (a file written, replaced, added or removed) changes it.
         """
-        if not self.outdir.is_dir():
-            return [], ""
-        found: list[tuple[str, str]] = []
-        folders = [(str(self.outdir), "")]
-        while folders:  # one scandir per folder and one lstat per file: a no-change rebuild's cost
-            folder, prefix = folders.pop()
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append((entry.path, f"{prefix}{entry.name}/"))
-                    elif entry.is_file(follow_symlinks=False):
-                        info = entry.stat(follow_symlinks=False)
-                        rel = prefix + entry.name
-                        line = f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n"
-                        found.append((rel, line))
-        found.sort()
-        digest = hashlib.sha256("".join(line for _, line in found).encode())
-        return [rel for rel, _ in found], digest.hexdigest()
+        found, digest = self._site()
+        return sorted(found), digest
+
+    def _site(self) -> tuple[dict[str, _Found], str]:
+        """Walk the site's folder (once until this build commits: the folder is locked)."""
+        if self._walked is None:
+            walked = _walk(str(self.outdir)) if self.outdir.is_dir() else _Walk({}, "", odd=False)
+            self._walked = walked.found, walked.digest
+        return self._walked
 
     # --- reading and writing ---
 
@@ -223,16 +217,45 @@ class FolderTarget:
 
     def _out(self) -> _Output:
         if self._output is None:
+            found, digest = self._site()
             # Files are vouched for only if the folder is exactly as the last commit left it.
-            vouched = self._vouched is not None and self._vouched == self.manifest()[1]
+            vouched = self._vouched is not None and self._vouched == digest
+            staging = self.outdir.parent / f".{self.outdir.name}.staging-{os.getpid()}"
             self._output = _Output(
                 self.outdir,
                 write=self.write,
+                existing=found,
+                staging=staging,
                 vouched=vouched,
                 known=self._read,
                 memos=self._memos if vouched else {},
+                spare=self._open_spare(staging),
             )
         return self._output
+
+    @property
+    def _spare_path(self) -> Path:
+        return self.outdir.parent / f".{self.outdir.name}.spare"
+
+    def _open_spare(self, staging: Path) -> _Spare | None:
+        """Open the last build's spare (the site before it) as the staging folder.
+
+        Nothing in it is trusted but inodes: a file of the spare is kept only where it is the
+        current site's own file (the same inode, so the same bytes); every other file is
+        replaced or removed (see :class:`_Output`). A spare holding anything but regular files
+        and folders (a link, say) is removed instead.
+        """
+        spare = self._spare_path
+        if not spare.is_dir() or spare.is_symlink():
+            return None
+        walked = _walk(str(spare))
+        if walked.odd:
+            shutil.rmtree(spare, ignore_errors=True)
+            return None
+        spare.rename(staging)  # a killed build's staging folder was removed on entering
+        folders = {f"{staging}/{rel.rpartition('/')[0]}" for rel in walked.found if "/" in rel}
+        inodes = {rel: found.inode for rel, found in walked.found.items()}
+        return _Spare(inodes, {str(staging), *folders})
 
     def add(self, path: str, data: bytes) -> None:
         """Take the file *path* of the new site (compared, then written or linked, in order)."""
@@ -275,15 +298,17 @@ class FolderTarget:
             memos.update(part.memos)
         # What the folder is now, for the next build's keep() and memo(); settle() adds the
         # inputs.
+        self._walked = None  # the site is the new one now
         self._committed = self.manifest()[1]
         self._committed_memos = memos
-        self._record = _write_record(self._handle(), {"site": self._committed, "memos": memos})
+        record: dict[str, object] = {"site": self._committed, "memos": memos}
+        self._record = _write_record(self._handle(), record)
         return Changes(tuple(written), tuple(kept), tuple(removed))
 
     def discard(self) -> None:
         """Remove the staging folder (after a swap, the old site), if any process made it."""
         if self._output is not None:
-            self._output.discard()
+            self._output.discard(self._spare_path)
             self._output = None
 
     def write(self, path: Path, data: bytes, *, after: float | None) -> None:
@@ -382,36 +407,76 @@ def _recover(outdir: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _regular_files(root: str, prefix: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """Yield the regular files under *root* (relative POSIX path, entry); symlinks not followed.
+class _Found(NamedTuple):
+    """A regular file of a folder: its path and its inode."""
 
-    ``os.scandir`` gives each entry's type without a system call, so a walk of a site's thousands
-    of files costs about one ``lstat`` each, and only for those who ask for it.
+    path: str
+    inode: int
+
+
+class _Walk(NamedTuple):
+    """What a walk of a folder found."""
+
+    found: dict[str, _Found]
+    """The regular files, by relative POSIX path."""
+    digest: str
+    """The manifest digest: each file's path, size, modification time and inode."""
+    odd: bool
+    """Whether it holds anything but regular files and folders (links, sockets, ...)."""
+
+
+def _walk(root: str) -> _Walk:
+    """Return the regular files under *root* by relative POSIX path, and their manifest digest.
+
+    The digest covers each file's path, size, modification time and inode. One ``scandir`` per
+    folder (it gives each entry's type without a system call) and one ``lstat`` per file: a
+    no-change rebuild's cost. Paths stay text, not :class:`~pathlib.Path`: a rebuild links
+    thousands of them. Symlinks are not followed.
     """
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _regular_files(entry.path, f"{prefix}{entry.name}/")
-            elif entry.is_file(follow_symlinks=False):
-                yield f"{prefix}{entry.name}", entry
+    found: dict[str, _Found] = {}
+    lines: list[str] = []
+    odd = False
+    folders = [(root, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    rel = prefix + entry.name
+                    found[rel] = _Found(entry.path, info.st_ino)
+                    lines.append(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n")
+                else:
+                    odd = True
+    lines.sort()  # a path has no NUL: the lines sort as their paths do
+    return _Walk(found, hashlib.sha256("".join(lines).encode()).hexdigest(), odd)
 
 
-def _scan(root: Path) -> dict[str, str]:
-    """Return the regular files under *root*: their paths by relative POSIX path.
+@dataclass(frozen=True, slots=True)
+class _Spare:
+    """The spare opened as the staging folder: the inode of each file it holds, its folders."""
 
-    Paths as text, not :class:`~pathlib.Path`: a rebuild links thousands of them.
-    Symlinks are not followed.
-    """
-    if not root.is_dir():
-        return {}
-    return {rel: entry.path for rel, entry in _regular_files(str(root))}
+    inodes: dict[str, int]
+    folders: set[str]
+    """The folders it has (paths in the staging folder)."""
 
 
 def _link_or_copy(source: str, target: str) -> None:
+    """Hard-link *source* as the new file *target* (a copy where links are refused).
+
+    Never onto an existing file: a spare's file shares its inode with the site, so writing
+    through it would change the published one.
+    """
     try:
         os.link(source, target)
+    except FileExistsError:
+        raise
     except OSError:
-        shutil.copy2(source, target)
+        with open(source, "rb") as data, open(target, "xb") as copy:
+            shutil.copyfileobj(data, copy)
+        shutil.copystat(source, target)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -518,13 +583,20 @@ class _Output:
     opens a staging folder (the files remembered so far are hard-linked into it), and from then on
     each file goes there at once. When nothing differs, nothing is touched.
 
+    With a *spare* (the site before the last build, kept beside the folder by that build's
+    :meth:`discard`; see :class:`_Spare`), the staging folder is the spare from the start: a
+    file it already holds with the current site's inode stays as it is, and only what differs
+    from the spare is unlinked and linked or written. A rebuild then costs the files that
+    changed in this build and the last, not one link for every file of the site.
+
     One writer thread does the comparing and writing, in the order the files come, while the
     build renders the next ones (file system calls release the GIL); at most
-    :data:`_QUEUED_FILES` files wait for it, so memory stays flat whatever the site's size. Its
+    :data:`_QUEUED_FILES` batches wait for it, so memory stays flat whatever the site's size. Its
     first error stops the build: the next :meth:`add` or :meth:`publish` raises it.
 
     Worker processes write with a :meth:`sibling` each: the same staging folder, opened by
-    whichever process needs it first; :meth:`publish` links what the others only remembered.
+    whichever process needs it first (a spare is opened before the workers are forked);
+    :meth:`publish` links what the others only remembered.
     """
 
     def __init__(  # noqa: PLR0913 - one site, shared by the processes of a build
@@ -532,18 +604,20 @@ class _Output:
         outdir: Path,
         *,
         write: Callable[..., None],
-        existing: dict[str, str] | None = None,
+        existing: Mapping[str, _Found],
         staging: Path | None = None,
         vouched: bool = False,
         known: dict[str, bytes] | None = None,
         memos: Mapping[str, str] | None = None,
+        spare: _Spare | None = None,
     ) -> None:
         """Take the files of a new site for *outdir* (the writer thread starts with the first).
 
-        *write* writes one new file (:meth:`FolderTarget.write`). *vouched*: the folder is as
-        the last commit left it, so :meth:`keep` may keep its files without reading them.
-        *known* holds bytes of the folder's files already read (its states), to compare with.
-        *memos* are the last commit's (given only when the folder is vouched for).
+        *write* writes one new file (:meth:`FolderTarget.write`). *existing*: the folder's
+        files. *vouched*: the folder is as the last commit left it, so :meth:`keep` may keep its
+        files without reading them. *known* holds bytes of the folder's files already read (its
+        states), to compare with. *memos* are the last commit's (given only when the folder is
+        vouched for). *spare*: the staging folder is already open, and holds these files.
         """
         self.outdir = outdir
         self._write = write
@@ -551,20 +625,26 @@ class _Output:
         self.known = {} if known is None else known
         self.memos: Mapping[str, str] = {} if memos is None else memos
         self.remembered: dict[str, str] = {}
-        self.existing = _scan(outdir) if existing is None else existing
+        self.existing = existing
         self.staging_path = (
             outdir.parent / f".{outdir.name}.staging-{os.getpid()}" if staging is None else staging
         )
-        self.staging: str | None = None
+        self.spare = spare
+        self.staging: str | None = None if spare is None else str(self.staging_path)
         """The staging folder's path, once this process opened it."""
         self.written: list[str] = []
         self.kept: list[str] = []
         self._directories: set[str] = set()
+        """Folders this process made (their mode is set before the swap)."""
+        self._present: set[str] = set() if spare is None else set(spare.folders)
+        """Folders known to be in the staging folder."""
         self._queue: queue.Queue[list[tuple[str, bytes | None]] | None] = queue.Queue(
             maxsize=_QUEUED_FILES
         )
         self._error: Exception | None = None
         self._writer: threading.Thread | None = None
+        self.outcome: str | None = None
+        """After :meth:`publish`: ``"swapped"``, or ``"unchanged"`` (nothing was put in place)."""
 
     def sibling(self) -> _Output:
         """Return an output for another process of the same build (same site, same staging)."""
@@ -576,6 +656,7 @@ class _Output:
             vouched=self.vouched,
             known=self.known,
             memos=self.memos,
+            spare=self.spare,
         )
 
     def add(self, rel: str, data: bytes) -> None:
@@ -627,17 +708,35 @@ class _Output:
 
     def _take(self, rel: str, data: bytes | None) -> None:
         old = self.existing.get(rel)
-        if old is not None and (data is None or self._same(rel, old, data)):
+        if old is not None and (data is None or self._same(rel, old.path, data)):
             self.kept.append(rel)
             if self.staging is not None:
-                _link_or_copy(old, self._target(self.staging, rel))
+                self._link(old, rel)
             return
         if data is None:  # pragma: no cover - keep() takes only files the folder has
             raise RuntimeError(f"{rel}: kept, but the previous site has no such file")
         staging = self.staging if self.staging is not None else self._open()
-        after = os.stat(old).st_mtime if old is not None else None
-        self._write(Path(self._target(staging, rel)), data, after=after)
+        after = os.stat(old.path).st_mtime if old is not None else None
+        self._write(Path(self._place(staging, rel)), data, after=after)
         self.written.append(rel)
+
+    def _link(self, old: _Found, rel: str) -> None:
+        """Put the current site's file *old* in the staging folder as *rel* (a hard link)."""
+        if self.spare is not None and self.spare.inodes.get(rel) == old.inode:
+            return  # the spare holds this very file already
+        _link_or_copy(old.path, self._place(self.staging or self._open(), rel))
+
+    def _place(self, staging: str, rel: str) -> str:
+        """Return the path of *rel* in *staging*, free for a new file: folder made, spare gone."""
+        target = f"{staging}/{rel}"
+        parent = target.rpartition("/")[0]
+        if parent not in self._present:
+            os.makedirs(parent, exist_ok=True)
+            self._present.add(parent)
+            self._directories.add(parent)
+        if self.spare is not None and rel in self.spare.inodes:
+            os.unlink(target)  # never written through: the spare shares inodes with the site
+        return target
 
     def _same(self, rel: str, old: str, data: bytes) -> bool:
         known = self.known.get(rel)
@@ -648,19 +747,11 @@ class _Output:
         # Another process of the build may have made it.
         self.staging_path.mkdir(mode=0o755, exist_ok=True)
         self.staging = staging
+        self._present.add(staging)
         self._directories.add(staging)
         for rel in self.kept:
-            _link_or_copy(self.existing[rel], self._target(staging, rel))
+            self._link(self.existing[rel], rel)
         return staging
-
-    def _target(self, staging: str, rel: str) -> str:
-        """Return the path of *rel* in *staging*, making its folder the first time."""
-        target = f"{staging}/{rel}"
-        parent = target.rpartition("/")[0]
-        if parent not in self._directories:
-            os.makedirs(parent, exist_ok=True)
-            self._directories.add(parent)
-        return target
 
     def files(self) -> _Files:
         """Finish writing; return what was done with the files (a worker's share of the site)."""
@@ -682,25 +773,68 @@ class _Output:
         kept = sorted(rel for part in parts for rel in part.kept)
         made = {*written, *kept}
         removed = sorted(rel for rel in self.existing if rel not in made)
-        if not removed and not any(part.staged for part in parts):
+        if self.spare is not None:
+            self._clear_spare(made)
+        if not written and not removed:
+            self.outcome = "unchanged"  # a spare now holds the site as it is
             return [], kept, []
         staging = self.staging if self.staging is not None else self._open()
         for part in parts[1:]:
             self._directories.update(part.directories)
             if not part.staged:  # the worker only remembered these: link them now
                 for rel in part.kept:
-                    _link_or_copy(self.existing[rel], self._target(staging, rel))
+                    _link_or_copy(self.existing[rel].path, self._place(staging, rel))
         for directory in sorted(self._directories, key=lambda p: p.count("/"), reverse=True):
             os.chmod(directory, 0o755)
         _sync(self.staging_path)  # every byte is durable before the new site becomes visible
         _swap(self.staging_path, self.outdir)
         _fsync_dir(self.outdir.parent)
+        self.outcome = "swapped"
         return written, kept, removed
 
-    def discard(self) -> None:
-        """Remove the staging folder (after the swap, the old site), if any process made it."""
+    def _clear_spare(self, made: set[str]) -> None:
+        """Remove what the spare holds and the new site does not, and folders left empty."""
+        assert self.spare is not None  # noqa: S101 - only called with a spare
+        staging = str(self.staging_path)
+        emptied = set()
+        for rel in self.spare.inodes:
+            if rel not in made:
+                os.unlink(f"{staging}/{rel}")
+                emptied.add(rel.rpartition("/")[0])
+        for folder in sorted(emptied, key=lambda rel: rel.count("/"), reverse=True):
+            with contextlib.suppress(OSError):  # not empty: the new site has files there
+                _remove_folders(staging, folder)
+
+    def discard(self, spare: Path) -> bool:
+        """Clear the staging folder; return whether it was kept as the spare (*spare*).
+
+        After a swap it holds the old site, and after a build that changed nothing with a spare
+        it holds the current one: either is kept as the next build's spare. After a failure
+        it is removed.
+        """
         self._stop()
+        if self.keeps_spare and self.staging_path.is_dir():
+            shutil.rmtree(
+                spare, ignore_errors=True
+            )  # none: opened as the staging folder, or removed
+            self.staging_path.rename(spare)
+            return True
         shutil.rmtree(self.staging_path, ignore_errors=True)
+        return False
+
+    @property
+    def keeps_spare(self) -> bool:
+        """Whether :meth:`discard` keeps the staging folder as the spare (see there)."""
+        if self.outcome == "swapped":
+            return bool(self.existing)  # a first build leaves an empty folder: nothing to keep
+        return self.outcome == "unchanged" and self.spare is not None
+
+
+def _remove_folders(staging: str, folder: str) -> None:
+    """Remove the empty *folder* (relative) of *staging*, and its parents that become empty."""
+    while folder:
+        os.rmdir(f"{staging}/{folder}")
+        folder = folder.rpartition("/")[0]
 
 
 def _same(path: str, data: bytes) -> bool:

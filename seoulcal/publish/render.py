@@ -74,19 +74,45 @@ class _Fingerprints:
 
     Keyed by the event's identity (the build's events are immutable and kept alive here), so a
     look-up costs a dictionary access, not a UID derivation: it runs for every member's events.
+    A fingerprint the last build remembered for the same event data is taken from the target's
+    memos (see :meth:`remember_all`) instead of rendering the event twice again.
     """
 
-    def __init__(self, trip: Trip) -> None:
+    def __init__(self, trip: Trip, target: Target) -> None:
         self._trip = trip
+        self._target = target
         self._known: dict[int, str] = {}
         self._keep: list[Event] = []
+        digest = hashlib.sha256(b"seoulcal fingerprint memo/1\0")
+        digest.update(software_digest().encode() + b"\0")
+        digest.update(trip.model_dump_json(exclude={"events", "members", "revised"}).encode())
+        self._shared = digest.digest()
+
+    def _memo(self, event: Event) -> tuple[str, str]:
+        """Return the memo's name for *event* and the digest of what its fingerprint is from."""
+        uid = event_uid(self._trip, event)
+        digest = hashlib.sha256(self._shared)
+        digest.update(event.model_dump_json().encode())
+        return f"fingerprint {uid}", digest.hexdigest()
 
     def __call__(self, event: Event) -> str:
         found = self._known.get(id(event))
         if found is None:
             self._keep.append(event)
-            found = self._known[id(event)] = event_fingerprint(self._trip, event)
+            name, source = self._memo(event)
+            memo = self._target.memo(name)
+            if memo is not None and memo.startswith(source + " "):
+                found = memo[len(source) + 1 :]
+            else:
+                found = event_fingerprint(self._trip, event)
+            self._known[id(event)] = found
         return found
+
+    def remember_all(self, events: Sequence[Event]) -> None:
+        """Remember the fingerprints of *events* with the build's commit, for the next build."""
+        for event in events:
+            name, source = self._memo(event)
+            self._target.remember(name, f"{source} {self(event)}")
 
 
 def _processes(requested: int | None, members: int) -> int:
@@ -319,7 +345,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     trip = with_archived_venues(trip, archived)
     ordered = trip.events_for()
     uids = {id(event): event_uid(trip, event) for event in ordered}
-    fingerprints = _Fingerprints(trip)
+    fingerprints = _Fingerprints(trip, target)
     writer = CalendarWriter(trip)
     pages = Pages(trip)
     public = revise(
@@ -332,6 +358,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         retention=retention,
         keep_data=True,
     )
+    fingerprints.remember_all([*public.live.values(), *public.withdrawn.values()])
     members = _Members(
         trip,
         target,

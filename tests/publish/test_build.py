@@ -581,7 +581,8 @@ def test_workers_build_the_same_site_as_one_process(trip, tmp_path, jobs):
             alone.dropped,
         )
     assert not build(steps(trip)[-1], many, jobs=jobs).changed
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".many.lock", ".one.lock", "many", "one"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".many.lock", ".many.spare", ".one.lock", ".one.spare", "many", "one"]
 
 
 @forking
@@ -1040,13 +1041,15 @@ def test_a_rebuild_that_keeps_files_equals_one_that_renders_everything(trip, tmp
     def keeper():
         return keeping if way == "memos" else Forgetful(keeping)
 
-    start = trip
+    # An earlier version first: the last build then finds a spare (the site before the one it
+    # rebuilds) that differs from the current site in the moved event's files.
+    history = [later(moved(trip, PAVILION), -1), trip]
     if kind == "retention ends":  # the event was withdrawn by an earlier build
-        start = later(without(trip, "sphere-visit"), 1)
-        build(trip, keeper())
-        build(trip, rendering)
-    build(start, keeper())
-    build(start, rendering)
+        history.append(later(without(trip, "sphere-visit"), 1))
+    for version in history:
+        build(version, keeper())
+        build(version, rendering)
+    assert (tmp_path / ".keeping.spare").is_dir()
     page = next(rendering.glob("m/*/index.html"))
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))  # not vouched
     kept = build(changed, keeper())
@@ -1112,6 +1115,105 @@ def test_a_rebuild_keeps_the_memos_of_the_members_it_did_not_touch(trip, tmp_pat
     assert touched != {m.id for m in trip.members}
     states = [member_folder(trip, member) + STATE_FILE for member in touched]
     assert sorted(target.reads) == sorted([STATE_FILE, *states])
+
+
+def test_the_spare_is_the_site_before_the_last_build(trip, tmp_path):
+    """The spare shares every file with the site it was, inodes included; it is never served."""
+    root, spare = tmp_path / "site", tmp_path / ".site.spare"
+    build(trip, root)
+    assert not spare.exists()  # a first build has no old site to keep
+    first = snapshot(root)
+    build(later(moved(trip, PAVILION), 1), root)
+    assert snapshot(spare) == first
+
+
+def test_a_rebuild_with_a_spare_touches_only_what_changed_since_it(trip, tmp_path):
+    root, spare = tmp_path / "site", tmp_path / ".site.spare"
+    build(trip, root)
+    build(later(moved(trip, PAVILION), 1), root)
+    before, kept_aside = snapshot(root), snapshot(spare)
+    lunch = "innovation-award-luncheon"
+    report = build(later(moved_day_part(moved(trip, PAVILION), lunch), 2), root)
+    after = snapshot(root)
+    assert set(after) == set(before)
+    for rel, (data, inode, mtime) in after.items():
+        if rel in report.written:
+            assert data != before[rel][0], rel
+            assert mtime > max(before[rel][2], kept_aside[rel][2]), rel  # a new file
+        else:
+            assert (data, inode, mtime) == before[rel], rel
+    # The site before this build is the spare now, and the new site equals a fresh one.
+    assert snapshot(spare) == before
+    fresh = tmp_path / "fresh"
+    build(trip, fresh)
+    build(later(moved(trip, PAVILION), 1), fresh)
+    page = next(fresh.glob("m/*/index.html"))
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))  # not vouched
+    build(later(moved_day_part(moved(trip, PAVILION), lunch), 2), fresh)
+    assert contents(root) == contents(fresh)
+
+
+@pytest.mark.parametrize("tamper", ["edited", "added", "removed", "link"])
+def test_a_spare_changed_by_hand_never_reaches_the_site(trip, tmp_path, tamper):
+    root, spare = tmp_path / "site", tmp_path / ".site.spare"
+    build(trip, root)
+    build(later(moved(trip, PAVILION), 1), root)
+    # A member whose files the next build keeps: the spare's copy is the site's own file.
+    pavilion = event(trip, PAVILION)
+    keeps = next(m for m in trip.members if not trip.attends(m, pavilion))
+    page = spare / member_folder(trip, keeps.id) / "index.html"
+    assert page.stat().st_ino == (root / member_folder(trip, keeps.id) / "index.html").stat().st_ino
+    if tamper == "edited":  # a new file in its place (writing through it would edit the site)
+        page.unlink()
+        page.write_bytes(b"edited by hand")
+    elif tamper == "added":
+        (spare / "m" / "extra.html").write_bytes(b"not the site's")
+    elif tamper == "link":  # a spare with a link is not used at all: it would be served
+        (spare / "m" / "elsewhere").symlink_to(tmp_path)
+    else:
+        page.unlink()
+    build(later(trip, 2), root)
+    fresh = tmp_path / "fresh"
+    build(trip, fresh)
+    build(later(moved(trip, PAVILION), 1), fresh)
+    page = next(fresh.glob("m/*/index.html"))
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))  # not vouched
+    build(later(trip, 2), fresh)
+    assert contents(root) == contents(fresh)
+    assert b"edited by hand" not in b"".join(contents(spare).values())
+    assert "m/extra.html" not in contents(root)
+    assert not (root / "m" / "elsewhere").is_symlink()
+
+
+def test_a_removed_member_leaves_the_site_and_then_the_spare(trip, tmp_path):
+    root, spare = tmp_path / "site", tmp_path / ".site.spare"
+    build(trip, root)
+    build(later(trip, 1), root)
+    folder = member_folder(trip, trip.members[-1].id)
+    without_member = trip.model_copy(update={"members": trip.members[:-1]})
+    build(later(without_member, 2), root)
+    assert not (root / folder).exists()
+    assert (spare / folder).is_dir()  # the site before this build
+    build(later(moved(without_member, PAVILION), 3), root)
+    assert not (spare / folder).exists()
+    assert not (root / folder).exists()
+
+
+def test_a_build_failing_with_a_spare_leaves_the_site_and_the_next_one_is_right(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    build(later(moved(trip, PAVILION), 1), root)
+    before = snapshot(root)
+    with pytest.raises(OSError, match="No space"):
+        build(later(trip, 2), FailingDisk(root, fail_at=2))
+    assert snapshot(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]  # spare used up
+    build(later(trip, 2), root)
+    fresh = tmp_path / "fresh"
+    build(trip, fresh)
+    build(later(moved(trip, PAVILION), 1), fresh)
+    build(later(trip, 2), fresh)
+    assert contents(root) == contents(fresh)
 
 
 def moved_day_part(trip, event_id):
