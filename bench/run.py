@@ -637,8 +637,10 @@ def low_on_disk(work: Path, need_gb: float = 10) -> bool:
 
 
 def round_folders(work: Path, prefix: str) -> list[Path]:
-    """The per-round output folders (``PREFIX...-rN``) made so far."""
-    return [p for p in work.glob(f"{prefix}*") if p.is_dir() and re.search(r"-r\d+$", p.name)]
+    """The per-round output folders (``PREFIX...-rN``) made so far, with their spares."""
+    found = [p for p in work.glob(f"{prefix}*") if p.is_dir() and re.search(r"-r\d+$", p.name)]
+    spares = [p for p in work.glob(f".{prefix}*.spare") if p.is_dir()]
+    return [*found, *spares]
 
 
 def build_cmd(site: Path, trip: Path, *more: str) -> list[str]:
@@ -758,7 +760,8 @@ def w2(cfg: Config, work: Path) -> dict:
     checked: dict[str, int] = {}
     # An earlier run in the same --work folder left its sites (and their records beside them):
     # a build into one of them would be a rebuild, so they go first, then the disk settles.
-    stale = [p for p in work.glob("w2-*") if p.is_dir()]
+    # (A rebuild keeps the site before it beside the folder, as .NAME.spare.)
+    stale = [p for p in (*work.glob("w2-*"), *work.glob(".w2-*.spare")) if p.is_dir()]
     if stale:
         remove(stale)
         for record in work.glob(".w2-*.lock"):

@@ -248,8 +248,8 @@ class FolderTarget:
         spare = self._spare_path
         if not spare.is_dir() or spare.is_symlink():
             return None
-        walked = _walk(str(spare))
-        if walked.odd:
+        walked = _walk(str(spare)) if self.outdir.is_dir() else None
+        if walked is None or walked.odd:  # no site to share files with, or not ours
             shutil.rmtree(spare, ignore_errors=True)
             return None
         spare.rename(staging)  # a killed build's staging folder was removed on entering

@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -1183,6 +1184,19 @@ def test_a_spare_changed_by_hand_never_reaches_the_site(trip, tmp_path, tamper):
     assert b"edited by hand" not in b"".join(contents(spare).values())
     assert "m/extra.html" not in contents(root)
     assert not (root / "m" / "elsewhere").is_symlink()
+
+
+def test_a_first_build_beside_an_old_spare_removes_it(trip, tmp_path):
+    root, spare = tmp_path / "site", tmp_path / ".site.spare"
+    build(trip, root)
+    build(later(moved(trip, PAVILION), 1), root)
+    assert spare.is_dir()
+    shutil.rmtree(root)
+    build(trip, root)
+    assert not spare.exists()
+    fresh = tmp_path / "fresh"
+    build(trip, fresh)
+    assert contents(root) == contents(fresh)
 
 
 def test_a_removed_member_leaves_the_site_and_then_the_spare(trip, tmp_path):
