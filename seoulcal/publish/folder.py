@@ -292,14 +292,14 @@ class FolderTarget:
         if len(files) != len(parts):
             raise TypeError("parts must come from this target's part().files()")
         output = self._out()
-        written, kept, removed = output.publish(files)
+        written, kept, removed = output.publish(files, digest=self._site()[1])
         memos = dict(output.remembered)
         for part in files:
             memos.update(part.memos)
         # What the folder is now, for the next build's keep() and memo(); settle() adds the
         # inputs.
         self._walked = None  # the site is the new one now
-        self._committed = self.manifest()[1]
+        self._committed = output.site
         self._committed_memos = memos
         record: dict[str, object] = {"site": self._committed, "memos": memos}
         self._record = _write_record(self._handle(), record)
@@ -408,10 +408,12 @@ def _recover(outdir: Path) -> None:
 
 
 class _Found(NamedTuple):
-    """A regular file of a folder: its path and its inode."""
+    """A regular file of a folder: its path, and what the manifest holds of it."""
 
     path: str
     inode: int
+    size: int
+    mtime_ns: int
 
 
 class _Walk(NamedTuple):
@@ -446,12 +448,17 @@ def _walk(root: str) -> _Walk:
                 elif entry.is_file(follow_symlinks=False):
                     info = entry.stat(follow_symlinks=False)
                     rel = prefix + entry.name
-                    found[rel] = _Found(entry.path, info.st_ino)
+                    found[rel] = _Found(entry.path, info.st_ino, info.st_size, info.st_mtime_ns)
                     lines.append(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n")
                 else:
                     odd = True
+    return _Walk(found, _digest(lines), odd)
+
+
+def _digest(lines: list[str]) -> str:
+    """Return the manifest digest of *lines* (``path NUL size NUL mtime_ns NUL inode LF``)."""
     lines.sort()  # a path has no NUL: the lines sort as their paths do
-    return _Walk(found, hashlib.sha256("".join(lines).encode()).hexdigest(), odd)
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -574,6 +581,8 @@ class _Files:
     directories: set[str]
     memos: dict[str, str]
     """What it remembered for the next build (see :meth:`FolderTarget.remember`)."""
+    stats: dict[str, tuple[int, int, int]]
+    """Each written file's size, modification time (ns) and inode, for the manifest."""
 
 
 class _Output:
@@ -634,6 +643,10 @@ class _Output:
         """The staging folder's path, once this process opened it."""
         self.written: list[str] = []
         self.kept: list[str] = []
+        self.stats: dict[str, tuple[int, int, int]] = {}
+        """Each written file's size, modification time (ns) and inode."""
+        self.site = ""
+        """After :meth:`publish`: the manifest digest of the site (as a walk of it would give)."""
         self._directories: set[str] = set()
         """Folders this process made (their mode is set before the swap)."""
         self._present: set[str] = set() if spare is None else set(spare.folders)
@@ -717,7 +730,10 @@ class _Output:
             raise RuntimeError(f"{rel}: kept, but the previous site has no such file")
         staging = self.staging if self.staging is not None else self._open()
         after = os.stat(old.path).st_mtime if old is not None else None
-        self._write(Path(self._place(staging, rel)), data, after=after)
+        target = self._place(staging, rel)
+        self._write(Path(target), data, after=after)
+        info = os.stat(target)  # for the manifest: no walk of the new site afterwards
+        self.stats[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
         self.written.append(rel)
 
     def _link(self, old: _Found, rel: str) -> None:
@@ -759,13 +775,22 @@ class _Output:
         if self._error is not None:
             raise self._error
         return _Files(
-            self.written, self.kept, self.staging is not None, self._directories, self.remembered
+            self.written,
+            self.kept,
+            self.staging is not None,
+            self._directories,
+            self.remembered,
+            self.stats,
         )
 
-    def publish(self, parts: Sequence[_Files] = ()) -> tuple[list[str], list[str], list[str]]:
+    def publish(
+        self, parts: Sequence[_Files] = (), *, digest: str
+    ) -> tuple[list[str], list[str], list[str]]:
         """Put the new site in place (unless nothing changed); return (written, kept, removed).
 
-        *parts* are the workers' files, all finished.
+        *parts* are the workers' files, all finished; *digest* is the current site's manifest
+        digest. Afterwards :attr:`site` is the manifest digest of the site in place, worked out
+        from the files written and kept (a rename keeps a file's inode and times).
         """
         own = self.files()
         parts = [own, *parts]
@@ -777,7 +802,13 @@ class _Output:
             self._clear_spare(made)
         if not written and not removed:
             self.outcome = "unchanged"  # a spare now holds the site as it is
+            self.site = digest
             return [], kept, []
+        stats = {rel: info for part in parts for rel, info in part.stats.items()}
+        for rel in kept:
+            found = self.existing[rel]
+            stats[rel] = (found.size, found.mtime_ns, found.inode)
+        self.site = _digest([f"{rel}\0{a}\0{b}\0{c}\n" for rel, (a, b, c) in stats.items()])
         staging = self.staging if self.staging is not None else self._open()
         for part in parts[1:]:
             self._directories.update(part.directories)

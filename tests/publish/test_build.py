@@ -33,6 +33,7 @@ from seoulcal.publish import (
     read_secret,
     render,
 )
+from seoulcal.publish.folder import FolderTarget
 
 SECRET = b"test-secret-for-member-tokens-0123"
 BASE = "https://trips.example.org/ces2024/"
@@ -543,6 +544,16 @@ def contents(root: Path) -> dict[str, bytes]:
     return {rel: data for rel, (data, _, _) in snapshot(root).items()}
 
 
+def recorded_site(root: Path) -> str:
+    """The manifest digest the folder's record holds (what the last build found it to be)."""
+    return json.loads((root.parent / f".{root.name}.lock").read_bytes())["site"]
+
+
+def walked_site(root: Path) -> str:
+    """The manifest digest of the folder as it is."""
+    return FolderTarget(root).manifest()[1]
+
+
 def steps(trip):
     """A build, then updates of every kind: each is built in turn by the tests below."""
     narrowed = with_events(
@@ -568,6 +579,9 @@ def test_workers_build_the_same_site_as_one_process(trip, tmp_path, jobs):
     for version in steps(trip):
         alone = build(version, one, jobs=1)
         shared = build(version, many, jobs=jobs)
+        # The record's manifest is worked out from what was written and kept: as a walk gives.
+        assert recorded_site(one) == walked_site(one)
+        assert recorded_site(many) == walked_site(many)
         assert (alone.processes, shared.processes) == (1, jobs)
         assert contents(many) == contents(one)
         assert shared.members == alone.members  # in the trip's order
@@ -1136,6 +1150,7 @@ def test_a_rebuild_with_a_spare_touches_only_what_changed_since_it(trip, tmp_pat
     lunch = "innovation-award-luncheon"
     report = build(later(moved_day_part(moved(trip, PAVILION), lunch), 2), root)
     after = snapshot(root)
+    assert recorded_site(root) == walked_site(root)
     assert set(after) == set(before)
     for rel, (data, inode, mtime) in after.items():
         if rel in report.written:
