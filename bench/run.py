@@ -975,8 +975,8 @@ def w2(cfg: Config, work: Path) -> dict:
                 check=lambda r: check_count(out("peer", r), calendars),
             )
         )
-    # Last in the round, each followed by a flush and a pause: a rebuild deletes the old site
-    # it swapped out (its own cost), and this disk would charge that to the next writer.
+    # Last in the round, each followed by a flush and a pause, so that their writes are not
+    # charged to the next writer (a rebuild keeps the old site as the folder's spare).
     contenders += [
         Contender(
             REBUILD_NAMES["most"],
@@ -2173,9 +2173,10 @@ def write_report(data: dict, cfg: Config, out: Path, chart_dir: Path, made: list
             "round and settled by an untimed build of the old trip (which must touch nothing: "
             "it only records, beside the folder, that the site is up to date, as after any "
             "build), then flushed and left alone before the round's first run. The moved-event "
-            "rebuilds come last in each round, each followed by a flush and a pause: a rebuild "
-            "deletes the old site it swapped out (its own cost), which this disk would "
-            "otherwise charge to the next run. The move that most members attend is the "
+            "rebuilds come last in each round, each followed by a flush and a pause (a rebuild "
+            "keeps the old site it swapped out beside the folder as its spare; the flush keeps "
+            "its writes from being charged to the next run). The move that most members attend "
+            "is the "
             "exact-time event with the most attendees; the three-member one is the trip's last "
             "event (`--three-member-event`). The rebuild with no change runs on the site the "
             "round's `seoulcal build` has just made (a settled site, as after any build). Each "
