@@ -397,13 +397,14 @@ def _members_from_json(value: object) -> list[MemberSite] | None:
 
 
 def _recover(outdir: Path) -> None:
-    """Undo what a killed build left: a half-swapped site, staging and old folders."""
+    """Undo what a killed build left: a half-swapped site, staging, old and trash folders."""
     parent, name = outdir.parent, outdir.name
     olds = sorted(parent.glob(f".{name}.old-*"))
     if not outdir.exists() and olds:
         olds[-1].rename(outdir)  # killed between the two renames of the fallback swap
         olds = olds[:-1]
-    for leftover in (*parent.glob(f".{name}.staging-*"), *olds):
+    trash = parent.glob(f".{name}.trash-*")
+    for leftover in (*parent.glob(f".{name}.staging-*"), *olds, *trash):
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -619,6 +620,7 @@ class _Output:
         known: dict[str, bytes] | None = None,
         memos: Mapping[str, str] | None = None,
         spare: _Spare | None = None,
+        trash: Path | None = None,
     ) -> None:
         """Take the files of a new site for *outdir* (the writer thread starts with the first).
 
@@ -627,6 +629,7 @@ class _Output:
         files without reading them. *known* holds bytes of the folder's files already read (its
         states), to compare with. *memos* are the last commit's (given only when the folder is
         vouched for). *spare*: the staging folder is already open, and holds these files.
+        *trash*: where the spare's files this build replaces wait until the swap is done.
         """
         self.outdir = outdir
         self._write = write
@@ -639,6 +642,10 @@ class _Output:
             outdir.parent / f".{outdir.name}.staging-{os.getpid()}" if staging is None else staging
         )
         self.spare = spare
+        self.trash_path = (
+            outdir.parent / f".{outdir.name}.trash-{os.getpid()}" if trash is None else trash
+        )
+        self._trashed = 0
         self.staging: str | None = None if spare is None else str(self.staging_path)
         """The staging folder's path, once this process opened it."""
         self.written: list[str] = []
@@ -670,6 +677,7 @@ class _Output:
             known=self.known,
             memos=self.memos,
             spare=self.spare,
+            trash=self.trash_path,
         )
 
     def add(self, rel: str, data: bytes) -> None:
@@ -751,8 +759,19 @@ class _Output:
             self._present.add(parent)
             self._directories.add(parent)
         if self.spare is not None and rel in self.spare.inodes:
-            os.unlink(target)  # never written through: the spare shares inodes with the site
+            self._set_aside(target)  # never written through: it may be the site's own inode
         return target
+
+    def _set_aside(self, path: str) -> None:
+        """Move a file of the spare out of the staging folder, to be deleted after the swap.
+
+        Deleting it here would cost more than the rename: on a disk that frees blocks as files
+        are deleted, the files created next are the ones that wait.
+        """
+        if self._trashed == 0:
+            self.trash_path.mkdir(mode=0o700, exist_ok=True)  # workers share it
+        self._trashed += 1
+        os.rename(path, f"{self.trash_path}/{os.getpid()}-{self._trashed}")
 
     def _same(self, rel: str, old: str, data: bytes) -> bool:
         known = self.known.get(rel)
@@ -830,7 +849,7 @@ class _Output:
         emptied = set()
         for rel in self.spare.inodes:
             if rel not in made:
-                os.unlink(f"{staging}/{rel}")
+                self._set_aside(f"{staging}/{rel}")
                 emptied.add(rel.rpartition("/")[0])
         for folder in sorted(emptied, key=lambda rel: rel.count("/"), reverse=True):
             with contextlib.suppress(OSError):  # not empty: the new site has files there
@@ -844,14 +863,14 @@ class _Output:
         it is removed.
         """
         self._stop()
-        if self.keeps_spare and self.staging_path.is_dir():
-            shutil.rmtree(
-                spare, ignore_errors=True
-            )  # none: opened as the staging folder, or removed
+        kept = self.keeps_spare and self.staging_path.is_dir()
+        if kept:
+            shutil.rmtree(spare, ignore_errors=True)  # none: opened as staging, or removed
             self.staging_path.rename(spare)
-            return True
-        shutil.rmtree(self.staging_path, ignore_errors=True)
-        return False
+        else:
+            shutil.rmtree(self.staging_path, ignore_errors=True)
+        shutil.rmtree(self.trash_path, ignore_errors=True)
+        return kept
 
     @property
     def keeps_spare(self) -> bool:
