@@ -1929,7 +1929,8 @@ def target_rows(data: dict) -> list[tuple[str, str, str, bool | None]]:
             missing(name, most, floor)
         back_most = _named(res, REBUILD_NAMES["most-back"])
         name = (
-            "The next edit (that event moved back; the folder has its spare): ≤ 1.3× the same floor"
+            "The next edit after that move (the event moved back, from the folder's spare): "
+            "≤ 1.3× the same floor"
         )
         if _ok(back_most, floor):
             ratio = back_most.median / floor.median
@@ -1947,7 +1948,11 @@ def target_rows(data: dict) -> list[tuple[str, str, str, bool | None]]:
             missing(name, back_most, floor)
         shares = (
             ("three", "Rebuild, one event moved that three members attend", 0.10),
-            ("back", "The next edit (the same event moved back; the folder has its spare)", 0.10),
+            (
+                "back",
+                "The next edit after the three-member move (moved back, from the folder's spare)",
+                0.10,
+            ),
             ("none", "Rebuild with no change", 0.05),
         )
         for key, what, limit in shares:

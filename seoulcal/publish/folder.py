@@ -7,6 +7,11 @@ call (two renames where that call is missing). A build that fails leaves the old
 builds of one folder take turns through an ``fcntl.flock`` on the sibling file ``.OUTDIR.lock``,
 which also holds the no-change record (:mod:`seoulcal.publish.record`). A build that changes no
 byte touches nothing.
+
+After the swap the old site is kept beside the folder as ``.OUTDIR.spare``, and the next build
+opens it as its staging folder: it already holds most of the site's files as the same inodes,
+so only what changed since is linked or written; the spare's files that this replaces wait in
+``.OUTDIR.trash-<pid>`` and are deleted after the swap.
 """
 
 from __future__ import annotations
