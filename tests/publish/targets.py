@@ -97,7 +97,11 @@ class BrokenWorkers(FolderTarget):
 
 
 class Forgetful(FolderTarget):
-    """A folder that never gives back a memo: every member's state is read and revised."""
+    """A folder that never gives back a memo: every member's state is read and revised.
+
+    Only for builds in one process (the built-in trip's few members): a worker's part looks its
+    memos up itself.
+    """
 
     def memo(self, name: str) -> str | None:
         super().memo(name)  # as the folder would look it up, then forget it
