@@ -225,12 +225,14 @@ class FolderTarget:
             found, digest = self._site()
             # Files are vouched for only if the folder is exactly as the last commit left it.
             vouched = self._vouched is not None and self._vouched == digest
-            staging = self.outdir.parent / f".{self.outdir.name}.staging-{os.getpid()}"
+            parent, name, pid = self.outdir.parent, self.outdir.name, os.getpid()
+            staging = parent / f".{name}.staging-{pid}"
             self._output = _Output(
                 self.outdir,
                 write=self.write,
                 existing=found,
                 staging=staging,
+                trash=parent / f".{name}.trash-{pid}",
                 vouched=vouched,
                 known=self._read,
                 memos=self._memos if vouched else {},
@@ -620,18 +622,19 @@ class _Output:
         *,
         write: Callable[..., None],
         existing: Mapping[str, _Found],
-        staging: Path | None = None,
+        staging: Path,
+        trash: Path,
         vouched: bool = False,
         known: dict[str, bytes] | None = None,
         memos: Mapping[str, str] | None = None,
         spare: _Spare | None = None,
-        trash: Path | None = None,
     ) -> None:
         """Take the files of a new site for *outdir* (the writer thread starts with the first).
 
         *write* writes one new file (:meth:`FolderTarget.write`). *existing*: the folder's
-        files. *vouched*: the folder is as the last commit left it, so :meth:`keep` may keep its
-        files without reading them. *known* holds bytes of the folder's files already read (its
+        files. *staging*: where the new site is made (shared by the build's processes).
+        *vouched*: the folder is as the last commit left it, so :meth:`keep` may keep its files
+        without reading them. *known* holds bytes of the folder's files already read (its
         states), to compare with. *memos* are the last commit's (given only when the folder is
         vouched for). *spare*: the staging folder is already open, and holds these files.
         *trash*: where the spare's files this build replaces wait until the swap is done.
@@ -643,13 +646,9 @@ class _Output:
         self.memos: Mapping[str, str] = {} if memos is None else memos
         self.remembered: dict[str, str] = {}
         self.existing = existing
-        self.staging_path = (
-            outdir.parent / f".{outdir.name}.staging-{os.getpid()}" if staging is None else staging
-        )
+        self.staging_path = staging
         self.spare = spare
-        self.trash_path = (
-            outdir.parent / f".{outdir.name}.trash-{os.getpid()}" if trash is None else trash
-        )
+        self.trash_path = trash
         self._trashed = 0
         self.staging: str | None = None if spare is None else str(self.staging_path)
         """The staging folder's path, once this process opened it."""

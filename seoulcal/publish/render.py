@@ -82,6 +82,7 @@ class _Fingerprints:
         self._trip = trip
         self._target = target
         self._known: dict[int, str] = {}
+        self._memos: dict[int, tuple[str, str]] = {}
         self._keep: list[Event] = []
         digest = hashlib.sha256(b"seoulcal fingerprint memo/1\0")
         digest.update(software_digest().encode() + b"\0")
@@ -90,10 +91,14 @@ class _Fingerprints:
 
     def _memo(self, event: Event) -> tuple[str, str]:
         """Return the memo's name for *event* and the digest of what its fingerprint is from."""
-        uid = event_uid(self._trip, event)
-        digest = hashlib.sha256(self._shared)
-        digest.update(event.model_dump_json().encode())
-        return f"fingerprint {uid}", digest.hexdigest()
+        found = self._memos.get(id(event))
+        if found is None:
+            self._keep.append(event)
+            digest = hashlib.sha256(self._shared)
+            digest.update(event.model_dump_json().encode())
+            found = f"fingerprint {event_uid(self._trip, event)}", digest.hexdigest()
+            self._memos[id(event)] = found
+        return found
 
     def __call__(self, event: Event) -> str:
         found = self._known.get(id(event))
