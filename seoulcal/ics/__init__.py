@@ -1,13 +1,17 @@
 """Calendars: the only package that imports :mod:`icalendar`, and it never writes a line by hand.
 
-icalendar folds (at 75 octets, on character boundaries), ends lines (CRLF) and encodes
-parameters; TEXT values are escaped by :class:`~seoulcal.ics.components.Text`. The modules:
+icalendar makes every content line (name, encoded parameters, value), and lines end in CRLF;
+TEXT values are escaped by :class:`~seoulcal.ics.components.Text`. Lines are folded at 75 octets,
+on character boundaries, exactly where icalendar folds them, by :mod:`~seoulcal.ics.folding`
+(icalendar's loop over each character was the largest cost of a member's calendars; the tests
+hold the two to the same octets). The modules:
 
 * :mod:`~seoulcal.ics.components`: TEXT, the calendar head, an event's VEVENT (and the
   member-invariant rule);
 * :mod:`~seoulcal.ics.vtimezone`: VTIMEZONEs, read back independently and checked;
 * :mod:`~seoulcal.ics.feed`: METHOD:PUBLISH calendars, and :class:`CalendarWriter` for many;
-* :mod:`~seoulcal.ics.fingerprint`: what subscribers see of an event, as a digest.
+* :mod:`~seoulcal.ics.fingerprint`: what subscribers see of an event, as a digest;
+* :mod:`~seoulcal.ics.folding`: icalendar's content lines, folded as icalendar folds them.
 
 What the calendars guarantee, by the requirement ids of ``shared/research/clients.md``:
 

@@ -36,6 +36,7 @@ from icalendar.parser import Contentline
 
 from seoulcal import wording
 from seoulcal.ics.components import calendar_head, feed_head, name_properties, valarms, vevent
+from seoulcal.ics.folding import component_bytes, fold
 from seoulcal.ics.vtimezone import check_instants, vtimezone, zones_used
 from seoulcal.identity import Revision
 
@@ -279,8 +280,7 @@ class CalendarWriter:
             lines = self._heads[lang] = _lines(feed_head(self.trip, None, lang))[:-1]  # no END
         # The two name lines as Component.content_line renders them, without a throwaway tree.
         names = {
-            prop.upper(): Contentline.from_parts(prop.upper(), value.params, value).to_ical()
-            + b"\r\n"
+            prop.upper(): fold(Contentline.from_parts(prop.upper(), value.params, value)) + b"\r\n"
             for prop, value in name_properties(wording.calendar_name(self.trip, who, lang))
         }
         return b"".join(names.get(name, line) for name, line in lines)
@@ -308,7 +308,7 @@ class CalendarWriter:
     def _zone(self, key: str, first: int, last: int) -> bytes:
         found = self._zones.get((key, first, last))
         if found is None:
-            found = self._zones[key, first, last] = vtimezone(key, first, last).to_ical()
+            found = self._zones[key, first, last] = component_bytes(vtimezone(key, first, last))
         return found
 
     def _event(  # noqa: PLR0913 - every input of vevent is in the cache's key
@@ -330,7 +330,9 @@ class CalendarWriter:
                 self._keep.append(event)
                 mark = _PAGE_MARK * len(page)
                 component = vevent(self.trip, event, revision, timing, lang, page=mark)
-                template = self._templates[key] = _PageTemplate(component.to_ical(), len(page))
+                template = self._templates[key] = _PageTemplate(
+                    component_bytes(component), len(page)
+                )
             if template.parts is not None:
                 return template.fill(page)
         cache_key = (id(event), lang, revision, page)
@@ -338,7 +340,7 @@ class CalendarWriter:
         if found is None:
             self._keep.append(event)
             component = vevent(self.trip, event, revision, timing, lang, page=page)
-            found = self._events[cache_key] = component.to_ical()
+            found = self._events[cache_key] = component_bytes(component)
         return found
 
     def _event_with_alarms(
@@ -353,7 +355,7 @@ class CalendarWriter:
         if reminders is None:
             self._keep.append(event)
             reminders = self._alarms[id(event), lang] = b"".join(
-                alarm.to_ical() for alarm in valarms(self.trip, event, timing, lang)
+                component_bytes(alarm) for alarm in valarms(self.trip, event, timing, lang)
             )
         if not reminders:
             return self._event(event, revision, timing, lang, page=page, alarms=False)
@@ -417,7 +419,7 @@ def _lines(component: icalendar.Component) -> list[tuple[str, bytes]]:
     ``to_ical()`` is exactly these lines joined, each ended by CRLF.
     """
     return [
-        (name, component.content_line(name, value, sorted=True).to_ical() + b"\r\n")
+        (name, fold(component.content_line(name, value, sorted=True)) + b"\r\n")
         for name, value in component.property_items(recursive=False, sorted=True)
     ]
 

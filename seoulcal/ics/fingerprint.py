@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from seoulcal.ics.components import vevent
+from seoulcal.ics.folding import component_bytes
 from seoulcal.identity import Revision
 from seoulcal.model import LANGUAGES
 
@@ -34,6 +35,6 @@ def fingerprint(trip: Trip, event: Event) -> str:
     digest = hashlib.sha256()
     for lang in LANGUAGES:
         component = vevent(trip, event, FINGERPRINT_REVISION, timing, lang, alarms=True)
-        digest.update(component.to_ical())
+        digest.update(component_bytes(component))
         digest.update(b"\0")
     return digest.hexdigest()

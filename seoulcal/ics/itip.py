@@ -24,6 +24,7 @@ import icalendar
 
 from seoulcal.errors import Problem, TripError
 from seoulcal.ics.components import calendar_head, vevent
+from seoulcal.ics.folding import component_bytes
 from seoulcal.ics.vtimezone import check_instants, vtimezone, zones_used
 
 if TYPE_CHECKING:
@@ -105,4 +106,4 @@ def invitation_ics(  # noqa: PLR0913 - as invitation_calendar
     calendar = invitation_calendar(
         trip, event, revision, method=method, attendee=attendee, lang=lang, rsvp=rsvp, page=page
     )
-    return bytes(calendar.to_ical())
+    return component_bytes(calendar)
