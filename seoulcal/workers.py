@@ -9,15 +9,17 @@ events and pages) without pickling it or importing anything again; only the chil
 Forking is only safe in a process that runs no other thread (another thread may hold a lock that
 the child would inherit held), so :func:`can_fork` says no while other threads run: then the work
 is done in the process itself. A child dies with its parent (``PR_SET_PDEATHSIG`` on Linux), and
-:meth:`Worker.stop` kills and reaps a child that is no longer wanted.
+:meth:`Worker.stop` kills and reaps a child that is no longer wanted. :func:`long_lived` keeps
+the heap a build shares with its children out of the garbage collector's passes while they run.
 """
 
 from __future__ import annotations
 
-__all__ = ["Worker", "available_cpus", "can_fork", "forks_by_default"]
+__all__ = ["Worker", "available_cpus", "can_fork", "forks_by_default", "long_lived"]
 
 import contextlib
 import ctypes
+import gc
 import os
 import pickle
 import signal
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from seoulcal.errors import InternalError, SeoulcalError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 T = TypeVar("T")
 
@@ -55,6 +57,28 @@ def forks_by_default() -> bool:
     multiprocessing workers with spawn there), so elsewhere workers are forked only on request.
     """
     return sys.platform.startswith("linux") and can_fork()
+
+
+@contextlib.contextmanager
+def long_lived() -> Iterator[None]:
+    """Keep the objects alive now out of the garbage collector's passes until the block ends.
+
+    A build holds a large heap that lives as long as it does (the trip, its models, the rendered
+    events and pages); each full pass of the cyclic collector walks all of it again, and in a
+    forked child that walk writes to every page it shares with the parent, so the pages are
+    copied (Python's documentation of :func:`gc.freeze` recommends freezing before a fork for
+    this). Frozen objects are only set aside: the block's end unfreezes them, and a later pass
+    collects whatever of them became garbage. Left alone where the program already froze
+    objects of its own or turned the collector off: it manages the collector itself.
+    """
+    if not gc.isenabled() or gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _die_with_parent(parent: int) -> None:

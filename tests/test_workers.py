@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -11,7 +12,7 @@ import time
 import pytest
 
 from seoulcal.errors import PublishError, SeoulcalError
-from seoulcal.workers import Worker, available_cpus, can_fork
+from seoulcal.workers import Worker, available_cpus, can_fork, long_lived
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers fork: POSIX only")
 
@@ -140,3 +141,36 @@ def test_available_cpus_is_what_this_process_may_use():
     assert count >= 1
     if hasattr(os, "sched_getaffinity"):
         assert count == len(os.sched_getaffinity(0))
+
+
+def test_long_lived_objects_are_frozen_for_the_block_only():
+    assert gc.get_freeze_count() == 0
+    kept = [[index] for index in range(1000)]  # objects alive before the block
+    with long_lived():
+        assert gc.get_freeze_count() >= len(kept)
+        assert gc.collect() >= 0  # a pass does not walk them, and the build goes on
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_failing_block_unfreezes_too():
+    with pytest.raises(RuntimeError, match="boom"), long_lived():
+        raise RuntimeError("boom")
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_program_that_manages_the_collector_itself_is_left_alone():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with long_lived():
+            pass
+        assert gc.get_freeze_count() == frozen  # not unfrozen behind the program's back
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        with long_lived():
+            assert gc.get_freeze_count() == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

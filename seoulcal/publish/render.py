@@ -37,7 +37,7 @@ from seoulcal.publish.revisions import (
     with_archived_venues,
 )
 from seoulcal.publish.state import read_state, read_state_file, state_bytes
-from seoulcal.workers import Worker, available_cpus, can_fork, forks_by_default
+from seoulcal.workers import Worker, available_cpus, can_fork, forks_by_default, long_lived
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -388,29 +388,31 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         # rebuild keeps most members' files, so each process renders only what its own need.)
         _prepare(trip, public, writer, pages, base_url=base_url, secret=secret)
     workers: dict[int, Worker[tuple[list[MemberSite], bool, object, list[str]]]] = {}
-    try:
-        # Fork before this process starts its writer thread: the workers get no thread's locks.
-        for index, share in enumerate(shares[1:], start=1):
-            with contextlib.suppress(OSError):  # no process to be had: this one renders it
-                workers[index] = Worker.start(functools.partial(members.render_apart, share))
-        # The public files while the workers render their members.
-        public_files = _public_files(trip, public, writer, pages, base_url=base_url)
-        for path, data in public_files:
-            target.add(path, data)
-        found = {
-            index: members.render(share, target)
-            for index, share in enumerate(shares)
-            if index not in workers
-        }
-        parts = []
-        for index, worker in workers.items():
-            more, their_settled, files, warned = worker.result()
-            found[index] = (more, their_settled)
-            parts.append(files)
-            members.warnings.extend(w for w in warned if w not in members.warnings)
-    finally:
-        for worker in workers.values():
-            worker.stop()
+    # The heap the members' files draw on lives as long as the build: out of the collector's way.
+    with long_lived():
+        try:
+            # Fork before this process starts its writer thread: the workers get no thread's locks.
+            for index, share in enumerate(shares[1:], start=1):
+                with contextlib.suppress(OSError):  # no process to be had: this one renders it
+                    workers[index] = Worker.start(functools.partial(members.render_apart, share))
+            # The public files while the workers render their members.
+            public_files = _public_files(trip, public, writer, pages, base_url=base_url)
+            for path, data in public_files:
+                target.add(path, data)
+            found = {
+                index: members.render(share, target)
+                for index, share in enumerate(shares)
+                if index not in workers
+            }
+            parts = []
+            for index, worker in workers.items():
+                more, their_settled, files, warned = worker.result()
+                found[index] = (more, their_settled)
+                parts.append(files)
+                members.warnings.extend(w for w in warned if w not in members.warnings)
+        finally:
+            for worker in workers.values():
+                worker.stop()
     sites = [site for index in sorted(found) for site in found[index][0]]
     settled = public.settled and all(done for _, done in found.values())
     warnings = [w for path, data in public_files if (w := _public_warning(trip, path, data))]
