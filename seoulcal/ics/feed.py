@@ -187,7 +187,8 @@ class CalendarWriter:
         self._with_alarms: dict[tuple[int, Language, Revision, str | None], bytes] = {}
         self._instants: dict[int, list[tuple[str, datetime]]] = {}
         self._checked: set[tuple[int, int, int]] = set()
-        self._keep: list[Event] = []  # keeps id()-keyed events alive while cached
+        self._bodies: dict[tuple[object, ...], _Body | None] = {}
+        self._keep: list[object] = []  # keeps id()-keyed events (and revisions) alive while cached
 
     def calendar(
         self,
@@ -214,26 +215,83 @@ class CalendarWriter:
         alarms: bool = False,
     ) -> bytes:
         """Return the bytes of :func:`feed_calendar` for *who*, holding exactly *chosen*."""
-        timed = [(event, revision, self._timing(event)) for event, revision in chosen]
-        order = self._order
-        timed.sort(key=lambda item: order[id(item[0])])
-        first, last = _years(self.trip, timed)
-        parts = [self._head(who, lang)]
-        keys = {self.trip.zone}
-        for event, _, timing in timed:
-            keys.update(key for key, _ in self._zoned_instants(event, timing))
-        parts.extend(self._zone(key, first, last) for key in sorted(keys))
-        for event, _, timing in timed:
-            if (id(event), first, last) not in self._checked:
-                for key, moment in self._zoned_instants(event, timing):
-                    check_instants(key, first, last, [moment])
-                self._checked.add((id(event), first, last))
+        chosen = list(chosen)
+        head = self._head(who, lang)
+        if page is not None and _PAGE_SAFE.fullmatch(page):
+            # Members who attend the same events get the same calendar but for the name lines
+            # and the page address: its body (zones, events, end) is put together once.
+            key = (
+                lang,
+                alarms,
+                len(page),
+                tuple(id(event) for event, _ in chosen),
+                tuple(id(revision) for _, revision in chosen),
+            )
+            if key in self._bodies:
+                body = self._bodies[key]
+            else:
+                self._keep.extend(item for pair in chosen for item in pair)  # ids stay theirs
+                body = self._bodies[key] = self._body(chosen, lang, len(page), alarms=alarms)
+            if body is not None:
+                return head + body.fill(page)
+        timed, zones = self._timed(chosen)
+        parts = [head, *zones]
         parts.extend(
             self._event(event, revision, timing, lang, page=page, alarms=alarms)
             for event, revision, timing in timed
         )
         parts.append(self._END)
         return b"".join(parts)
+
+    def _timed(
+        self, chosen: Iterable[Chosen]
+    ) -> tuple[list[tuple[Event, Revision, Timing]], list[bytes]]:
+        """Put *chosen* in time order; return it with the VTIMEZONEs its calendar holds.
+
+        Every instant written with a TZID is checked against its VTIMEZONE first.
+        """
+        timed = [(event, revision, self._timing(event)) for event, revision in chosen]
+        order = self._order
+        timed.sort(key=lambda item: order[id(item[0])])
+        first, last = _years(self.trip, timed)
+        keys = {self.trip.zone}
+        for event, _, timing in timed:
+            keys.update(key for key, _ in self._zoned_instants(event, timing))
+        zones = [self._zone(key, first, last) for key in sorted(keys)]
+        for event, _, timing in timed:
+            if (id(event), first, last) not in self._checked:
+                for key, moment in self._zoned_instants(event, timing):
+                    check_instants(key, first, last, [moment])
+                self._checked.add((id(event), first, last))
+        return timed, zones
+
+    def _body(
+        self, chosen: list[Chosen], lang: Language, page_length: int, *, alarms: bool
+    ) -> _Body | None:
+        """Return a calendar's zones, events and end for any page address of *page_length*.
+
+        ``None`` if an event's template cannot take an address (see :class:`_PageTemplate`).
+        """
+        timed, zones = self._timed(chosen)
+        body = _Body()
+        for zone in zones:
+            body.text(zone)
+        for event, revision, timing in timed:
+            template = self._template(event, revision, timing, lang, page_length)
+            if template.parts is None:
+                return None
+            for text, start, end in template.parts:
+                body.text(text)
+                body.span(start, end)
+            reminders = self._reminders(event, timing, lang) if alarms else b""
+            if reminders:  # as _event_with_alarms puts them: just before END:VEVENT
+                body.text(self._without_end(template.tail))
+                body.text(reminders)
+                body.text(self._END_EVENT)
+            else:
+                body.text(template.tail)
+        body.text(self._END)
+        return body
 
     def prepare(
         self, chosen: Iterable[Chosen], lang: Language, *, page_length: int, alarms: bool
@@ -324,15 +382,7 @@ class CalendarWriter:
         if alarms:
             return self._event_with_alarms(event, revision, timing, lang, page=page)
         if page is not None and _PAGE_SAFE.fullmatch(page):
-            key = (id(event), lang, revision, len(page))
-            template = self._templates.get(key)
-            if template is None:
-                self._keep.append(event)
-                mark = _PAGE_MARK * len(page)
-                component = vevent(self.trip, event, revision, timing, lang, page=mark)
-                template = self._templates[key] = _PageTemplate(
-                    component_bytes(component), len(page)
-                )
+            template = self._template(event, revision, timing, lang, len(page))
             if template.parts is not None:
                 return template.fill(page)
         cache_key = (id(event), lang, revision, page)
@@ -343,6 +393,35 @@ class CalendarWriter:
             found = self._events[cache_key] = component_bytes(component)
         return found
 
+    def _template(
+        self, event: Event, revision: Revision, timing: Timing, lang: Language, page_length: int
+    ) -> _PageTemplate:
+        """Return *event*'s VEVENT (no alarms) for any page address of *page_length* chars."""
+        key = (id(event), lang, revision, page_length)
+        template = self._templates.get(key)
+        if template is None:
+            self._keep.append(event)
+            mark = _PAGE_MARK * page_length
+            component = vevent(self.trip, event, revision, timing, lang, page=mark)
+            template = self._templates[key] = _PageTemplate(component_bytes(component), page_length)
+        return template
+
+    def _reminders(self, event: Event, timing: Timing, lang: Language) -> bytes:
+        """Return *event*'s VALARMs in *lang* (empty if it has none)."""
+        reminders = self._alarms.get((id(event), lang))
+        if reminders is None:
+            self._keep.append(event)
+            reminders = self._alarms[id(event), lang] = b"".join(
+                component_bytes(alarm) for alarm in valarms(self.trip, event, timing, lang)
+            )
+        return reminders
+
+    def _without_end(self, vevent_bytes: bytes) -> bytes:
+        """Return a VEVENT's bytes without its last line, ``END:VEVENT``."""
+        if not vevent_bytes.endswith(self._END_EVENT):  # pragma: no cover - icalendar's order
+            raise AssertionError("icalendar wrote a VEVENT that does not end with END:VEVENT")
+        return vevent_bytes[: -len(self._END_EVENT)]
+
     def _event_with_alarms(
         self, event: Event, revision: Revision, timing: Timing, lang: Language, *, page: str | None
     ) -> bytes:
@@ -351,21 +430,14 @@ class CalendarWriter:
         That is where icalendar writes a component's subcomponents, and the VALARMs depend on
         neither the revision nor the page: so each is rendered once per event and language.
         """
-        reminders = self._alarms.get((id(event), lang))
-        if reminders is None:
-            self._keep.append(event)
-            reminders = self._alarms[id(event), lang] = b"".join(
-                component_bytes(alarm) for alarm in valarms(self.trip, event, timing, lang)
-            )
+        reminders = self._reminders(event, timing, lang)
         if not reminders:
             return self._event(event, revision, timing, lang, page=page, alarms=False)
         key = (id(event), lang, revision, page)
         found = self._with_alarms.get(key)
         if found is None:
             base = self._event(event, revision, timing, lang, page=page, alarms=False)
-            if not base.endswith(self._END_EVENT):  # pragma: no cover - icalendar's own order
-                raise AssertionError("icalendar wrote a VEVENT that does not end with END:VEVENT")
-            found = base[: -len(self._END_EVENT)] + reminders + self._END_EVENT
+            found = self._without_end(base) + reminders + self._END_EVENT
             if page is None or not _PAGE_SAFE.fullmatch(page):  # a member's page: filled anew
                 self._with_alarms[key] = found
         return found
@@ -411,6 +483,42 @@ class _PageTemplate:
         address = page.encode("ascii")
         assert self.parts is not None  # noqa: S101 - callers check
         return b"".join(text + address[start:end] for text, start, end in self.parts) + self.tail
+
+
+class _Body:
+    """A calendar's zones, events and end, filled in with each member's page address.
+
+    The bytes of the events' templates (:class:`_PageTemplate`) are held, not copied: *texts*
+    alternate with *spans* of the address (an empty span between two texts), so filling in is
+    one join per calendar.
+    """
+
+    __slots__ = ("spans", "texts")
+
+    def __init__(self) -> None:
+        """Start an empty body."""
+        self.texts: list[bytes] = []
+        self.spans: list[tuple[int, int]] = []
+
+    def text(self, data: bytes) -> None:
+        """Add *data* as it is."""
+        if len(self.texts) > len(self.spans):
+            self.spans.append((0, 0))
+        self.texts.append(data)
+
+    def span(self, start: int, end: int) -> None:
+        """Add the characters *start* to *end* of the page address."""
+        if len(self.texts) == len(self.spans):
+            self.texts.append(b"")
+        self.spans.append((start, end))
+
+    def fill(self, page: str) -> bytes:
+        """Return the body for the page address *page*."""
+        address = page.encode("ascii")
+        pieces: list[bytes] = [b""] * (len(self.texts) + len(self.spans))
+        pieces[0::2] = self.texts
+        pieces[1::2] = [address[start:end] for start, end in self.spans]
+        return b"".join(pieces)
 
 
 def _lines(component: icalendar.Component) -> list[tuple[str, bytes]]:
