@@ -844,7 +844,7 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one statement 
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per kind of end
-    """InvitationRun the command line; return the exit code."""
+    """Run the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
