@@ -130,10 +130,44 @@ def _processes(requested: int | None, members: int) -> int:
     return count if count == 1 or can_fork() else 1
 
 
-def _share(members: Sequence[Member], count: int) -> list[Sequence[Member]]:
-    """Split *members* into *count* runs of nearly equal length, in order."""
+# What the share-out expects the work to cost, from one-process builds of the benchmark's trips
+# (docs/performance.md): the public files (both calendars, the one-event files and the pages)
+# about 2.5 ms per event; a member about 1.5 ms and 0.05 ms per event they attend. Only the
+# balance between processes depends on them, never a byte of the site.
+_PUBLIC_MS_PER_EVENT = 2.5
+_MEMBER_MS = 1.5
+_MEMBER_MS_PER_EVENT = 0.05
+_SAMPLE = 64
+"""How many members, spread over the roster, tell how many events a member attends."""
+
+
+def _share(trip: Trip, count: int) -> list[Sequence[Member]]:
+    """Split *trip*'s members into *count* runs, in order, that should take as long.
+
+    The first run is this process's, which also renders the public files while the others
+    render theirs: it gets fewer members, none if the public files alone take as long as a
+    share (a trip of many events and few members).
+    """
+    members = trip.members
     total = len(members)
-    return [members[at * total // count : (at + 1) * total // count] for at in range(count)]
+    if count <= 1 or total == 0:
+        return [members]
+    step = max(1, total // _SAMPLE)
+    sample = members[::step]
+    attended = sum(len(trip.events_for(member)) for member in sample) / len(sample)
+    member = _MEMBER_MS + _MEMBER_MS_PER_EVENT * attended
+    public = _PUBLIC_MS_PER_EVENT * len(trip.events)
+    each = (public + member * total) / count
+    own = min(total // count, max(0, round((each - public) / member)))
+    rest = total - own
+    others = count - 1
+    return [
+        members[:own],
+        *(
+            members[own + at * rest // others : own + (at + 1) * rest // others]
+            for at in range(others)
+        ),
+    ]
 
 
 @dataclass(slots=True)
@@ -381,7 +415,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         printing=printing,
     )
     count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
-    shares = _share(trip.members, count)
+    shares = _share(trip, count)
     if count > 1 and first_build:
         # What every member's files draw on is rendered once, before the workers are forked with
         # a copy of it: each event for the members' page addresses, and the agenda items. (A

@@ -525,3 +525,21 @@ def test_the_writer_joins_what_icalendar_writes_for_every_page_address(ces, alar
                 ).to_ical()
                 got = writer.render(member, lang, chosen, page=page, alarms=alarms)
                 assert got == expected, (member.id, lang, page)
+
+
+@pytest.mark.parametrize("alarms", [False, True])
+def test_calendars_that_share_their_events_still_get_their_own_bytes(ces, alarms):
+    # A build hands every member the same revision objects, so members who attend the same
+    # events share one body (zones, events, end) that each page address is filled into.
+    writer = seoulcal.CalendarWriter(ces)
+    revisions = {event.id: Revision(i % 3, ces.revised) for i, event in enumerate(ces.events)}
+    for member in (*ces.members, *ces.members):  # every body used again
+        chosen = [(event, revisions[event.id]) for event in ces.events_for(member)]
+        for token in ("Ab9_-" * 6, "zZ0~." * 6):
+            page = f"https://trips.example.org/ces2024/m/{token}/"
+            for lang in ("ko", "en"):
+                expected = ics_feed.feed_calendar(
+                    ces, member, lang, chosen, page=page, alarms=alarms
+                ).to_ical()
+                got = writer.render(member, lang, chosen, page=page, alarms=alarms)
+                assert got == expected, (member.id, lang, page)

@@ -677,6 +677,40 @@ def test_by_default_one_process_per_cpu_on_linux(monkeypatch, linux, cpus, membe
     assert render._processes(3, members) == min(3, members)
 
 
+def _crowd(trip, members, events):
+    """*trip* with *members* members (copies of its first) and *events* events (copies too)."""
+    people = tuple(
+        trip.members[0].model_copy(update={"id": f"m{index}"}) for index in range(members)
+    )
+    many = tuple(
+        trip.events[index % len(trip.events)].model_copy(update={"id": f"e{index}"})
+        for index in range(events)
+    )
+    return trip.model_copy(update={"members": people, "events": many})
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5])
+@pytest.mark.parametrize(("members", "events"), [(1000, 12), (100, 1000), (5, 12), (7, 600)])
+def test_the_shares_hold_every_member_once_in_order(trip, count, members, events):
+    crowd = _crowd(trip, members, events)
+    count = min(count, members)
+    shares = render._share(crowd, count)
+    assert len(shares) == count
+    assert [m.id for share in shares for m in share] == [m.id for m in crowd.members]
+    assert all(shares[1:])  # a worker is never forked for nothing
+
+
+def test_this_process_takes_fewer_members_for_the_public_files(trip):
+    # It renders the public files while the workers render their members: with many members
+    # and few events it takes a little less than a half, with many events and few members none.
+    own, other = render._share(_crowd(trip, 1000, 12), 2)
+    assert 400 < len(own) < len(other) < 600
+    own, other = render._share(_crowd(trip, 100, 1000), 2)  # each attends all 1,000
+    assert 10 < len(own) < 40
+    own, other = render._share(_crowd(trip, 20, 1000), 2)
+    assert (len(own), len(other)) == (0, 20)
+
+
 def test_jobs_are_one_while_other_threads_run(trip, tmp_path):
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
