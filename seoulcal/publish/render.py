@@ -103,21 +103,65 @@ class _Fingerprints:
     def __call__(self, event: Event) -> str:
         found = self._known.get(id(event))
         if found is None:
-            self._keep.append(event)
-            name, source = self._memo(event)
-            memo = self._target.memo(name)
-            if memo is not None and memo.startswith(source + " "):
-                found = memo[len(source) + 1 :]
-            else:
+            found = self._remembered(event)
+            if found is None:
                 found = event_fingerprint(self._trip, event)
             self._known[id(event)] = found
         return found
+
+    def _remembered(self, event: Event) -> str | None:
+        """Return *event*'s fingerprint as the last build remembered it, if it still holds."""
+        self._keep.append(event)
+        name, source = self._memo(event)
+        memo = self._target.memo(name)
+        if memo is not None and memo.startswith(source + " "):
+            return memo[len(source) + 1 :]
+        return None
+
+    def ahead(self, events: Sequence[Event], processes: int) -> None:
+        """Work out the fingerprints of *events* now, half of them in a forked worker.
+
+        Each is two renders of the event by icalendar, before anything else of a build can
+        start; a trip of many events spends seconds there. Only where a build may fork
+        (*processes* > 1) and enough are missing to pay for the fork.
+        """
+        missing = []
+        for event in events:
+            if id(event) not in self._known:
+                found = self._remembered(event)
+                if found is None:
+                    missing.append(event)
+                else:
+                    self._known[id(event)] = found
+        if processes < 2 or len(missing) < _FINGERPRINTS_APART:
+            return
+        mine, theirs = missing[: len(missing) // 2], missing[len(missing) // 2 :]
+        try:
+            worker = Worker.start(functools.partial(_fingerprints, self._trip, theirs))
+        except OSError:  # no process to be had: they are worked out here, when asked for
+            return
+        try:
+            for event in mine:
+                self._known[id(event)] = event_fingerprint(self._trip, event)
+            for event, found in zip(theirs, worker.result(), strict=True):
+                self._known[id(event)] = found
+        finally:
+            worker.stop()
 
     def remember_all(self, events: Sequence[Event]) -> None:
         """Remember the fingerprints of *events* with the build's commit, for the next build."""
         for event in events:
             name, source = self._memo(event)
             self._target.remember(name, f"{source} {self(event)}")
+
+
+_FINGERPRINTS_APART = 32
+"""Fewer events than this to fingerprint: forking a worker for half of them costs more."""
+
+
+def _fingerprints(trip: Trip, events: Sequence[Event]) -> list[str]:
+    """Return the fingerprints of *events* (in a worker, see :meth:`_Fingerprints.ahead`)."""
+    return [event_fingerprint(trip, event) for event in events]
 
 
 def _processes(requested: int | None, members: int) -> int:
@@ -385,6 +429,8 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     ordered = trip.events_for()
     uids = {id(event): event_uid(trip, event) for event in ordered}
     fingerprints = _Fingerprints(trip, target)
+    count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
+    fingerprints.ahead(ordered, count)  # the events' (withdrawn ones are few: when asked for)
     writer = CalendarWriter(trip)
     pages = Pages(trip)
     public = revise(
@@ -414,7 +460,6 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         secret=secret,
         printing=printing,
     )
-    count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
     shares = _share(trip, count)
     if count > 1 and first_build:
         # What every member's files draw on is rendered once, before the workers are forked with

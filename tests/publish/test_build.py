@@ -711,6 +711,18 @@ def test_this_process_takes_fewer_members_for_the_public_files(trip):
     assert (len(own), len(other)) == (0, 20)
 
 
+@forking
+def test_fingerprints_worked_out_in_two_processes_are_the_same(trip, tmp_path, monkeypatch):
+    build(trip, tmp_path / "one", jobs=1)
+    started = []
+    start = workers.Worker.start
+    monkeypatch.setattr(render, "_FINGERPRINTS_APART", 1)  # the built-in trip has 12 events
+    monkeypatch.setattr(workers.Worker, "start", lambda work: started.append(work) or start(work))
+    build(trip, tmp_path / "two", jobs=2)
+    assert any(getattr(work, "func", None) is render._fingerprints for work in started)
+    assert contents(tmp_path / "two") == contents(tmp_path / "one")  # the states' too
+
+
 def test_jobs_are_one_while_other_threads_run(trip, tmp_path):
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
