@@ -79,7 +79,8 @@ class BuildReport:
     """What a build did."""
 
     outdir: Path
-    """The site's folder (for another target, its name as a path)."""
+    """The site's folder. For a bucket, ``Path(site)``, which folds the ``//`` of the address:
+    read :attr:`site` there."""
     base_url: str
     changed: bool
     """False when no byte changed, so nothing was touched."""
@@ -99,6 +100,8 @@ class BuildReport:
     warnings: tuple[str, ...]
     processes: int = 1
     """How many processes rendered the site (members are shared out between them)."""
+    site: str = ""
+    """Where the site is, as its target names it: the folder's path, or ``s3://BUCKET/PREFIX/``."""
 
 
 def build_site(  # noqa: PLR0913 - keyword-only options of one call
@@ -180,6 +183,7 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
             _settle(target, inputs, source, plan.members)
     return BuildReport(
         outdir=Path(target.name),
+        site=target.name,
         base_url=base,
         changed=bool(changes.written or changes.removed),
         written=changes.written,
@@ -249,6 +253,7 @@ def _unchanged(
     """Return the report of a build that changed nothing: every file kept as it was."""
     return BuildReport(
         outdir=Path(target.name),
+        site=target.name,
         base_url=base,
         changed=False,
         written=(),

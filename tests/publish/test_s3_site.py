@@ -498,6 +498,7 @@ def test_worker_processes_build_the_same_objects(twin, trip):
     target = S3Target(SiteBucket(recording, twin.location))
     report = build_site(trip, target, base_url=BASE, secret=SECRET, jobs=3)
     assert report.processes == 3
+    assert (report.site, folder.site) == (twin.url, str(twin.folder))  # the address unfolded
     assert public(report.written) == public(folder.written)
     twin.assert_same()
     moved_trip = moved(trip, PAVILION)
