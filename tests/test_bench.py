@@ -32,3 +32,4 @@ def test_benchmark_smoke(tmp_path):
     text = report.read_text("utf-8")
     assert "## Targets" in text
     assert "byte for byte" in text
+    assert "; paired " in text  # each ratio target also gives its rounds' own ratios
