@@ -3,7 +3,7 @@
 icalendar makes every content line (name, encoded parameters, value), and lines end in CRLF;
 TEXT values are escaped by :class:`~seoulcal.ics.components.Text`. Lines are folded at 75 octets,
 on character boundaries, exactly where icalendar folds them, by :mod:`~seoulcal.ics.folding`
-(icalendar's loop over each character was the largest cost of a member's calendars; the tests
+(icalendar's loop over each character was a large share of a member's calendars; the tests
 hold the two to the same octets). The modules:
 
 * :mod:`~seoulcal.ics.components`: TEXT, the calendar head, an event's VEVENT (and the
