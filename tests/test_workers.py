@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -143,13 +144,25 @@ def test_available_cpus_is_what_this_process_may_use():
         assert count == len(os.sched_getaffinity(0))
 
 
+class _Node:
+    """An object in a reference cycle: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
 def test_long_lived_objects_are_frozen_for_the_block_only():
     assert gc.get_freeze_count() == 0
-    kept = [[index] for index in range(1000)]  # objects alive before the block
+    cycle = _Node()  # alive when the block starts, garbage inside it
+    gone = weakref.ref(cycle)
     with long_lived():
-        assert gc.get_freeze_count() >= len(kept)
-        assert gc.collect() >= 0  # a pass does not walk them, and the build goes on
+        assert gc.get_freeze_count() > 0
+        del cycle
+        gc.collect()
+        assert gone() is not None  # set aside: no pass walks it
     assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert gone() is None  # unfrozen, and collected as any garbage
 
 
 def test_a_failing_block_unfreezes_too():
