@@ -101,12 +101,18 @@ class _Fingerprints:
         return found
 
     def __call__(self, event: Event) -> str:
+        found = self._found(event)
+        if found is None:
+            found = self._known[id(event)] = event_fingerprint(self._trip, event)
+        return found
+
+    def _found(self, event: Event) -> str | None:
+        """Return *event*'s fingerprint if it is known or remembered, without rendering it."""
         found = self._known.get(id(event))
         if found is None:
             found = self._remembered(event)
-            if found is None:
-                found = event_fingerprint(self._trip, event)
-            self._known[id(event)] = found
+            if found is not None:
+                self._known[id(event)] = found
         return found
 
     def _remembered(self, event: Event) -> str | None:
@@ -125,14 +131,7 @@ class _Fingerprints:
         start; a trip of many events spends seconds there. Only where a build may fork
         (*processes* > 1) and enough are missing to pay for the fork.
         """
-        missing = []
-        for event in events:
-            if id(event) not in self._known:
-                found = self._remembered(event)
-                if found is None:
-                    missing.append(event)
-                else:
-                    self._known[id(event)] = found
+        missing = [event for event in events if self._found(event) is None]
         if processes < 2 or len(missing) < _FINGERPRINTS_APART:
             return
         mine, theirs = missing[: len(missing) // 2], missing[len(missing) // 2 :]
