@@ -29,6 +29,7 @@ __all__ = [
     "google_subscribe_url",
     "outlook_event_url",
     "outlook_subscribe_url",
+    "query_value",
     "webcal_url",
 ]
 
@@ -58,6 +59,11 @@ _ELLIPSIS = "…"
 
 def _query(pairs: list[tuple[str, str]]) -> str:
     return "&".join(f"{key}={_quoted(value)}" for key, value in pairs)
+
+
+def query_value(value: str) -> str:
+    """Return *value* as these links put it in a query: percent-encoded, no character kept."""
+    return _quoted(value)
 
 
 @functools.lru_cache(maxsize=256)  # a page quotes each feed's URL and name for several links

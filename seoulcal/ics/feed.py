@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from icalendar.parser import Contentline
 
 from seoulcal import wording
+from seoulcal.errors import InternalError
 from seoulcal.ics.components import calendar_head, feed_head, name_properties, valarms, vevent
 from seoulcal.ics.folding import component_bytes, fold
 from seoulcal.ics.vtimezone import check_instants, vtimezone, zones_used
@@ -280,16 +281,14 @@ class CalendarWriter:
             template = self._template(event, revision, timing, lang, page_length)
             if template.parts is None:
                 return None
-            for text, start, end in template.parts:
-                body.text(text)
-                body.span(start, end)
             reminders = self._reminders(event, timing, lang) if alarms else b""
             if reminders:  # as _event_with_alarms puts them: just before END:VEVENT
-                body.text(self._without_end(template.tail))
+                texts = (*template.texts[:-1], self._without_end(template.tail))
+                body.extend(texts, template.spans)
                 body.text(reminders)
                 body.text(self._END_EVENT)
             else:
-                body.text(template.tail)
+                body.extend(template.texts, template.spans)
         body.text(self._END)
         return body
 
@@ -461,7 +460,7 @@ class _PageTemplate:
     icalendar would render for it. The tests hold the writer to the tree's ``to_ical()``.
     """
 
-    __slots__ = ("length", "parts", "tail")
+    __slots__ = ("length", "parts", "spans", "tail", "texts")
 
     def __init__(self, data: bytes, length: int) -> None:
         """Take *data*, rendered with a placeholder page address of *length* characters."""
@@ -477,6 +476,9 @@ class _PageTemplate:
         # Every placeholder whole (URL and the description's last line); else render directly.
         whole = count > 0 and count % length == 0 and all(end <= length for _, _, end in parts)
         self.parts = parts if whole else None
+        # The same pieces as a body holds them (see _Body): each text, then the span after it.
+        self.texts = (*(text for text, _, _ in parts), self.tail)
+        self.spans = tuple((start, end) for _, start, end in parts)
 
     def fill(self, page: str) -> bytes:
         """Return the VEVENT for the page address *page*."""
@@ -511,6 +513,15 @@ class _Body:
         if len(self.texts) == len(self.spans):
             self.texts.append(b"")
         self.spans.append((start, end))
+
+    def extend(self, texts: Sequence[bytes], spans: Sequence[tuple[int, int]]) -> None:
+        """Add *texts* with *spans* between them (one span fewer than texts), as they come."""
+        if len(texts) != len(spans) + 1:
+            raise InternalError("a body's texts and spans must alternate, text first and last")
+        if len(self.texts) > len(self.spans):
+            self.spans.append((0, 0))
+        self.texts.extend(texts)
+        self.spans.extend(spans)
 
     def fill(self, page: str) -> bytes:
         """Return the body for the page address *page*."""

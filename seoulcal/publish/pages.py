@@ -14,6 +14,7 @@ from __future__ import annotations
 __all__ = ["Pages", "member_page", "members_folder_page", "public_page"]
 
 import functools
+import string
 from datetime import date, datetime
 from html import escape
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from seoulcal.agenda import AgendaRow, Segment, agenda_rows, home_segments, loca
 from seoulcal.publish import layout
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from seoulcal.model import Contact, Event, Language, Member, Trip
     from seoulcal.publish.layout import Feed
@@ -261,8 +262,59 @@ def _android(lang: Language) -> str:
     )
 
 
-def _subscribe(feeds: Sequence[Feed], lang: Language, *, heading: str) -> str:
-    cards = "".join(_feed_card(feed, lang, _w(f"calendar-{feed.lang}", lang)) for feed in feeds)
+_TOKEN_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")
+"""A member token's alphabet (URL-safe base64): neither percent-encoding nor HTML changes it."""
+_TOKEN_MARK = "\x01"  # noqa: S105 - a placeholder, not a password
+_NAME_MARK = "\x02"
+"""Placeholders of a card template (no feed's address or name holds them: see _CardTemplate)."""
+
+
+class _CardTemplate:
+    """A calendar's card (:func:`_feed_card`) rendered once for every member's copy of it.
+
+    Members' copies of a calendar differ in the token in its address (URL-safe base64, which
+    neither percent-encoding nor HTML escaping changes) and in its name, which the card only
+    gives in Outlook's links, percent-encoded. The card is rendered with placeholders of both
+    and filled in with each member's token and name. A template that does not give, for the
+    feed it was made from, the card rendered directly is not used (:meth:`Pages._card`).
+    """
+
+    __slots__ = ("encoded", "name", "raw", "text")
+
+    def __init__(self, feed: Feed, prefix: str, token: str, lang: Language, heading: str) -> None:
+        """Render the card of *feed* (address: *prefix*, *token*, ``/``, href) with placeholders."""
+        self.raw = _TOKEN_MARK * len(token)
+        self.encoded = links.query_value(self.raw)
+        self.name = links.query_value(_NAME_MARK)
+        marked = layout.Feed(feed.lang, _NAME_MARK, feed.href, f"{prefix}{self.raw}/{feed.href}")
+        self.text = _feed_card(marked, lang, heading)
+
+    def fill(self, token: str, name: str) -> str:
+        """Return the card of the feed with *token* in its address and *name* as its name."""
+        return (
+            self.text.replace(self.raw, token)
+            .replace(self.encoded, token)
+            .replace(self.name, links.query_value(name))
+        )
+
+
+def _split_feed_url(feed: Feed) -> tuple[str, str] | None:
+    """Return (prefix, token) of a member's feed address ``prefix + token + "/" + href``."""
+    head, slash, href = feed.url.rpartition("/")
+    prefix, _, token = head.rpartition("/")
+    if not slash or href != feed.href or not token or not _TOKEN_CHARACTERS.issuperset(token):
+        return None
+    return f"{prefix}/", token
+
+
+def _subscribe(
+    feeds: Sequence[Feed],
+    lang: Language,
+    *,
+    heading: str,
+    card: Callable[[Feed, Language, str], str] = _feed_card,
+) -> str:
+    cards = "".join(card(feed, lang, _w(f"calendar-{feed.lang}", lang)) for feed in feeds)
     return (
         '<section id="subscribe" aria-labelledby="subscribe-heading">'
         f'<h2 id="subscribe-heading">{_e(heading)}</h2>'
@@ -438,6 +490,7 @@ class Pages:
         self._items: dict[tuple[str, Language, str], bytes] = {}
         self._footers: dict[tuple[Language, datetime], str] = {}
         self._days: dict[int, date] = {}
+        self._cards: dict[tuple[str, ...], _CardTemplate | None] = {}
 
     def _all_rows(self, lang: Language) -> list[AgendaRow]:
         rows = self._rows.get(lang)
@@ -451,6 +504,23 @@ class Pages:
         if item is None:
             item = self._items[key] = _event_item(self.trip, row, lang, root_href).encode()
         return item
+
+    def _card(self, feed: Feed, lang: Language, heading: str) -> str:
+        """Return :func:`_feed_card`, filled in from a template that members' copies share."""
+        split = _split_feed_url(feed)
+        if split is None:
+            return _feed_card(feed, lang, heading)
+        prefix, token = split
+        key = (prefix, str(len(token)), feed.lang, feed.href, lang, heading)
+        if key not in self._cards:
+            made = _CardTemplate(feed, prefix, token, lang, heading)
+            direct = _feed_card(feed, lang, heading)
+            self._cards[key] = made if made.fill(token, feed.name) == direct else None
+            return direct
+        template = self._cards[key]
+        if template is None:
+            return _feed_card(feed, lang, heading)
+        return template.fill(token, feed.name)
 
     def prepare(self, lang: Language, *, root_href: str) -> None:
         """Render every agenda item in *lang* for pages at *root_href* (before workers fork)."""
@@ -580,7 +650,7 @@ class Pages:
                 if printout is not None
                 else ""
             ),
-            _subscribe(feeds, lang, heading=_w("your-calendars", lang)),
+            _subscribe(feeds, lang, heading=_w("your-calendars", lang), card=self._card),
             self._agenda(rows, lang, heading=_w("your-agenda", lang), root_href=root_href),
         ]
         return _page(

@@ -15,6 +15,7 @@ from __future__ import annotations
 __all__ = ["Plan", "plan"]
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass, field
@@ -240,6 +241,8 @@ class _Members:
     _event_memos: dict[int, bytes] = field(default_factory=dict)
     """Each event's digest for :meth:`memo` (UID and data), by the event's identity."""
     _keep_alive: list[Event] = field(default_factory=list)
+    _afresh: dict[tuple[int, ...], Audience] = field(default_factory=dict)
+    """Members with no state yet, revised once per list of events (see :meth:`revise`)."""
 
     def __post_init__(self) -> None:
         """Digest what the members share: the trip but its events, members and clock."""
@@ -310,6 +313,33 @@ class _Members:
             digest.update(self.trip.revised.isoformat().encode())  # as in inputs()
         return digest.hexdigest()
 
+    def revise(
+        self, member: Member, events: Sequence[Event], previous: Mapping[str, Entry]
+    ) -> Audience:
+        """Revise *member*'s calendars of *events* from their *previous* state.
+
+        Without a previous state (a first build, a new member) the revisions come from the seed
+        alone, so members who attend the same events get the same ones: those are revised once,
+        and each member gets its own :class:`Audience` sharing them.
+        """
+        key = tuple(id(event) for event in events) if not previous else None
+        if key is not None and (found := self._afresh.get(key)) is not None:
+            return dataclasses.replace(found, member=member)
+        audience = revise(
+            self.trip,
+            member,
+            [(self.uids[id(event)], event) for event in events],
+            previous,
+            self.archived,
+            fingerprint=self.fingerprints,
+            seed=self.seed,
+            retention=self.retention,
+        )
+        if key is not None:
+            self._keep_alive.extend(events)  # the key's ids stay theirs
+            self._afresh[key] = audience
+        return audience
+
     def render(
         self, members: Sequence[Member], output: Part | Target
     ) -> tuple[list[MemberSite], bool]:
@@ -336,16 +366,7 @@ class _Members:
                 if self.first_build
                 else read_state_file(self.target, path, trip, where=f"{self.target.name}/{path}")
             )
-            audience = revise(
-                trip,
-                member,
-                [(self.uids[id(event)], event) for event in events],
-                previous,
-                self.archived,
-                fingerprint=self.fingerprints,
-                seed=self.seed,
-                retention=self.retention,
-            )
+            audience = self.revise(member, events, previous)
             settled = settled and audience.settled
             chosen = audience.chosen()
             inputs = self.inputs(member, site, chosen)
