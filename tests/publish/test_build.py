@@ -723,6 +723,37 @@ def test_fingerprints_worked_out_in_two_processes_are_the_same(trip, tmp_path, m
     assert contents(tmp_path / "two") == contents(tmp_path / "one")  # the states' too
 
 
+def test_members_revised_once_per_list_of_events_get_the_files_of_their_own(
+    trip, tmp_path, monkeypatch
+):
+    # The press pool at the MLB meeting too: its list as long as the local coordinator's.
+    events = [
+        event.model_copy(update={"attendees": (*event.attendees, "press-pool")})
+        if event.id == "mlb-meeting"
+        else event
+        for event in trip.events
+    ]
+    trip = type(trip).model_validate(with_events(trip, events).model_dump())
+    lists = {tuple(event.id for event in trip.events_for(member)) for member in trip.members}
+    assert len({len(found) for found in lists}) < len(lists) < len(trip.members)
+    revised = []
+    revise = render.revise
+    monkeypatch.setattr(render, "revise", lambda *a, **k: revised.append(a[1]) or revise(*a, **k))
+    build(trip, tmp_path / "shared", jobs=1)
+    assert len(revised) == 1 + len(lists)  # the public audience, then each list once
+
+    def alone(self, member, events, previous):  # every member revised on its own, as before
+        pairs = [(self.uids[id(event)], event) for event in events]
+        return revise(
+            self.trip, member, pairs, previous, self.archived,
+            fingerprint=self.fingerprints, seed=self.seed, retention=self.retention,
+        )  # fmt: skip
+
+    monkeypatch.setattr(render._Members, "revise", alone)
+    build(trip, tmp_path / "alone", jobs=1)
+    assert contents(tmp_path / "shared") == contents(tmp_path / "alone")
+
+
 def test_jobs_are_one_while_other_threads_run(trip, tmp_path):
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
