@@ -181,6 +181,7 @@ class CalendarWriter:
         self._order: dict[int, tuple[datetime, str]] = {}
         self._events: dict[tuple[int, Language, Revision, str | None], bytes] = {}
         self._templates: dict[tuple[int, Language, Revision, int], _PageTemplate] = {}
+        self._unfolded: dict[tuple[int, Language, Revision], list[str]] = {}
         self._zones: dict[tuple[str, int, int], bytes] = {}
         self._heads: dict[Language, list[tuple[str, bytes]]] = {}
         self._file_heads: dict[Language, bytes] = {}
@@ -399,11 +400,31 @@ class CalendarWriter:
         key = (id(event), lang, revision, page_length)
         template = self._templates.get(key)
         if template is None:
-            self._keep.append(event)
             mark = _PAGE_MARK * page_length
-            component = vevent(self.trip, event, revision, timing, lang, page=mark)
-            template = self._templates[key] = _PageTemplate(component_bytes(component), page_length)
+            data = b"".join(
+                fold(line.replace(_PAGE_MARK, mark)) + b"\r\n"
+                for line in self._marked_lines(event, revision, timing, lang)
+            )
+            template = self._templates[key] = _PageTemplate(data, page_length)
         return template
+
+    def _marked_lines(
+        self, event: Event, revision: Revision, timing: Timing, lang: Language
+    ) -> list[str]:
+        """Return *event*'s VEVENT (no alarms) as unfolded lines, one placeholder for the page.
+
+        icalendar makes each content line from the page address as it is (the address of a
+        template is made of characters that no escaping changes), so the line for any address
+        is this line with the address in the placeholder's place: a template for any length of
+        address is folded from these lines, and the event is rendered once for all of them.
+        """
+        key = (id(event), lang, revision)
+        lines = self._unfolded.get(key)
+        if lines is None:
+            self._keep.append(event)
+            component = vevent(self.trip, event, revision, timing, lang, page=_PAGE_MARK)
+            lines = self._unfolded[key] = [line for line in component.content_lines() if line]
+        return lines
 
     def _reminders(self, event: Event, timing: Timing, lang: Language) -> bytes:
         """Return *event*'s VALARMs in *lang* (empty if it has none)."""
@@ -449,15 +470,17 @@ _PAGE_SAFE = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+=%-]+")
 
 
 class _PageTemplate:
-    """A VEVENT rendered once for every page address of one length, then filled in per page.
+    """A VEVENT folded once for every page address of one length, then filled in per page.
 
     A member's calendars link every event to the member's own page, so each member's VEVENTs
     differ in the page's address only, and every member's address has the same length (the base
-    URL and a token of fixed size). icalendar renders the VEVENT once with a placeholder of that
-    length, one byte per character; its folds fall at the same octets for any address of that
+    URL and a token of fixed size). The VEVENT's lines, rendered by icalendar once with a
+    placeholder (:meth:`CalendarWriter._marked_lines`), are folded with a placeholder of that
+    length, one byte per character; the folds fall at the same octets for any address of that
     length made of one-byte characters that no escaping changes (:data:`_PAGE_SAFE`), so
     putting the address's characters where the placeholder's were gives exactly the bytes
-    icalendar would render for it. The tests hold the writer to the tree's ``to_ical()``.
+    icalendar would render for it. The tests hold the writer to the tree's ``to_ical()``, for
+    addresses of many lengths.
     """
 
     __slots__ = ("length", "parts", "spans", "tail", "texts")

@@ -174,13 +174,15 @@ def _processes(requested: int | None, members: int) -> int:
     return count if count == 1 or can_fork() else 1
 
 
-# What the share-out expects the work to cost, from one-process builds of the benchmark's trips
-# (docs/performance.md): the public files (both calendars, the one-event files and the pages)
-# about 2.5 ms per event; a member about 1.5 ms and 0.05 ms per event they attend. Only the
-# balance between processes depends on them, never a byte of the site.
-_PUBLIC_MS_PER_EVENT = 2.5
-_MEMBER_MS = 1.5
-_MEMBER_MS_PER_EVENT = 0.05
+# What the share-out expects the work to cost, from builds of the benchmark's trips of 1,000
+# members × 10 and 60 events and 100 members × 1,000 events in one process after the events were
+# prepared as for workers (docs/performance.md): the public files (both calendars, the one-event
+# files and the pages) about 15 ms and 0.6 ms per event; a member about 0.35 ms and 0.03 ms per
+# event they attend. Only the balance between processes depends on them, never a byte of the site.
+_PUBLIC_MS = 15.0
+_PUBLIC_MS_PER_EVENT = 0.6
+_MEMBER_MS = 0.35
+_MEMBER_MS_PER_EVENT = 0.03
 _SAMPLE = 64
 """How many members, spread over the roster, tell how many events a member attends."""
 
@@ -200,7 +202,7 @@ def _share(trip: Trip, count: int) -> list[Sequence[Member]]:
     sample = members[::step]
     attended = sum(len(trip.events_for(member)) for member in sample) / len(sample)
     member = _MEMBER_MS + _MEMBER_MS_PER_EVENT * attended
-    public = _PUBLIC_MS_PER_EVENT * len(trip.events)
+    public = _PUBLIC_MS + _PUBLIC_MS_PER_EVENT * len(trip.events)
     each = (public + member * total) / count
     own = min(total // count, max(0, round((each - public) / member)))
     rest = total - own
