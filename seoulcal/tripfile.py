@@ -11,7 +11,6 @@ __all__ = ["ces2024", "load_trip", "parse_trip", "trip_schema"]
 import json
 import tomllib
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +93,8 @@ def ces2024() -> Trip:
     say (end times, addresses, coordinates, the windows of approximate times, the roster beyond the
     mayor) is marked as assumed or illustrative.
     """
+    from importlib import resources  # noqa: PLC0415 - 7 ms that reading a trip file never needs
+
     text = resources.files("seoulcal").joinpath("trips", "ces2024.toml").read_text("utf-8")
     return parse_trip(text, source="seoulcal/trips/ces2024.toml")
 
