@@ -305,6 +305,34 @@ class CalendarWriter:
         for event, revision in chosen:
             self._event(event, revision, self._timing(event), lang, page=page, alarms=alarms)
 
+    def rendered(
+        self, chosen: Iterable[Chosen], lang: Language, *, alarms: bool
+    ) -> list[tuple[list[str], bytes]]:
+        """Return what rendering *chosen*'s events in *lang* takes icalendar to make.
+
+        For each event, its lines (with a placeholder for the page, see :meth:`_marked_lines`)
+        and its reminders (empty without *alarms*). A build has a worker process render some
+        events so and hands the result to :meth:`adopt` before calling :meth:`prepare`.
+        """
+        found = []
+        for event, revision in chosen:
+            timing = self._timing(event)
+            lines = self._marked_lines(event, revision, timing, lang)
+            found.append((lines, self._reminders(event, timing, lang) if alarms else b""))
+        return found
+
+    def adopt(
+        self, chosen: Sequence[Chosen], lang: Language, rendered: Sequence[tuple[list[str], bytes]]
+    ) -> None:
+        """Take what another writer of the same trip :meth:`rendered` for *chosen* in *lang*."""
+        if len(chosen) != len(rendered):
+            raise InternalError("rendered events do not match the events they are for")
+        for (event, revision), (lines, reminders) in zip(chosen, rendered, strict=True):
+            self._keep.append(event)
+            self._unfolded.setdefault((id(event), lang, revision), lines)
+            if reminders:
+                self._alarms.setdefault((id(event), lang), reminders)
+
     def event_file(
         self, event: Event, lang: Language, *, revision: Revision, page: str | None = None
     ) -> bytes:
@@ -423,7 +451,7 @@ class CalendarWriter:
         if lines is None:
             self._keep.append(event)
             component = vevent(self.trip, event, revision, timing, lang, page=_PAGE_MARK)
-            lines = self._unfolded[key] = [line for line in component.content_lines() if line]
+            lines = self._unfolded[key] = [str(line) for line in component.content_lines() if line]
         return lines
 
     def _reminders(self, event: Event, timing: Timing, lang: Language) -> bytes:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from seoulcal import links, wording, zones
 from seoulcal.agenda import AgendaRow, Segment, agenda_rows, home_segments, local_segments
+from seoulcal.errors import InternalError
 from seoulcal.publish import layout
 
 if TYPE_CHECKING:
@@ -526,6 +527,29 @@ class Pages:
         """Render every agenda item in *lang* for pages at *root_href* (before workers fork)."""
         for row in self._all_rows(lang):
             self._item(row, lang, root_href)
+
+    def rendered(self, lang: Language, *, root_href: str, events: Iterable[Event]) -> list[bytes]:
+        """Return the agenda items of *events* (in the agenda's order) in *lang*, rendered.
+
+        A build has a worker process render some so and hands them to :meth:`adopt`.
+        """
+        wanted = {event.id for event in events}
+        return [
+            self._item(row, lang, root_href)
+            for row in self._all_rows(lang)
+            if row.event.id in wanted
+        ]
+
+    def adopt(
+        self, lang: Language, *, root_href: str, events: Iterable[Event], items: Sequence[bytes]
+    ) -> None:
+        """Take the items that another Pages of the same trip :meth:`rendered` for *events*."""
+        wanted = {event.id for event in events}
+        rows = [row for row in self._all_rows(lang) if row.event.id in wanted]
+        if len(rows) != len(items):
+            raise InternalError("rendered agenda items do not match the events they are for")
+        for row, item in zip(rows, items, strict=True):
+            self._items.setdefault((row.event.id, lang, root_href), item)
 
     def _footer(self, lang: Language, revised: datetime | None) -> str:
         key = (lang, self.trip.revised if revised is None else revised)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from seoulcal.identity import Revision
-    from seoulcal.model import Event, Member, Trip
+    from seoulcal.model import Event, Language, Member, Trip
     from seoulcal.publish.layout import MemberSite
     from seoulcal.publish.state import Entry
     from seoulcal.publish.target import Part, Target
@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 _MEMBER_ROOT = "../../"
 """The site's root relative to a member's page (``m/<token>/index.html``)."""
 _MEMBERS_PER_PROCESS = 50  # fewer members than this per process: forking costs more than it saves
+_PREPARED_APART = 32
+"""From this many events, a first build renders half of what members share in a forked worker."""
 
 
 @dataclass(slots=True)
@@ -174,15 +176,15 @@ def _processes(requested: int | None, members: int) -> int:
     return count if count == 1 or can_fork() else 1
 
 
-# What the share-out expects the work to cost, from builds of the benchmark's trips of 1,000
-# members × 10 and 60 events and 100 members × 1,000 events in one process after the events were
-# prepared as for workers (docs/performance.md): the public files (both calendars, the one-event
-# files and the pages) about 15 ms and 0.6 ms per event; a member about 0.35 ms and 0.03 ms per
-# event they attend. Only the balance between processes depends on them, never a byte of the site.
-_PUBLIC_MS = 15.0
-_PUBLIC_MS_PER_EVENT = 0.6
-_MEMBER_MS = 0.35
-_MEMBER_MS_PER_EVENT = 0.03
+# What the share-out expects the work to cost, from two-process builds of the benchmark's trips
+# of 1,000 members × 60 events and 100 members × 100 and 1,000 events (both processes busy, as
+# they are then; docs/performance.md): the public files (both calendars, the one-event files
+# and the pages) about 5 ms and 1.25 ms per event; a member about 0.1 ms and 0.052 ms per event
+# they attend. Only the balance between processes depends on them, never a byte of the site.
+_PUBLIC_MS = 5.0
+_PUBLIC_MS_PER_EVENT = 1.25
+_MEMBER_MS = 0.1
+_MEMBER_MS_PER_EVENT = 0.052
 _SAMPLE = 64
 """How many members, spread over the roster, tell how many events a member attends."""
 
@@ -529,18 +531,63 @@ def _prepare(  # noqa: PLR0913 - what the members' files draw on
     base_url: str,
     secret: bytes | None,
 ) -> None:
-    """Render what every member's files share, for the members' page addresses."""
+    """Render what every member's files share, for the members' page addresses.
+
+    With many events, a forked worker renders the second half of them (their lines, reminders
+    and agenda items) while this process renders the first, and hands them back.
+    """
     if not trip.members:
         return
     # Every member's page address has the same length (the base URL and a token of fixed size).
     _, site = member_site(trip, trip.members[0], base_url=base_url, secret=secret)
     page_length = len(site.page_url)
     chosen = public.chosen()
-    for alarms in sorted({member.reminders_in_feed for member in trip.members}):
+    settings = sorted({member.reminders_in_feed for member in trip.members})
+    page_languages = sorted({member.language for member in trip.members})
+    helper = None
+    half = len(chosen) // 2
+    if len(chosen) >= _PREPARED_APART and can_fork():
+        with contextlib.suppress(OSError):  # no process to be had: this one renders them all
+            helper = Worker.start(
+                functools.partial(
+                    _rendered, writer, pages, chosen[half:], any(settings), page_languages
+                )
+            )
+    _rendered(
+        writer, pages, chosen if helper is None else chosen[:half], any(settings), page_languages
+    )
+    if helper is not None:
+        theirs = chosen[half:]
+        calendars, items = helper.result()
+        for lang, rendered in calendars.items():
+            writer.adopt(theirs, lang, rendered)
+        for lang, rendered_items in items.items():
+            pages.adopt(
+                lang, root_href=_MEMBER_ROOT, events=[e for e, _ in theirs], items=rendered_items
+            )
+    for alarms in settings:  # now folded for the members' address length, icalendar unused
         for lang in LANGUAGES:
             writer.prepare(chosen, lang, page_length=page_length, alarms=alarms)
-    for lang in sorted({member.language for member in trip.members}):
+    for lang in page_languages:
         pages.prepare(lang, root_href=_MEMBER_ROOT)
+
+
+def _rendered(
+    writer: CalendarWriter,
+    pages: Pages,
+    chosen: Sequence[tuple[Event, Revision]],
+    alarms: bool,  # noqa: FBT001 - positional, for functools.partial
+    page_languages: Sequence[Language],
+) -> tuple[dict[Language, list[tuple[list[str], bytes]]], dict[Language, list[bytes]]]:
+    """Render what members share of *chosen*'s events: calendars' parts, agenda items."""
+    events = [event for event, _ in chosen]
+    return (
+        {lang: writer.rendered(chosen, lang, alarms=alarms) for lang in LANGUAGES},
+        {
+            lang: pages.rendered(lang, root_href=_MEMBER_ROOT, events=events)
+            for lang in page_languages
+        },
+    )
 
 
 def _memo_name(folder: str) -> str:
