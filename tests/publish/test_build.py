@@ -712,28 +712,24 @@ def test_this_process_takes_fewer_members_for_the_public_files(trip):
 
 
 @forking
-def test_fingerprints_worked_out_in_two_processes_are_the_same(trip, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("threshold", "apart"),
+    [
+        ("_FINGERPRINTS_APART", "_fingerprints"),  # the events' fingerprints
+        ("_PREPARED_APART", "_rendered"),  # what members share: lines, reminders, agenda items
+    ],
+)
+def test_work_done_in_two_processes_gives_the_same_site(
+    trip, tmp_path, monkeypatch, threshold, apart
+):
     build(trip, tmp_path / "one", jobs=1)
     started = []
     start = workers.Worker.start
-    monkeypatch.setattr(render, "_FINGERPRINTS_APART", 1)  # the built-in trip has 12 events
+    monkeypatch.setattr(render, threshold, 1)  # the built-in trip has 12 events
     monkeypatch.setattr(workers.Worker, "start", lambda work: started.append(work) or start(work))
     build(trip, tmp_path / "two", jobs=2)
-    assert any(getattr(work, "func", None) is render._fingerprints for work in started)
+    assert any(getattr(work, "func", None) is getattr(render, apart) for work in started)
     assert contents(tmp_path / "two") == contents(tmp_path / "one")  # the states' too
-
-
-@forking
-def test_what_members_share_rendered_in_two_processes_is_the_same(trip, tmp_path, monkeypatch):
-    build(trip, tmp_path / "one", jobs=1)
-    started = []
-    start = workers.Worker.start
-    monkeypatch.setattr(render, "_PREPARED_APART", 1)  # the built-in trip has 12 events
-    monkeypatch.setattr(render, "_MEMBERS_PER_PROCESS", 1)
-    monkeypatch.setattr(workers.Worker, "start", lambda work: started.append(work) or start(work))
-    build(trip, tmp_path / "two", jobs=2)
-    assert any(getattr(work, "func", None) is render._rendered for work in started)
-    assert contents(tmp_path / "two") == contents(tmp_path / "one")
 
 
 def test_members_revised_once_per_list_of_events_get_the_files_of_their_own(
