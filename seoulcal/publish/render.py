@@ -553,18 +553,20 @@ def _prepare(  # noqa: PLR0913 - what the members' files draw on
                     _rendered, writer, pages, chosen[half:], any(settings), page_languages
                 )
             )
-    _rendered(
-        writer, pages, chosen if helper is None else chosen[:half], any(settings), page_languages
-    )
-    if helper is not None:
-        theirs = chosen[half:]
-        calendars, items = helper.result()
-        for lang, rendered in calendars.items():
-            writer.adopt(theirs, lang, rendered)
-        for lang, rendered_items in items.items():
-            pages.adopt(
-                lang, root_href=_MEMBER_ROOT, events=[e for e, _ in theirs], items=rendered_items
-            )
+    try:
+        mine = chosen if helper is None else chosen[:half]
+        _rendered(writer, pages, mine, any(settings), page_languages)
+        if helper is not None:
+            theirs = chosen[half:]
+            calendars, items = helper.result()
+            for lang, rendered in calendars.items():
+                writer.adopt(theirs, lang, rendered)
+            events = [event for event, _ in theirs]
+            for lang, rendered_items in items.items():
+                pages.adopt(lang, root_href=_MEMBER_ROOT, events=events, items=rendered_items)
+    finally:
+        if helper is not None:
+            helper.stop()  # after its result, nothing; if this process failed, it is killed
     for alarms in settings:  # now folded for the members' address length, icalendar unused
         for lang in LANGUAGES:
             writer.prepare(chosen, lang, page_length=page_length, alarms=alarms)

@@ -732,6 +732,32 @@ def test_work_done_in_two_processes_gives_the_same_site(
     assert contents(tmp_path / "two") == contents(tmp_path / "one")  # the states' too
 
 
+@forking
+def test_a_failure_beside_the_preparing_worker_stops_it(trip, tmp_path, monkeypatch):
+    parent = os.getpid()
+    started = []
+    start = workers.Worker.start
+    monkeypatch.setattr(render, "_PREPARED_APART", 1)
+    monkeypatch.setattr(
+        workers.Worker, "start", lambda work: started.append(start(work)) or started[-1]
+    )
+    rendered = seoulcal.CalendarWriter.rendered
+
+    def failing(self, *args, **options):
+        if os.getpid() == parent:
+            raise RuntimeError("this process failed beside its worker")
+        return rendered(self, *args, **options)
+
+    monkeypatch.setattr(seoulcal.CalendarWriter, "rendered", failing)
+    with pytest.raises(RuntimeError, match="failed beside its worker"):
+        build(trip, tmp_path / "site", jobs=2)
+    assert started  # the worker that prepares the other half
+    for worker in started:
+        with pytest.raises(ChildProcessError):  # killed and reaped: no child left behind
+            os.waitpid(worker.pid, os.WNOHANG)
+    assert not (tmp_path / "site").exists()
+
+
 def test_members_revised_once_per_list_of_events_get_the_files_of_their_own(
     trip, tmp_path, monkeypatch
 ):
