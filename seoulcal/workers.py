@@ -9,16 +9,18 @@ events and pages) without pickling it or importing anything again; only the chil
 Forking is only safe in a process that runs no other thread (another thread may hold a lock that
 the child would inherit held), so :func:`can_fork` says no while other threads run: then the work
 is done in the process itself. A child dies with its parent (``PR_SET_PDEATHSIG`` on Linux), and
-:meth:`Worker.stop` kills and reaps a child that is no longer wanted. :func:`long_lived` keeps
-the heap a build shares with its children out of the garbage collector's passes while they run.
+:meth:`Worker.stop` kills and reaps a child that is no longer wanted. :func:`halves` works on a
+list half here and half in a child; :func:`long_lived` keeps the heap a build shares with its
+children out of the garbage collector's passes while they run.
 """
 
 from __future__ import annotations
 
-__all__ = ["Worker", "available_cpus", "can_fork", "forks_by_default", "long_lived"]
+__all__ = ["Worker", "available_cpus", "can_fork", "forks_by_default", "halves", "long_lived"]
 
 import contextlib
 import ctypes
+import functools
 import gc
 import os
 import pickle
@@ -30,9 +32,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from seoulcal.errors import InternalError, SeoulcalError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1
 _CHUNK = 1 << 16
@@ -79,6 +82,27 @@ def long_lived() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def halves(work: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[tuple[Sequence[T], R]]:
+    """Return each part of *items* with what *work* made of it, half here and half in a child.
+
+    The first half is worked out in this process while a forked child works out the second.
+    Where no child can be forked (see :func:`can_fork`, or the system has no process to give),
+    all of *items* is one part, worked out here. The child is stopped whatever happens here.
+    """
+    if not can_fork():
+        return [(items, work(items))]
+    mine, theirs = items[: len(items) // 2], items[len(items) // 2 :]
+    try:
+        worker: Worker[R] = Worker.start(functools.partial(work, theirs))
+    except OSError:
+        return [(items, work(items))]
+    try:
+        here = work(mine)
+        return [(mine, here), (theirs, worker.result())]
+    finally:
+        worker.stop()
 
 
 def _die_with_parent(parent: int) -> None:

@@ -13,7 +13,7 @@ import weakref
 import pytest
 
 from seoulcal.errors import PublishError, SeoulcalError
-from seoulcal.workers import Worker, available_cpus, can_fork, long_lived
+from seoulcal.workers import Worker, available_cpus, can_fork, halves, long_lived
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers fork: POSIX only")
 
@@ -135,6 +135,47 @@ def test_no_fork_while_another_thread_runs():
         release.set()
         thread.join()
     assert can_fork()
+
+
+def _squares_where(items):
+    return [(item * item, os.getpid()) for item in items]
+
+
+def test_halves_work_out_the_second_half_in_a_child():
+    items = list(range(7))
+    parts = halves(_squares_where, items)
+    assert [part for part, _ in parts] == [items[:3], items[3:]]
+    assert [square for _, found in parts for square, _ in found] == [i * i for i in items]
+    (_, here), (_, there) = parts
+    assert {pid for _, pid in here} == {os.getpid()}
+    assert {pid for _, pid in there} - {os.getpid()}
+
+
+def test_halves_are_one_part_where_no_child_can_be_forked(monkeypatch):
+    def no_process(work):
+        raise OSError(f"no process for {work!r}")
+
+    monkeypatch.setattr(Worker, "start", no_process)
+    assert halves(_squares_where, [1, 2, 3]) == [
+        ([1, 2, 3], [(i * i, os.getpid()) for i in (1, 2, 3)])
+    ]
+
+
+def test_a_failure_here_stops_the_child_of_halves(monkeypatch):
+    started = []
+    start = Worker.start
+    monkeypatch.setattr(Worker, "start", lambda work: started.append(start(work)) or started[-1])
+    parent = os.getpid()
+
+    def work(items):
+        if os.getpid() == parent:
+            raise PublishError("this half failed")
+        time.sleep(30)  # the child would still be at it
+        return items
+
+    with pytest.raises(PublishError, match="this half failed"):
+        halves(work, [1, 2])
+    assert gone(started[0].pid)
 
 
 def test_available_cpus_is_what_this_process_may_use():

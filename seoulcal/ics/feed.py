@@ -559,12 +559,6 @@ class _Body:
             self.spans.append((0, 0))
         self.texts.append(data)
 
-    def span(self, start: int, end: int) -> None:
-        """Add the characters *start* to *end* of the page address."""
-        if len(self.texts) == len(self.spans):
-            self.texts.append(b"")
-        self.spans.append((start, end))
-
     def extend(self, texts: Sequence[bytes], spans: Sequence[tuple[int, int]]) -> None:
         """Add *texts* with *spans* between them (one span fewer than texts), as they come."""
         if len(texts) != len(spans) + 1:

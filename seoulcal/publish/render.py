@@ -38,7 +38,14 @@ from seoulcal.publish.revisions import (
     with_archived_venues,
 )
 from seoulcal.publish.state import read_state, read_state_file, state_bytes
-from seoulcal.workers import Worker, available_cpus, can_fork, forks_by_default, long_lived
+from seoulcal.workers import (
+    Worker,
+    available_cpus,
+    can_fork,
+    forks_by_default,
+    halves,
+    long_lived,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -137,18 +144,9 @@ class _Fingerprints:
         missing = [event for event in events if self._found(event) is None]
         if processes < 2 or len(missing) < _FINGERPRINTS_APART:
             return
-        mine, theirs = missing[: len(missing) // 2], missing[len(missing) // 2 :]
-        try:
-            worker = Worker.start(functools.partial(_fingerprints, self._trip, theirs))
-        except OSError:  # no process to be had: they are worked out here, when asked for
-            return
-        try:
-            for event in mine:
-                self._known[id(event)] = event_fingerprint(self._trip, event)
-            for event, found in zip(theirs, worker.result(), strict=True):
-                self._known[id(event)] = found
-        finally:
-            worker.stop()
+        for part, found in halves(functools.partial(_fingerprints, self._trip), missing):
+            for event, fingerprint in zip(part, found, strict=True):
+                self._known[id(event)] = fingerprint
 
     def remember_all(self, events: Sequence[Event]) -> None:
         """Remember the fingerprints of *events* with the build's commit, for the next build."""
@@ -544,29 +542,18 @@ def _prepare(  # noqa: PLR0913 - what the members' files draw on
     chosen = public.chosen()
     settings = sorted({member.reminders_in_feed for member in trip.members})
     page_languages = sorted({member.language for member in trip.members})
-    helper = None
-    half = len(chosen) // 2
-    if len(chosen) >= _PREPARED_APART and can_fork():
-        with contextlib.suppress(OSError):  # no process to be had: this one renders them all
-            helper = Worker.start(
-                functools.partial(
-                    _rendered, writer, pages, chosen[half:], any(settings), page_languages
-                )
-            )
-    try:
-        mine = chosen if helper is None else chosen[:half]
-        _rendered(writer, pages, mine, any(settings), page_languages)
-        if helper is not None:
-            theirs = chosen[half:]
-            calendars, items = helper.result()
-            for lang, rendered in calendars.items():
-                writer.adopt(theirs, lang, rendered)
-            events = [event for event, _ in theirs]
-            for lang, rendered_items in items.items():
-                pages.adopt(lang, root_href=_MEMBER_ROOT, events=events, items=rendered_items)
-    finally:
-        if helper is not None:
-            helper.stop()  # after its result, nothing; if this process failed, it is killed
+    work = functools.partial(
+        _rendered, writer, pages, alarms=any(settings), page_languages=page_languages
+    )
+    # With many events, a forked worker renders half of them, handed back here (this process's
+    # own half is in the caches already: adopting it again changes nothing).
+    parts = halves(work, chosen) if len(chosen) >= _PREPARED_APART else [(chosen, work(chosen))]
+    for part, (calendars, items) in parts:
+        for lang, rendered in calendars.items():
+            writer.adopt(part, lang, rendered)
+        events = [event for event, _ in part]
+        for lang, rendered_items in items.items():
+            pages.adopt(lang, root_href=_MEMBER_ROOT, events=events, items=rendered_items)
     for alarms in settings:  # now folded for the members' address length, icalendar unused
         for lang in LANGUAGES:
             writer.prepare(chosen, lang, page_length=page_length, alarms=alarms)
@@ -578,7 +565,8 @@ def _rendered(
     writer: CalendarWriter,
     pages: Pages,
     chosen: Sequence[tuple[Event, Revision]],
-    alarms: bool,  # noqa: FBT001 - positional, for functools.partial
+    *,
+    alarms: bool,
     page_languages: Sequence[Language],
 ) -> tuple[dict[Language, list[tuple[list[str], bytes]]], dict[Language, list[bytes]]]:
     """Render what members share of *chosen*'s events: calendars' parts, agenda items."""
