@@ -71,6 +71,8 @@ class FolderTarget:
         """The memos this build's commit recorded."""
         self._walked: tuple[dict[str, _Found], str] | None = None
         """The site's files and manifest digest, walked once while the lock is held."""
+        self._renders: bytes | None = None
+        """What this build keeps of its rendering, written with its commit (see renders())."""
 
     @property
     def name(self) -> str:
@@ -113,6 +115,7 @@ class FolderTarget:
         self._committed_memos = None
         self._read = {}
         self._walked = None
+        self._renders = None
         return self
 
     def __exit__(
@@ -289,6 +292,27 @@ class FolderTarget:
         """Keep *memo* under *name* in the record this build's commit writes."""
         self._out().remember(name, memo)
 
+    @property
+    def _renders_path(self) -> Path:
+        return self.outdir.parent / f".{self.outdir.name}.renders"
+
+    def renders(self) -> bytes | None:
+        """Return what the last commit kept of the rendering, from ``.OUTDIR.renders``.
+
+        The file is the build's own (see :mod:`seoulcal.publish.renders`, which checks it): it
+        is read whether or not the site changed since, as a cache.
+        """
+        self._handle()
+        try:
+            return self._renders_path.read_bytes()
+        except OSError:  # none yet, or unreadable: everything is rendered
+            return None
+
+    def keep_renders(self, data: bytes) -> None:
+        """Write *data* to ``.OUTDIR.renders`` when this build commits."""
+        self._handle()
+        self._renders = data
+
     def part(self) -> _Output:
         """Return a writer for a worker process: the same site, the same staging folder."""
         return self._out().sibling()
@@ -310,6 +334,9 @@ class FolderTarget:
         self._committed_memos = memos
         record: dict[str, object] = {"site": self._committed, "memos": memos}
         self._record = _write_record(self._handle(), record)
+        if self._renders is not None:
+            _write_renders(self._renders_path, self._renders)
+            self._renders = None
         return Changes(tuple(written), tuple(kept), tuple(removed))
 
     def discard(self) -> None:
@@ -368,6 +395,25 @@ def _write_record(handle: int, record: Mapping[str, object] | None) -> dict[str,
     while written < len(data):  # pwrite may write less than asked
         written += os.pwrite(handle, data[written:], written)
     return written_record
+
+
+def _write_renders(path: Path, data: bytes) -> None:
+    """Replace the file *path* with *data* (renamed into place: never half-written).
+
+    Not flushed to disk: after a crash the file may be gone or old, which costs the next build
+    time only. Readable by its owner only, as the record is. A build that cannot write it
+    builds as well without it.
+    """
+    new = path.with_name(path.name + ".new")  # the folder's lock is held: no other writer
+    with contextlib.suppress(OSError):
+        handle = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+        finally:
+            os.close(handle)
+        new.replace(path)
 
 
 def _member_json(member: MemberSite) -> list[object]:

@@ -11,7 +11,7 @@ member's page never sends the page's secret address to another site.
 
 from __future__ import annotations
 
-__all__ = ["Pages", "member_page", "members_folder_page", "public_page"]
+__all__ = ["PUBLIC_ROOT", "Pages", "member_page", "members_folder_page", "public_page"]
 
 import functools
 import string
@@ -21,17 +21,18 @@ from typing import TYPE_CHECKING
 
 from seoulcal import links, wording, zones
 from seoulcal.agenda import AgendaRow, Segment, agenda_rows, home_segments, local_segments
-from seoulcal.errors import InternalError
 from seoulcal.publish import layout
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from seoulcal.model import Contact, Event, Language, Member, Trip
     from seoulcal.publish.layout import Feed
 
 
 _ADD = "addlink"
+PUBLIC_ROOT = ""
+"""The site's root relative to the public pages (they are at the root): their items' links."""
 
 _STYLE = """
 :root{--ink:#1b1f24;--muted:#57606a;--line:#d8dee4;--paper:#fff;--wash:#f4f6f8;
@@ -528,28 +529,25 @@ class Pages:
         for row in self._all_rows(lang):
             self._item(row, lang, root_href)
 
-    def rendered(self, lang: Language, *, root_href: str, events: Iterable[Event]) -> list[bytes]:
-        """Return the agenda items of *events* (in the agenda's order) in *lang*, rendered.
+    def rendered(
+        self, lang: Language, *, root_href: str, events: Iterable[Event]
+    ) -> dict[str, bytes]:
+        """Return the agenda items of *events* in *lang*, rendered, by event id.
 
-        A build has a worker process render some so and hands them to :meth:`adopt`.
+        Events that are not the trip's (withdrawn ones) have none. A build has a worker process
+        render some so, or takes them back from the last build, and hands them to :meth:`adopt`.
         """
         wanted = {event.id for event in events}
-        return [
-            self._item(row, lang, root_href)
+        return {
+            row.event.id: self._item(row, lang, root_href)
             for row in self._all_rows(lang)
             if row.event.id in wanted
-        ]
+        }
 
-    def adopt(
-        self, lang: Language, *, root_href: str, events: Iterable[Event], items: Sequence[bytes]
-    ) -> None:
-        """Take the items that another Pages of the same trip :meth:`rendered` for *events*."""
-        wanted = {event.id for event in events}
-        rows = [row for row in self._all_rows(lang) if row.event.id in wanted]
-        if len(rows) != len(items):
-            raise InternalError("rendered agenda items do not match the events they are for")
-        for row, item in zip(rows, items, strict=True):
-            self._items.setdefault((row.event.id, lang, root_href), item)
+    def adopt(self, lang: Language, *, root_href: str, items: Mapping[str, bytes]) -> None:
+        """Take agenda items that another Pages of the same trip :meth:`rendered`, by event id."""
+        for event_id, item in items.items():
+            self._items.setdefault((event_id, lang, root_href), item)
 
     def _footer(self, lang: Language, revised: datetime | None) -> str:
         key = (lang, self.trip.revised if revised is None else revised)
@@ -620,7 +618,7 @@ class Pages:
         rows = self._all_rows(lang)
         body: list[str | bytes] = [
             _subscribe(feeds, lang, heading=_w("subscribe", lang)),
-            self._agenda(rows, lang, heading=_w("agenda", lang), root_href=""),
+            self._agenda(rows, lang, heading=_w("agenda", lang), root_href=PUBLIC_ROOT),
         ]
         return _page(
             lang=lang,

@@ -28,8 +28,9 @@ from seoulcal.identity import event_uid
 from seoulcal.model import LANGUAGES
 from seoulcal.publish import layout
 from seoulcal.publish.access import member_site
-from seoulcal.publish.pages import Pages, members_folder_page
+from seoulcal.publish.pages import PUBLIC_ROOT, Pages, members_folder_page
 from seoulcal.publish.record import software_digest
+from seoulcal.publish.renders import Rendered, Renders
 from seoulcal.publish.revisions import (
     Archived,
     Audience,
@@ -483,11 +484,11 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         printing=printing,
     )
     shares = _share(trip, count)
-    if count > 1 and first_build:
-        # What every member's files draw on is rendered once, before the workers are forked with
-        # a copy of it: each event for the members' page addresses, and the agenda items. (A
-        # rebuild keeps most members' files, so each process renders only what its own need.)
-        _prepare(trip, public, writer, pages, base_url=base_url, secret=secret)
+    # What every file draws on is rendered once, before the workers are forked with a copy of
+    # it: each event's calendar lines and reminders, and its agenda items; what the last build
+    # rendered of unchanged events is taken back instead of rendered again.
+    renders = Renders(trip, target.renders())
+    _prepare(trip, public, writer, pages, renders, base_url=base_url, secret=secret, fork=count > 1)
     workers: dict[int, Worker[tuple[list[MemberSite], bool, object, list[str]]]] = {}
     # The heap the members' files draw on lives as long as the build: out of the collector's way.
     with long_lived():
@@ -514,49 +515,61 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         finally:
             for worker in workers.values():
                 worker.stop()
+    if (kept := renders.data()) is not None:
+        target.keep_renders(kept)
     sites = [site for index in sorted(found) for site in found[index][0]]
     settled = public.settled and all(done for _, done in found.values())
     warnings = [w for path, data in public_files if (w := _public_warning(trip, path, data))]
     return Plan(public, sites, settled, parts, 1 + len(workers), [*warnings, *members.warnings])
 
 
-def _prepare(  # noqa: PLR0913 - what the members' files draw on
+def _prepare(  # noqa: PLR0913 - what the files draw on, and where it may come from
     trip: Trip,
     public: Audience,
     writer: CalendarWriter,
     pages: Pages,
+    renders: Renders,
     *,
     base_url: str,
     secret: bytes | None,
+    fork: bool,
 ) -> None:
-    """Render what every member's files share, for the members' page addresses.
+    """Render what the site's files share: each event's calendar lines, reminders, agenda items.
 
-    With many events, a forked worker renders the second half of them (their lines, reminders
-    and agenda items) while this process renders the first, and hands them back.
+    What *renders* kept of unchanged events is taken back; of the rest, with many events and
+    *fork*, a forked worker renders half while this process renders the other half. With
+    *fork* (the members' workers are forked next), every event is also folded for the members'
+    page addresses, so that each worker starts with it.
     """
-    if not trip.members:
+    chosen = public.chosen()
+    page_languages = sorted({member.language for member in trip.members})
+    roots = [
+        *((lang, PUBLIC_ROOT) for lang in LANGUAGES),
+        *((lang, _MEMBER_ROOT) for lang in page_languages),
+    ]
+    missing = renders.take(writer, pages, chosen, roots=roots)
+    work = functools.partial(_rendered, writer, pages, roots=roots)
+    if not missing:
+        parts = []
+    elif fork and len(missing) >= _PREPARED_APART:
+        # This process's own half is in the caches already: adopting it again changes nothing.
+        parts = halves(work, missing)
+    else:
+        parts = [(missing, work(missing))]
+    for part, rendered in parts:
+        calendars, items = rendered
+        for lang, lines in calendars.items():
+            writer.adopt(part, lang, lines)
+        for (lang, root), found in items.items():
+            pages.adopt(lang, root_href=root, items=found)
+        renders.add(part, rendered)
+    if not fork or not trip.members:
         return
     # Every member's page address has the same length (the base URL and a token of fixed size).
     _, site = member_site(trip, trip.members[0], base_url=base_url, secret=secret)
-    page_length = len(site.page_url)
-    chosen = public.chosen()
-    settings = sorted({member.reminders_in_feed for member in trip.members})
-    page_languages = sorted({member.language for member in trip.members})
-    work = functools.partial(
-        _rendered, writer, pages, alarms=any(settings), page_languages=page_languages
-    )
-    # With many events, a forked worker renders half of them, handed back here (this process's
-    # own half is in the caches already: adopting it again changes nothing).
-    parts = halves(work, chosen) if len(chosen) >= _PREPARED_APART else [(chosen, work(chosen))]
-    for part, (calendars, items) in parts:
-        for lang, rendered in calendars.items():
-            writer.adopt(part, lang, rendered)
-        events = [event for event, _ in part]
-        for lang, rendered_items in items.items():
-            pages.adopt(lang, root_href=_MEMBER_ROOT, events=events, items=rendered_items)
-    for alarms in settings:  # now folded for the members' address length, icalendar unused
-        for lang in LANGUAGES:
-            writer.prepare(chosen, lang, page_length=page_length, alarms=alarms)
+    for alarms in sorted({member.reminders_in_feed for member in trip.members}):
+        for lang in LANGUAGES:  # folded now for the members' address length, icalendar unused
+            writer.prepare(chosen, lang, page_length=len(site.page_url), alarms=alarms)
     for lang in page_languages:
         pages.prepare(lang, root_href=_MEMBER_ROOT)
 
@@ -566,17 +579,13 @@ def _rendered(
     pages: Pages,
     chosen: Sequence[tuple[Event, Revision]],
     *,
-    alarms: bool,
-    page_languages: Sequence[Language],
-) -> tuple[dict[Language, list[tuple[list[str], bytes]]], dict[Language, list[bytes]]]:
-    """Render what members share of *chosen*'s events: calendars' parts, agenda items."""
+    roots: Sequence[tuple[Language, str]],
+) -> Rendered:
+    """Render what the files share of *chosen*'s events (see :data:`~.renders.Rendered`)."""
     events = [event for event, _ in chosen]
     return (
-        {lang: writer.rendered(chosen, lang, alarms=alarms) for lang in LANGUAGES},
-        {
-            lang: pages.rendered(lang, root_href=_MEMBER_ROOT, events=events)
-            for lang in page_languages
-        },
+        {lang: writer.rendered(chosen, lang, alarms=True) for lang in LANGUAGES},
+        {(lang, root): pages.rendered(lang, root_href=root, events=events) for lang, root in roots},
     )
 
 

@@ -1055,6 +1055,12 @@ class S3Target:
     def remember(self, name: str, memo: str) -> None:
         """Keep nothing (see :meth:`S3Part.memo`)."""
 
+    def renders(self) -> None:
+        """Return ``None``: a bucket keeps nothing of the rendering (each build renders it all)."""
+
+    def keep_renders(self, data: bytes) -> None:
+        """Keep nothing (see :meth:`renders`)."""
+
     def part(self) -> S3Part:
         """Return a writer for a forked worker (it compares there; changed files come back)."""
         return S3Part(self._published(), repair=self.site.repair, spool=self._spool)

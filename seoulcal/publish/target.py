@@ -112,6 +112,17 @@ class Target(Protocol):
     def remember(self, name: str, memo: str) -> None:
         """Keep *memo* under *name* with this build's commit, for the next build's :meth:`memo`."""
 
+    def renders(self) -> bytes | None:
+        """Return what the last commit kept of the build's rendering, or ``None`` if nothing.
+
+        Opaque bytes that the build reads back itself (see :mod:`seoulcal.publish.renders`),
+        which check their own integrity: a target may keep none, or lose them, at no cost but
+        time.
+        """
+
+    def keep_renders(self, data: bytes) -> None:
+        """Keep *data* with this build's commit, for the next build's :meth:`renders`."""
+
     def part(self) -> Part | None:
         """Return a writer for a forked worker process, or ``None`` if this target has none."""
 

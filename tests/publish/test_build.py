@@ -597,7 +597,16 @@ def test_workers_build_the_same_site_as_one_process(trip, tmp_path, jobs):
         )
     assert not build(steps(trip)[-1], many, jobs=jobs).changed
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [".many.lock", ".many.spare", ".one.lock", ".one.spare", "many", "one"]
+    assert names == [
+        ".many.lock",
+        ".many.renders",
+        ".many.spare",
+        ".one.lock",
+        ".one.renders",
+        ".one.spare",
+        "many",
+        "one",
+    ]
 
 
 @forking
@@ -632,12 +641,13 @@ def test_files_one_process_kept_are_linked_when_another_writes(trip, tmp_path, m
 def test_a_worker_failing_leaves_the_previous_site(trip, tmp_path):
     root = tmp_path / "site"
     build(trip, root)
-    before = snapshot(root)
+    before, renders = snapshot(root), (tmp_path / ".site.renders").read_bytes()
     last = member_folder(trip, trip.members[-1].id)  # rendered by the last worker
     with pytest.raises(PublishError, match="the page cannot be made"):
         build(later(moved(trip, PAVILION), 1), BrokenWorkers(root, folder=last), jobs=3)
     assert snapshot(root) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+    assert (tmp_path / ".site.renders").read_bytes() == renders  # kept only with a commit
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", ".site.renders", "site"]
 
 
 @forking
@@ -649,7 +659,7 @@ def test_a_worker_killed_leaves_the_previous_site(trip, tmp_path):
     with pytest.raises(seoulcal.SeoulcalError, match="killed by signal 9"):
         build(later(moved(trip, PAVILION), 1), BrokenWorkers(root, folder=last, die=True), jobs=2)
     assert snapshot(root) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", ".site.renders", "site"]
 
 
 @forking
@@ -828,11 +838,12 @@ def test_cli_build_jobs(tmp_path, capsys):
 def test_a_build_failing_part_way_leaves_the_previous_site(trip, tmp_path):
     root = tmp_path / "site"
     build(trip, root)
-    before = snapshot(root)
+    before, renders = snapshot(root), (tmp_path / ".site.renders").read_bytes()
     with pytest.raises(OSError, match="No space"):
         build(later(moved(trip, PAVILION), 1), FailingDisk(root, fail_at=5))
     assert snapshot(root) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+    assert (tmp_path / ".site.renders").read_bytes() == renders  # kept only with a commit
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", ".site.renders", "site"]
     assert build(later(moved(trip, PAVILION), 1), root).revised == (PAVILION,)
 
 
@@ -873,7 +884,7 @@ def test_a_build_killed_with_sigkill_leaves_the_previous_site(tmp_path):
     # The next build clears what the killed one left, and the lock died with it.
     report = build_site(trip, root, base_url="https://x.example/", secret=b"s" * 32)
     assert not report.changed
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", ".site.renders", "site"]
 
 
 def test_an_invalid_trip_file_leaves_the_previous_site(tmp_path, capsys):
@@ -1160,7 +1171,8 @@ def test_a_rebuild_that_keeps_files_equals_one_that_renders_everything(trip, tmp
 
     Both ways of knowing a member's files are unchanged: the memo in the folder's record (the
     member's state is not even read), and the inputs in the member's state (a target without
-    memos).
+    memos). The keeping side also takes back what the last build rendered of the events
+    (``.keeping.renders``); the rendering side renders every event again (its file removed).
     """
     changed = type(trip).model_validate(_changes(trip)[kind].model_dump())
     keeping, rendering = tmp_path / "keeping", tmp_path / "rendering"
@@ -1173,13 +1185,17 @@ def test_a_rebuild_that_keeps_files_equals_one_that_renders_everything(trip, tmp
     history = [later(moved(trip, PAVILION), -1), trip]
     if kind == "retention ends":  # the event was withdrawn by an earlier build
         history.append(later(without(trip, "sphere-visit"), 1))
+    renders = tmp_path / ".rendering.renders"
     for version in history:
         build(version, keeper())
+        renders.unlink(missing_ok=True)
         build(version, rendering)
     assert (tmp_path / ".keeping.spare").is_dir()
+    assert (tmp_path / ".keeping.renders").is_file()
     page = next(rendering.glob("m/*/index.html"))
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))  # not vouched
     kept = build(changed, keeper())
+    renders.unlink()
     rendered = build(changed, rendering)
     assert contents(keeping) == contents(rendering)
     assert (kept.written, kept.removed) == (rendered.written, rendered.removed)
@@ -1348,7 +1364,8 @@ def test_a_build_failing_with_a_spare_leaves_the_site_and_the_next_one_is_right(
     with pytest.raises(OSError, match="No space"):
         build(later(trip, 2), FailingDisk(root, fail_at=2))
     assert snapshot(root) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "site"]  # spare used up
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".site.lock", ".site.renders", "site"]  # the spare used up
     build(later(trip, 2), root)
     fresh = tmp_path / "fresh"
     build(trip, fresh)

@@ -1,0 +1,195 @@
+"""What a build rendered of its events, kept beside the site so that the next one reuses it.
+
+A rebuild after one event moved must still write the public calendars, which hold every event,
+and the public pages, which list them all: so it used to render every event again with
+icalendar, and every agenda item, for a few changed bytes. A build now hands its target
+(:meth:`Target.keep_renders <seoulcal.publish.target.Target.keep_renders>`) what rendering its
+public events took: each event's calendar lines (with the page's placeholder, see
+:meth:`CalendarWriter.rendered <seoulcal.ics.CalendarWriter.rendered>`), its reminders, and its
+agenda items (:meth:`Pages.rendered <seoulcal.publish.pages.Pages.rendered>`). The next build
+takes back those whose inputs did not change and renders only the rest.
+
+Each piece is kept under a digest of everything it is rendered from, as the members' memos are:
+the software (the code, its libraries and the zone data: :func:`software_digest`), the trip but
+its events, members and clock, the event's data, and the piece's own choices (the language, the
+revision for calendar lines, the page's root for agenda items). Equal digests mean equal bytes:
+the tests rebuild after every kind of change with and without what was kept and compare every
+byte. What a target gives back is used only if its checksum holds and every piece has the type
+it should; anything else is rendered again, so a damaged or missing file costs time, never a
+wrong byte. Only what this build used is kept: the file never grows past one build's events.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Renders"]
+
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+from seoulcal.model import LANGUAGES
+from seoulcal.publish.record import software_digest
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from seoulcal.ics import CalendarWriter
+    from seoulcal.identity import Revision
+    from seoulcal.model import Event, Language, Trip
+    from seoulcal.publish.pages import Pages
+
+Chosen = tuple["Event", "Revision"]
+Rendered = tuple[
+    "dict[Language, list[tuple[list[str], bytes]]]",
+    "dict[tuple[Language, str], dict[str, bytes]]",
+]
+"""What a writer and pages rendered of some events: each language's lines and reminders (in
+the events' order), and each (language, page root)'s agenda items by event id."""
+
+FORMAT = "seoulcal renders/1"
+
+
+class Renders:
+    """The pieces one build kept, and the pieces this build uses, for the next (see the module).
+
+    *kept* is what the target gave back (``None``: nothing). *live* are the ids of the trip's
+    events, which have agenda items (events withdrawn from the trip are in calendars only).
+    """
+
+    def __init__(self, trip: Trip, kept: bytes | None) -> None:
+        """Read back *kept* for *trip* (nothing of it, if it is damaged or from other software)."""
+        scope = hashlib.sha256()
+        for part in (
+            FORMAT,
+            software_digest(),
+            trip.model_dump_json(exclude={"events", "members", "revised"}),
+        ):
+            scope.update(part.encode())
+            scope.update(b"\0")
+        self._scope = scope.digest()
+        self._kept = _read(kept)
+        self._used: dict[str, object] = {}
+        self._events: dict[int, bytes] = {}
+        self._alive: list[Event] = []  # the events keyed by identity stay theirs
+        self.live = frozenset(event.id for event in trip.events)
+        self._fresh = False
+        """Whether anything was rendered (and so is not in what was kept, or not usable there)."""
+        self.reused = 0
+        """How many events were taken back whole (for the tests and the benchmarks)."""
+
+    def take(
+        self,
+        writer: CalendarWriter,
+        pages: Pages,
+        chosen: Sequence[Chosen],
+        *,
+        roots: Sequence[tuple[Language, str]],
+    ) -> list[Chosen]:
+        """Hand *writer* and *pages* what was kept for *chosen*; return the events still to render.
+
+        An event is taken back whole (its lines and reminders in every language, its agenda item
+        for each of *roots* if it has one) or not at all.
+        """
+        missing: list[Chosen] = []
+        found: list[Chosen] = []
+        calendars: dict[Language, list[tuple[list[str], bytes]]] = {lang: [] for lang in LANGUAGES}
+        items: dict[tuple[Language, str], dict[str, bytes]] = {root: {} for root in roots}
+        for event, revision in chosen:
+            pieces = self._pieces(event, revision, roots)
+            kept = {key: self._kept.get(key) for key in pieces.values()}
+            if not all(_well_typed(kind, kept[key]) for (kind, *_), key in pieces.items()):
+                missing.append((event, revision))
+                continue
+            found.append((event, revision))
+            self._used.update(kept)
+            for lang in LANGUAGES:
+                lines = kept[pieces["lines", lang, ""]]
+                reminders = kept[pieces["reminders", lang, ""]]
+                assert isinstance(lines, list)  # noqa: S101 - _well_typed says so
+                assert isinstance(reminders, str)  # noqa: S101 - the same
+                calendars[lang].append((lines, reminders.encode()))
+            for lang, root in roots:
+                key = pieces.get(("item", lang, root))
+                if key is not None:  # a live event's (see _pieces)
+                    item = kept[key]
+                    assert isinstance(item, str)  # noqa: S101 - _well_typed says so
+                    items[lang, root][event.id] = item.encode()
+        if found:
+            for lang, rendered in calendars.items():
+                writer.adopt(found, lang, rendered)
+            for (lang, root), by_event in items.items():
+                pages.adopt(lang, root_href=root, items=by_event)
+        self.reused += len(found)
+        return missing
+
+    def add(self, chosen: Sequence[Chosen], rendered: Rendered) -> None:
+        """Keep what was *rendered* for *chosen* (see :data:`Rendered`) for the next build."""
+        calendars, items = rendered
+        roots = list(items)
+        self._fresh = self._fresh or bool(chosen)
+        for index, (event, revision) in enumerate(chosen):
+            pieces = self._pieces(event, revision, roots)
+            for lang in LANGUAGES:
+                lines, reminders = calendars[lang][index]
+                self._used[pieces["lines", lang, ""]] = lines
+                self._used[pieces["reminders", lang, ""]] = reminders.decode()
+            for lang, root in roots:
+                if (key := pieces.get(("item", lang, root))) is not None:
+                    self._used[key] = items[lang, root][event.id].decode()
+
+    def data(self) -> bytes | None:
+        """Return what to keep for the next build; ``None`` if it is what was kept already."""
+        if not self._fresh and self._used.keys() == self._kept.keys():
+            return None  # every piece taken back whole, and no other kept
+        text = json.dumps(
+            {"format": FORMAT, "pieces": self._used}, ensure_ascii=False, sort_keys=True
+        ).encode()
+        return hashlib.sha256(text).hexdigest().encode() + b"\n" + text
+
+    def _pieces(
+        self, event: Event, revision: Revision, roots: Sequence[tuple[Language, str]]
+    ) -> dict[tuple[str, Language, str], str]:
+        """Return the key of each piece of *event* at *revision*, by (kind, language, root)."""
+        data = self._events.get(id(event))
+        if data is None:
+            self._alive.append(event)
+            data = self._events[id(event)] = hashlib.sha256(
+                self._scope + event.model_dump_json().encode()
+            ).digest()
+        stamp = revision.modified.timestamp()  # the instant: DTSTAMP is written in UTC
+        pieces = {}
+        for lang in LANGUAGES:
+            pieces["lines", lang, ""] = _key(data, f"lines {lang} {revision.sequence} {stamp!r}")
+            pieces["reminders", lang, ""] = _key(data, f"reminders {lang}")
+        if event.id in self.live:
+            for lang, root in roots:
+                pieces["item", lang, root] = _key(data, f"item {lang} {root}")
+        return pieces
+
+
+def _key(event: bytes, piece: str) -> str:
+    return hashlib.sha256(event + piece.encode()).hexdigest()[:40]
+
+
+def _well_typed(kind: str, value: object) -> bool:
+    """Tell whether a kept *value* has the type its *kind* of piece has."""
+    if kind == "lines":
+        return isinstance(value, list) and all(isinstance(line, str) for line in value)
+    return isinstance(value, str)
+
+
+def _read(kept: bytes | None) -> Mapping[str, object]:
+    """Return the pieces *kept* holds (none if it is damaged or of another format)."""
+    if not kept:
+        return {}
+    checksum, _, text = kept.partition(b"\n")
+    if hashlib.sha256(text).hexdigest().encode() != checksum:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    pieces = data.get("pieces")
+    return pieces if isinstance(pieces, dict) else {}

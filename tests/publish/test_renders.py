@@ -1,0 +1,224 @@
+"""What a build kept of its rendering: taken back for unchanged events only, never trusted blindly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+
+import seoulcal
+from seoulcal.ics import CalendarWriter, feed
+from seoulcal.identity import Revision
+from seoulcal.model import ExactTime
+from seoulcal.publish import build_site, render
+from seoulcal.publish import pages as pages_module
+from seoulcal.publish.pages import PUBLIC_ROOT, Pages
+from seoulcal.publish.renders import FORMAT, Renders
+
+ROOTS = [("ko", PUBLIC_ROOT), ("en", PUBLIC_ROOT), ("ko", "../../"), ("en", "../../")]
+PAGE = "https://trips.example.org/ces2024/index.html"
+PAVILION = "seoul-pavilion-opening"
+
+
+def chosen(trip, sequence=0):
+    return [(event, Revision(sequence, trip.revised)) for event in trip.events_for()]
+
+
+def prepared(trip, kept, events):
+    """Take back what *kept* holds for *events*, render the rest; the writer, pages and renders."""
+    writer, pages = CalendarWriter(trip), Pages(trip)
+    renders = Renders(trip, kept)
+    missing = renders.take(writer, pages, events, roots=ROOTS)
+    if missing:
+        rendered = render._rendered(writer, pages, missing, roots=ROOTS)
+        for lang, lines in rendered[0].items():
+            writer.adopt(missing, lang, lines)
+        for (lang, root), items in rendered[1].items():
+            pages.adopt(lang, root_href=root, items=items)
+        renders.add(missing, rendered)
+    return writer, pages, renders, missing
+
+
+def outputs(trip, writer, pages, events):
+    """The public calendars, the one-event files and the public pages, as a build makes them."""
+    files = [writer.render(None, lang, events, page=PAGE) for lang in ("ko", "en")]
+    files += [
+        writer.event_file(event, lang, revision=revision, page=PAGE)
+        for event, revision in events
+        for lang in ("ko", "en")
+    ]
+    files += [pages.public_page(lang, [], other_language_href="x") for lang in ("ko", "en")]
+    return files
+
+
+def fresh(trip, events):
+    writer, pages = CalendarWriter(trip), Pages(trip)
+    return outputs(trip, writer, pages, events)
+
+
+def kept_by(trip, events):
+    return prepared(trip, None, events)[2].data()
+
+
+def moved(trip, event_id):
+    def shift(event):
+        if event.id != event_id:
+            return event
+        time = ExactTime(start=event.time.start + timedelta(minutes=30), end=event.time.end)
+        return event.model_copy(update={"time": time})
+
+    return trip.model_copy(update={"events": tuple(shift(e) for e in trip.events)})
+
+
+def test_a_build_with_nothing_changed_renders_nothing_and_gives_the_same_bytes():
+    trip = seoulcal.ces2024()
+    events = chosen(trip)
+    kept = kept_by(trip, events)
+    writer, pages, renders, missing = prepared(trip, kept, events)
+    assert missing == []
+    assert renders.reused == len(events)
+    assert renders.data() is None  # the same pieces: nothing to write again
+    assert outputs(trip, writer, pages, events) == fresh(trip, events)
+
+
+def test_only_the_changed_event_is_rendered_again():
+    trip = seoulcal.ces2024()
+    kept = kept_by(trip, chosen(trip))
+    changed = moved(trip, PAVILION)
+    events = chosen(changed)
+    writer, pages, renders, missing = prepared(changed, kept, events)
+    assert [event.id for event, _ in missing] == [PAVILION]
+    assert outputs(changed, writer, pages, events) == fresh(changed, events)
+    # What is kept next is this build's: the moved event's pieces, not the old ones.
+    again = prepared(changed, renders.data(), events)
+    assert again[3] == []
+    assert again[2].data() is None
+
+
+def test_a_new_revision_renders_the_event_again():
+    trip = seoulcal.ces2024()
+    kept = kept_by(trip, chosen(trip))
+    events = chosen(trip)
+    events[3] = (events[3][0], Revision(1, trip.revised + timedelta(hours=1)))
+    writer, pages, _, missing = prepared(trip, kept, events)
+    assert missing == [events[3]]
+    assert outputs(trip, writer, pages, events) == fresh(trip, events)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda trip: trip.model_copy(
+            update={"name": trip.name.model_copy(update={"en": "CES 2024 in Las Vegas"})}
+        ),
+        lambda trip: trip.model_copy(
+            update={
+                "venues": tuple(
+                    v.model_copy(update={"name": v.name.model_copy(update={"en": "Renamed"})})
+                    for v in trip.venues
+                )
+            }
+        ),
+        lambda trip: trip.model_copy(update={"home_zone": "Asia/Tokyo"}),
+    ],
+    ids=["trip name", "venue names", "home zone"],
+)
+def test_a_change_to_the_trip_renders_every_event_again(change):
+    trip = seoulcal.ces2024()
+    kept = kept_by(trip, chosen(trip))
+    changed = type(trip).model_validate(change(trip).model_dump())
+    events = chosen(changed)
+    writer, pages, renders, missing = prepared(changed, kept, events)
+    assert len(missing) == len(events)
+    assert renders.reused == 0
+    assert outputs(changed, writer, pages, events) == fresh(changed, events)
+
+
+DAMAGES = [
+    "truncated",
+    "a byte changed",
+    "no checksum",
+    "not JSON",
+    "a list",
+    "another format",
+    "a piece of the wrong type",
+    "empty",
+    "the checksum alone",
+]
+
+
+def _damaged(kept: bytes) -> dict[str, bytes]:
+    checksum, _, text = kept.partition(b"\n")
+    data = json.loads(text)
+    first = min(data["pieces"])
+    wrong_type = {**data, "pieces": {**data["pieces"], first: 12}}
+    wrong_text = json.dumps(wrong_type).encode()
+    other = json.dumps({**data, "format": FORMAT + "x"}).encode()
+    return {
+        "truncated": kept[: len(kept) // 2],
+        "a byte changed": kept[:-10] + bytes([kept[-10] ^ 1]) + kept[-9:],
+        "no checksum": text,
+        "not JSON": hashlib.sha256(b"{").hexdigest().encode() + b"\n{",
+        "a list": hashlib.sha256(b"[]").hexdigest().encode() + b"\n[]",
+        "another format": hashlib.sha256(other).hexdigest().encode() + b"\n" + other,
+        "a piece of the wrong type": hashlib.sha256(wrong_text).hexdigest().encode()
+        + b"\n"
+        + wrong_text,
+        "empty": b"",
+        "the checksum alone": checksum,
+    }
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_what_was_kept_is_used_only_whole_and_well_formed(kind):
+    trip = seoulcal.ces2024()
+    events = chosen(trip)
+    damaged = _damaged(kept_by(trip, events))
+    assert list(damaged) == DAMAGES
+    kept = damaged[kind]
+    writer, pages, renders, missing = prepared(trip, kept, events)
+    expected = len(events) - 1 if kind == "a piece of the wrong type" else 0  # one event lost
+    assert renders.reused == expected
+    assert len(missing) == len(events) - expected
+    assert outputs(trip, writer, pages, events) == fresh(trip, events)
+    assert renders.data() is not None  # written whole again
+
+
+def _counting(monkeypatch):
+    """Count the events icalendar renders a VEVENT of, and those an agenda item is made of."""
+    calls = []
+    vevent, item = feed.vevent, pages_module._event_item
+
+    def counted(trip, event, *args, **options):
+        calls.append(event.id)
+        return vevent(trip, event, *args, **options)
+
+    def counted_item(trip, row, *args):
+        calls.append(row.event.id)
+        return item(trip, row, *args)
+
+    monkeypatch.setattr(feed, "vevent", counted)
+    monkeypatch.setattr(pages_module, "_event_item", counted_item)
+    return calls
+
+
+def test_a_rebuild_renders_the_events_that_changed_and_no_other(tmp_path, monkeypatch):
+    trip = seoulcal.ces2024()
+    root = tmp_path / "site"
+    options = {"base_url": "https://trips.example.org/ces2024/", "secret": b"s" * 32, "jobs": 1}
+    build_site(trip, root, **options)
+    calls = _counting(monkeypatch)
+    changed = moved(trip, PAVILION).model_copy(update={"revised": trip.revised + timedelta(1)})
+    build_site(changed, root, **options)
+    # Its two VEVENTs, and its agenda items for the public pages and the members' (each language).
+    assert sorted(calls) == [PAVILION] * 6
+    assert (tmp_path / ".site.renders").stat().st_mode & 0o777 == 0o600
+    # The same rebuild without what was kept renders every event of the trip.
+    again = tmp_path / "again"
+    build_site(trip, again, **options)
+    (tmp_path / ".again.renders").unlink()
+    calls.clear()
+    build_site(changed, again, **options)
+    assert set(calls) == {event.id for event in trip.events}
