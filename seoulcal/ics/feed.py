@@ -38,7 +38,7 @@ from seoulcal import wording
 from seoulcal.errors import InternalError
 from seoulcal.ics.components import calendar_head, feed_head, name_properties, valarms, vevent
 from seoulcal.ics.folding import component_bytes, fold
-from seoulcal.ics.vtimezone import check_instants, vtimezone, zones_used
+from seoulcal.ics.vtimezone import Onsets, check_instants, verified_onsets, vtimezone, zones_used
 from seoulcal.identity import Revision
 
 if TYPE_CHECKING:
@@ -183,6 +183,9 @@ class CalendarWriter:
         self._templates: dict[tuple[int, Language, Revision, int], _PageTemplate] = {}
         self._unfolded: dict[tuple[int, Language, Revision], list[str]] = {}
         self._zones: dict[tuple[str, int, int], bytes] = {}
+        self._zones_used: set[tuple[str, int, int]] = set()
+        self._onsets: dict[tuple[str, int, int], Onsets] = {}
+        """Zones' verified onsets taken from an earlier process (see :meth:`adopt_zone`)."""
         self._heads: dict[Language, list[tuple[str, bytes]]] = {}
         self._file_heads: dict[Language, bytes] = {}
         self._alarms: dict[tuple[int, Language], bytes] = {}
@@ -263,7 +266,7 @@ class CalendarWriter:
         for event, _, timing in timed:
             if (id(event), first, last) not in self._checked:
                 for key, moment in self._zoned_instants(event, timing):
-                    check_instants(key, first, last, [moment])
+                    self._check(key, first, last, moment)
                 self._checked.add((id(event), first, last))
         return timed, zones
 
@@ -348,7 +351,7 @@ class CalendarWriter:
         keys = {self.trip.zone, *(key for key, _ in self._zoned_instants(event, timing))}
         if (id(event), first, last) not in self._checked:
             for key, moment in self._zoned_instants(event, timing):
-                check_instants(key, first, last, [moment])
+                self._check(key, first, last, moment)
             self._checked.add((id(event), first, last))
         return b"".join(
             [
@@ -392,10 +395,38 @@ class CalendarWriter:
         return timing
 
     def _zone(self, key: str, first: int, last: int) -> bytes:
+        self._zones_used.add((key, first, last))
         found = self._zones.get((key, first, last))
         if found is None:
             found = self._zones[key, first, last] = component_bytes(vtimezone(key, first, last))
         return found
+
+    def _check(self, key: str, first: int, last: int, moment: datetime) -> None:
+        onsets = self._onsets.get((key, first, last))
+        check_instants(key, first, last, [moment], onsets=onsets)
+
+    def zones_rendered(self) -> list[tuple[str, int, int, bytes, Onsets]]:
+        """Return each VTIMEZONE this writer wrote: zone, first and last year, bytes, onsets.
+
+        The onsets are the zone's as read back and checked (:func:`verified_onsets`): another
+        writer of the same code and zone data may :meth:`adopt_zone` them instead of making and
+        checking the zone again.
+        """
+        return [
+            (
+                key,
+                first,
+                last,
+                self._zones[key, first, last],
+                self._onsets.get((key, first, last)) or verified_onsets(key, first, last),
+            )
+            for key, first, last in sorted(self._zones_used)
+        ]
+
+    def adopt_zone(self, key: str, first: int, last: int, data: bytes, onsets: Onsets) -> None:
+        """Take a VTIMEZONE that a writer of the same code and zone data :meth:`zones_rendered`."""
+        self._zones.setdefault((key, first, last), data)
+        self._onsets.setdefault((key, first, last), onsets)
 
     def _event(  # noqa: PLR0913 - every input of vevent is in the cache's key
         self,

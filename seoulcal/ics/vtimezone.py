@@ -10,7 +10,7 @@ is written: that is a bug, and :class:`~seoulcal.errors.InternalError` says so.
 
 from __future__ import annotations
 
-__all__ = ["check_instants", "vtimezone", "writable", "zones_used"]
+__all__ = ["Onsets", "check_instants", "verified_onsets", "vtimezone", "writable", "zones_used"]
 
 from calendar import monthrange
 from dataclasses import dataclass
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from seoulcal.model import Timing
 
 _WEEKDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+Onsets = tuple[tuple[datetime, timedelta], ...]
+"""A VTIMEZONE read back as RFC 5545 defines it: each onset (a UTC instant) and its offset."""
 
 
 def vtimezone(name: str, first_year: int, last_year: int) -> icalendar.Timezone:
@@ -175,9 +178,29 @@ def _verify(reading: _ZoneReading, name: str, first_year: int, last_year: int) -
             )
 
 
-def check_instants(name: str, first_year: int, last_year: int, moments: list[datetime]) -> None:
-    """Check every wall clock written with TZID=*name* reads back as the intended instant."""
-    reading = _zone_reader(name, first_year, last_year)
+def verified_onsets(name: str, first_year: int, last_year: int) -> Onsets:
+    """Return our VTIMEZONE of *name* for those years as read back, once checked (see above).
+
+    The same code and zone data give the same onsets and the same verdict, so a caller may keep
+    them and hand them back to :func:`check_instants` in a later process instead of checking the
+    zone again.
+    """
+    return _zone_reader(name, first_year, last_year).onsets
+
+
+def check_instants(
+    name: str,
+    first_year: int,
+    last_year: int,
+    moments: list[datetime],
+    *,
+    onsets: Onsets | None = None,
+) -> None:
+    """Check every wall clock written with TZID=*name* reads back as the intended instant.
+
+    *onsets* are the zone's :func:`verified_onsets` for those years, if the caller kept them.
+    """
+    reading = _zone_reader(name, first_year, last_year) if onsets is None else _ZoneReading(onsets)
     for moment in moments:
         written = writable(moment)
         if zones.is_utc(_tz(written)):

@@ -515,6 +515,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         finally:
             for worker in workers.values():
                 worker.stop()
+    renders.add_zones(writer)
     if (kept := renders.data()) is not None:
         target.keep_renders(kept)
     sites = [site for index in sorted(found) for site in found[index][0]]
@@ -547,6 +548,7 @@ def _prepare(  # noqa: PLR0913 - what the files draw on, and where it may come f
         *((lang, PUBLIC_ROOT) for lang in LANGUAGES),
         *((lang, _MEMBER_ROOT) for lang in page_languages),
     ]
+    renders.take_zones(writer)
     missing = renders.take(writer, pages, chosen, roots=roots)
     work = functools.partial(_rendered, writer, pages, roots=roots)
     if not missing:

@@ -6,13 +6,17 @@ icalendar, and every agenda item, for a few changed bytes. A build now hands its
 (:meth:`Target.keep_renders <seoulcal.publish.target.Target.keep_renders>`) what rendering its
 public events took: each event's calendar lines (with the page's placeholder, see
 :meth:`CalendarWriter.rendered <seoulcal.ics.CalendarWriter.rendered>`), its reminders, and its
-agenda items (:meth:`Pages.rendered <seoulcal.publish.pages.Pages.rendered>`). The next build
-takes back those whose inputs did not change and renders only the rest.
+agenda items (:meth:`Pages.rendered <seoulcal.publish.pages.Pages.rendered>`), and the
+VTIMEZONEs it wrote with their onsets as read back and checked against zoneinfo
+(:meth:`CalendarWriter.zones_rendered <seoulcal.ics.CalendarWriter.zones_rendered>`). The next
+build takes back those whose inputs did not change and renders only the rest; every instant it
+writes is still checked against the zone's onsets.
 
 Each piece is kept under a digest of everything it is rendered from, as the members' memos are:
 the software (the code, its libraries and the zone data: :func:`software_digest`), the trip but
 its events, members and clock, the event's data, and the piece's own choices (the language, the
-revision for calendar lines, the page's root for agenda items). Equal digests mean equal bytes:
+revision for calendar lines, the page's root for agenda items; the zone and its years for a
+VTIMEZONE, whose check depends on nothing else). Equal digests mean equal bytes:
 the tests rebuild after every kind of change with and without what was kept and compare every
 byte. What a target gives back is used only if its checksum holds and every piece has the type
 it should; anything else is rendered again, so a damaged or missing file costs time, never a
@@ -25,6 +29,7 @@ __all__ = ["Renders"]
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from seoulcal.model import LANGUAGES
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from seoulcal.ics import CalendarWriter
+    from seoulcal.ics.vtimezone import Onsets
     from seoulcal.identity import Revision
     from seoulcal.model import Event, Language, Trip
     from seoulcal.publish.pages import Pages
@@ -137,6 +143,27 @@ class Renders:
                 if (key := pieces.get(("item", lang, root))) is not None:
                     self._used[key] = items[lang, root][event.id].decode()
 
+    def take_zones(self, writer: CalendarWriter) -> None:
+        """Hand *writer* every VTIMEZONE kept (its bytes, and its onsets as read back, checked)."""
+        for key, value in self._kept.items():
+            zone = _zone(value)
+            if key.startswith(_ZONE) and zone is not None and self._zone_key(*zone[:3]) == key:
+                writer.adopt_zone(*zone)
+
+    def add_zones(self, writer: CalendarWriter) -> None:
+        """Keep the VTIMEZONEs *writer* wrote, for the next build (see :meth:`take_zones`)."""
+        for name, first, last, data, onsets in writer.zones_rendered():
+            key = self._zone_key(name, first, last)
+            value = [
+                name,
+                first,
+                last,
+                data.decode(),
+                [[onset.isoformat(), offset.total_seconds()] for onset, offset in onsets],
+            ]
+            self._fresh = self._fresh or self._kept.get(key) != value  # new, or kept damaged
+            self._used[key] = value
+
     def data(self) -> bytes | None:
         """Return what to keep for the next build; ``None`` if it is what was kept already."""
         if not self._fresh and self._used.keys() == self._kept.keys():
@@ -165,6 +192,37 @@ class Renders:
             for lang, root in roots:
                 pieces["item", lang, root] = _key(data, f"item {lang} {root}")
         return pieces
+
+    def _zone_key(self, name: str, first: int, last: int) -> str:
+        return _ZONE + _key(self._scope, f"{name} {first} {last}")
+
+
+_ZONE = "zone "
+"""The start of a VTIMEZONE's key (the others are an event's)."""
+
+
+def _zone(value: object) -> tuple[str, int, int, bytes, Onsets] | None:
+    """Return a kept VTIMEZONE as :meth:`CalendarWriter.adopt_zone` takes it (``None``: bad)."""
+    if not isinstance(value, list) or len(value) != 5:
+        return None
+    name, first, last, data, onsets = value
+    if not (
+        isinstance(name, str)
+        and isinstance(first, int)
+        and isinstance(last, int)
+        and isinstance(data, str)
+        and isinstance(onsets, list)
+    ):
+        return None
+    try:
+        read = tuple(
+            (datetime.fromisoformat(onset), timedelta(seconds=offset)) for onset, offset in onsets
+        )
+    except (TypeError, ValueError):
+        return None
+    if any(onset.tzinfo is None for onset, _ in read):
+        return None
+    return name, first, last, data.encode(), read
 
 
 def _key(event: bytes, piece: str) -> str:

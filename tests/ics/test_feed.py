@@ -543,3 +543,28 @@ def test_calendars_that_share_their_events_still_get_their_own_bytes(ces, alarms
                 ).to_ical()
                 got = writer.render(member, lang, chosen, page=page, alarms=alarms)
                 assert got == expected, (member.id, lang, page)
+
+
+def test_a_writer_takes_zones_another_made_and_still_checks_every_instant(monkeypatch):
+    trip = seoulcal.ces2024()
+    chosen = [(event, Revision(0, trip.revised)) for event in trip.events_for()]
+    first = ics_feed.CalendarWriter(trip)
+    expected = first.render(None, "en", chosen)
+    zones_made = first.zones_rendered()
+    assert [key for key, *_ in zones_made] == ["America/Los_Angeles", "Asia/Seoul"]
+    made = []
+    vtimezone = ics_feed.vtimezone
+    monkeypatch.setattr(ics_feed, "vtimezone", lambda *a: made.append(a) or vtimezone(*a))
+    second = ics_feed.CalendarWriter(trip)
+    for zone in zones_made:
+        second.adopt_zone(*zone)
+    assert second.render(None, "en", chosen) == expected
+    assert made == []  # neither made nor checked again
+    assert second.zones_rendered() == zones_made
+    # Onsets an hour off (say, kept from other zone data) fail the instants' own check.
+    wrong = ics_feed.CalendarWriter(trip)
+    for key, first_year, last_year, data, onsets in zones_made:
+        shifted = tuple((onset, offset + timedelta(hours=1)) for onset, offset in onsets)
+        wrong.adopt_zone(key, first_year, last_year, data, shifted)
+    with pytest.raises(seoulcal.InternalError, match="would read back at another offset"):
+        wrong.render(None, "en", chosen)

@@ -30,6 +30,7 @@ def prepared(trip, kept, events):
     """Take back what *kept* holds for *events*, render the rest; the writer, pages and renders."""
     writer, pages = CalendarWriter(trip), Pages(trip)
     renders = Renders(trip, kept)
+    renders.take_zones(writer)
     missing = renders.take(writer, pages, events, roots=ROOTS)
     if missing:
         rendered = render._rendered(writer, pages, missing, roots=ROOTS)
@@ -58,8 +59,16 @@ def fresh(trip, events):
     return outputs(trip, writer, pages, events)
 
 
+def finished(trip, writer, pages, renders, events):
+    """Render the files as a build does; return them, and what to keep for the next build."""
+    files = outputs(trip, writer, pages, events)
+    renders.add_zones(writer)
+    return files, renders.data()
+
+
 def kept_by(trip, events):
-    return prepared(trip, None, events)[2].data()
+    writer, pages, renders, _ = prepared(trip, None, events)
+    return finished(trip, writer, pages, renders, events)[1]
 
 
 def moved(trip, event_id):
@@ -79,8 +88,9 @@ def test_a_build_with_nothing_changed_renders_nothing_and_gives_the_same_bytes()
     writer, pages, renders, missing = prepared(trip, kept, events)
     assert missing == []
     assert renders.reused == len(events)
-    assert renders.data() is None  # the same pieces: nothing to write again
-    assert outputs(trip, writer, pages, events) == fresh(trip, events)
+    files, again = finished(trip, writer, pages, renders, events)
+    assert files == fresh(trip, events)
+    assert again is None  # the same pieces: nothing to write again
 
 
 def test_only_the_changed_event_is_rendered_again():
@@ -90,11 +100,12 @@ def test_only_the_changed_event_is_rendered_again():
     events = chosen(changed)
     writer, pages, renders, missing = prepared(changed, kept, events)
     assert [event.id for event, _ in missing] == [PAVILION]
-    assert outputs(changed, writer, pages, events) == fresh(changed, events)
+    files, kept_now = finished(changed, writer, pages, renders, events)
+    assert files == fresh(changed, events)
     # What is kept next is this build's: the moved event's pieces, not the old ones.
-    again = prepared(changed, renders.data(), events)
-    assert again[3] == []
-    assert again[2].data() is None
+    writer, pages, renders, missing = prepared(changed, kept_now, events)
+    assert missing == []
+    assert finished(changed, writer, pages, renders, events)[1] is None
 
 
 def test_a_new_revision_renders_the_event_again():
@@ -125,15 +136,18 @@ def test_a_new_revision_renders_the_event_again():
     ],
     ids=["trip name", "venue names", "home zone"],
 )
-def test_a_change_to_the_trip_renders_every_event_again(change):
+def test_a_change_to_the_trip_renders_every_event_again(change, monkeypatch):
     trip = seoulcal.ces2024()
     kept = kept_by(trip, chosen(trip))
     changed = type(trip).model_validate(change(trip).model_dump())
     events = chosen(changed)
+    calls = _counting(monkeypatch)
     writer, pages, renders, missing = prepared(changed, kept, events)
     assert len(missing) == len(events)
     assert renders.reused == 0
-    assert outputs(changed, writer, pages, events) == fresh(changed, events)
+    files = outputs(changed, writer, pages, events)
+    assert {"America/Los_Angeles", "Asia/Seoul"} <= set(calls)  # the zones made and checked again
+    assert files == fresh(changed, events)
 
 
 DAMAGES = [
@@ -146,6 +160,8 @@ DAMAGES = [
     "a piece of the wrong type",
     "empty",
     "the checksum alone",
+    "a zone of the wrong shape",
+    "a zone's onsets without a zone",
 ]
 
 
@@ -156,6 +172,13 @@ def _damaged(kept: bytes) -> dict[str, bytes]:
     wrong_type = {**data, "pieces": {**data["pieces"], first: 12}}
     wrong_text = json.dumps(wrong_type).encode()
     other = json.dumps({**data, "format": FORMAT + "x"}).encode()
+
+    def signed(pieces):
+        text = json.dumps({**data, "pieces": pieces}).encode()
+        return hashlib.sha256(text).hexdigest().encode() + b"\n" + text
+
+    zone = min(key for key in data["pieces"] if key.startswith("zone "))
+    naive = [[onset[:19], offset] for onset, offset in data["pieces"][zone][4]]
     return {
         "truncated": kept[: len(kept) // 2],
         "a byte changed": kept[:-10] + bytes([kept[-10] ^ 1]) + kept[-9:],
@@ -168,6 +191,10 @@ def _damaged(kept: bytes) -> dict[str, bytes]:
         + wrong_text,
         "empty": b"",
         "the checksum alone": checksum,
+        "a zone of the wrong shape": signed({**data["pieces"], zone: data["pieces"][zone][:4]}),
+        "a zone's onsets without a zone": signed(
+            {**data["pieces"], zone: [*data["pieces"][zone][:4], naive]}
+        ),
     }
 
 
@@ -179,15 +206,20 @@ def test_what_was_kept_is_used_only_whole_and_well_formed(kind):
     assert list(damaged) == DAMAGES
     kept = damaged[kind]
     writer, pages, renders, missing = prepared(trip, kept, events)
-    expected = len(events) - 1 if kind == "a piece of the wrong type" else 0  # one event lost
+    expected = {
+        "a piece of the wrong type": len(events) - 1,  # one event lost
+        "a zone of the wrong shape": len(events),  # the zone made again
+        "a zone's onsets without a zone": len(events),
+    }.get(kind, 0)
     assert renders.reused == expected
     assert len(missing) == len(events) - expected
-    assert outputs(trip, writer, pages, events) == fresh(trip, events)
-    assert renders.data() is not None  # written whole again
+    files, again = finished(trip, writer, pages, renders, events)
+    assert files == fresh(trip, events)
+    assert again is not None  # written whole again
 
 
 def _counting(monkeypatch):
-    """Count the events icalendar renders a VEVENT of, and those an agenda item is made of."""
+    """Count the events VEVENTs and agenda items are made of, and the zones VTIMEZONEs are."""
     calls = []
     vevent, item = feed.vevent, pages_module._event_item
 
@@ -199,8 +231,14 @@ def _counting(monkeypatch):
         calls.append(row.event.id)
         return item(trip, row, *args)
 
+    def counted_zone(name, *args):
+        calls.append(name)
+        return vtimezone(name, *args)
+
+    vtimezone = feed.vtimezone
     monkeypatch.setattr(feed, "vevent", counted)
     monkeypatch.setattr(pages_module, "_event_item", counted_item)
+    monkeypatch.setattr(feed, "vtimezone", counted_zone)
     return calls
 
 
@@ -212,7 +250,8 @@ def test_a_rebuild_renders_the_events_that_changed_and_no_other(tmp_path, monkey
     calls = _counting(monkeypatch)
     changed = moved(trip, PAVILION).model_copy(update={"revised": trip.revised + timedelta(1)})
     build_site(changed, root, **options)
-    # Its two VEVENTs, and its agenda items for the public pages and the members' (each language).
+    # Its two VEVENTs, and its agenda items for the public pages and the members' (each language);
+    # no VTIMEZONE: they are taken back too, with their onsets as checked.
     assert sorted(calls) == [PAVILION] * 6
     assert (tmp_path / ".site.renders").stat().st_mode & 0o777 == 0o600
     # The same rebuild without what was kept renders every event of the trip.
@@ -221,4 +260,4 @@ def test_a_rebuild_renders_the_events_that_changed_and_no_other(tmp_path, monkey
     (tmp_path / ".again.renders").unlink()
     calls.clear()
     build_site(changed, again, **options)
-    assert set(calls) == {event.id for event in trip.events}
+    assert set(calls) == {event.id for event in trip.events} | {"America/Los_Angeles", "Asia/Seoul"}
