@@ -60,8 +60,8 @@ FORMAT = "seoulcal renders/1"
 class Renders:
     """The pieces one build kept, and the pieces this build uses, for the next (see the module).
 
-    *kept* is what the target gave back (``None``: nothing). *live* are the ids of the trip's
-    events, which have agenda items (events withdrawn from the trip are in calendars only).
+    *kept* is what the target gave back (``None``: nothing). :attr:`live` holds the ids of the
+    trip's events, which have agenda items (events withdrawn from the trip are in calendars only).
     """
 
     def __init__(self, trip: Trip, kept: bytes | None) -> None:
