@@ -41,12 +41,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from seoulcal.ics import CalendarWriter
+    from seoulcal.ics.feed import Chosen
     from seoulcal.ics.vtimezone import Onsets
     from seoulcal.identity import Revision
     from seoulcal.model import Event, Language, Trip
     from seoulcal.publish.pages import Pages
 
-Chosen = tuple["Event", "Revision"]
 Rendered = tuple[
     "dict[Language, list[tuple[list[str], bytes]]]",
     "dict[tuple[Language, str], dict[str, bytes]]",
@@ -87,7 +87,7 @@ class Renders:
         self._fresh = False
         """Whether anything was rendered (and so is not in what was kept, or not usable there)."""
         self.reused = 0
-        """How many events were taken back whole (for the tests and the benchmarks)."""
+        """How many events were taken back whole (the tests read it)."""
 
     def take(
         self,
