@@ -371,10 +371,29 @@ def _is_daylight(dst: timedelta, before: timedelta | None = None) -> bool:
     )
 
 
-def _transitions(tz: ZoneInfo, begin: datetime, end: datetime) -> list[_Transition]:
-    """Find every change of offset, DST flag or name between two UTC instants."""
+_STEP = timedelta(days=6)
+"""How far apart :func:`_transitions` looks at a zone, unless told to look closely.
+
+No two changes of one zone since 1950 lie closer together than 6.9 days in tzdata (America/
+Cambridge_Bay, October 2000), so a change there and back between two looks, which the search
+would miss, does not happen; should a zone ever have one, the VTIMEZONE check sees the missing
+change and the zone is described again from a look every hour (``closely``, see
+:func:`seoulcal.ics.vtimezone.vtimezone`). A look a day, as before, cost five times as many.
+"""
+_CLOSE_STEP = timedelta(hours=1)
+
+
+def _transitions(
+    tz: ZoneInfo, begin: datetime, end: datetime, *, closely: bool = False
+) -> list[_Transition]:
+    """Find every change of offset, DST flag or name between two UTC instants.
+
+    The zone is looked at every :data:`_STEP` (every hour if *closely*), and each change found
+    is then narrowed down to the second. A change that is undone before the next look is not
+    seen: the caller checks the result.
+    """
     found: list[_Transition] = []
-    step = timedelta(days=1)
+    step = _CLOSE_STEP if closely else _STEP
     here = begin
     state = _state(tz, here)
     while here < end:
@@ -412,19 +431,22 @@ def _next_occurrence(rule: tuple[int, int, int], after_year: int) -> date:
 
 
 @lru_cache(maxsize=256)
-def observances(name: str, first_year: int, last_year: int) -> tuple[Observance, ...]:
+def observances(
+    name: str, first_year: int, last_year: int, *, closely: bool = False
+) -> tuple[Observance, ...]:
     """Describe zone *name* from 1 January of *first_year* to 31 December of *last_year*.
 
-    Transitions come from the zoneinfo database. Runs of yearly changes that follow one rule
-    (same month, nth or last weekday, wall-clock time and offsets) become a single observance with
-    that rule, closed with ``until`` if the rule stops inside the range. Irregular changes become
-    one-off observances. The first observance begins before the range, so every instant in the
-    range is covered.
+    Transitions come from the zoneinfo database, looked for every six days, or every hour if
+    *closely* (for a zone that changes and changes back within days; see :data:`_STEP`). Runs of
+    yearly changes that follow one rule (same month, nth or last weekday, wall-clock time and
+    offsets) become a single observance with that rule, closed with ``until`` if the rule stops
+    inside the range. Irregular changes become one-off observances. The first observance begins
+    before the range, so every instant in the range is covered.
     """
     tz = zone(name)
     begin = datetime(first_year - 1, 1, 1, tzinfo=UTC)
     end = datetime(last_year + 1, 12, 31, tzinfo=UTC)
-    changes = _transitions(tz, begin, end)
+    changes = _transitions(tz, begin, end, closely=closely)
     if not changes:
         offset, dst, abbreviation = _state(tz, begin)
         start = datetime(first_year - 1, 1, 1)  # noqa: DTZ001 - VTIMEZONE wall clocks are naive

@@ -72,3 +72,62 @@ def test_a_change_of_dst_flag_alone_is_not_a_transition():
     assert changes
     assert all(p.offset_from != p.offset_to for p in changes)
     assert not any(p.start.date() == datetime(2018, 10, 28).date() for p in changes)
+
+
+def _usable_zones() -> list[str]:
+    names = []
+    for name in sorted(zones.available_timezones()):
+        try:
+            zones.zone(name)
+        except ValueError:
+            continue
+        names.append(name)
+    return names
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "names"),
+    [
+        # Brazil (Noronha, Recife, Boa Vista) and Cambridge Bay changed twice within 7 days in
+        # October 2000, the closest pairs in tzdata since 1950.
+        (1999, 2001, None),
+        (2040, 2040, ["Asia/Gaza", "Asia/Hebron"]),  # 6.96 days apart in October 2040
+    ],
+)
+def test_a_look_every_six_days_finds_what_a_look_every_day_does(monkeypatch, first, last, names):
+    found = {
+        name: zones.observances.__wrapped__(name, first, last) for name in names or _usable_zones()
+    }
+    monkeypatch.setattr(zones, "_STEP", timedelta(days=1))
+    assert len(found) >= 2
+    for name, parts in found.items():
+        assert parts == zones.observances.__wrapped__(name, first, last), name
+
+
+def test_a_change_undone_between_two_looks_is_found_by_looking_closely(monkeypatch):
+    # Tucumán left UTC-3 on 1 June 2004 and came back 12 days later. With a look every 30 days
+    # the search misses both changes; the VTIMEZONE check sees it, and the zone is described
+    # again from a look every hour.
+    from seoulcal.ics import vtimezone  # noqa: PLC0415 - the check lives with the VTIMEZONE
+
+    name = "America/Argentina/Tucuman"
+    monkeypatch.setattr(zones, "_STEP", timedelta(days=30))
+    zones.observances.cache_clear()
+    vtimezone._zone_reader.cache_clear()
+    try:
+        coarse = zones.observances.__wrapped__(name, 2004, 2004)
+        close = zones.observances.__wrapped__(name, 2004, 2004, closely=True)
+        assert len(coarse) < len(close)
+        assert any(part.start.date() == datetime(2004, 6, 1).date() for part in close)
+        reading = vtimezone._zone_reader(name, 2004, 2004)
+        assert reading.closely
+        made = vtimezone.vtimezone(name, 2004, 2004).to_ical()
+        assert made == vtimezone._build_vtimezone(name, 2004, 2004, closely=True).to_ical()
+        assert made != vtimezone._build_vtimezone(name, 2004, 2004).to_ical()
+        truth = ZoneInfo(name)
+        for day in range(366):
+            moment = datetime(2004, 1, 1, 12, tzinfo=UTC) + timedelta(days=day)
+            assert reading.offset(moment) == moment.astimezone(truth).utcoffset(), moment
+    finally:
+        zones.observances.cache_clear()  # nothing found with the coarse look outlives the test
+        vtimezone._zone_reader.cache_clear()

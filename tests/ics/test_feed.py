@@ -407,7 +407,7 @@ def test_a_wrong_vtimezone_stops_the_export(small, monkeypatch):
     trip = Trip.model_validate(small)
     real = zones.observances
 
-    def shifted(name, first, last):
+    def shifted(name, first, last, *, closely=False):
         return tuple(
             part.__class__(
                 part.daylight,
@@ -420,7 +420,7 @@ def test_a_wrong_vtimezone_stops_the_export(small, monkeypatch):
                 part.weekday,
                 part.until,
             )
-            for part in real(name, first, last)
+            for part in real(name, first, last, closely=closely)
         )
 
     vtimezones._zone_reader.cache_clear()
