@@ -308,10 +308,13 @@ class FolderTarget:
         except OSError:  # none yet, or unreadable: everything is rendered
             return None
 
-    def keep_renders(self, data: bytes) -> None:
-        """Write *data* to ``.OUTDIR.renders`` when this build commits."""
+    def keep_renders(self, make: Callable[[], bytes | None]) -> None:
+        """Write what *make* returns to ``.OUTDIR.renders`` when this build commits.
+
+        ``None``: the file holds what it should already, and stays as it is.
+        """
         self._handle()
-        self._renders = data
+        self._renders = make()
 
     def part(self) -> _Output:
         """Return a writer for a worker process: the same site, the same staging folder."""

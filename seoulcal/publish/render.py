@@ -516,8 +516,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
             for worker in workers.values():
                 worker.stop()
     renders.add_zones(writer)
-    if (kept := renders.data()) is not None:
-        target.keep_renders(kept)
+    target.keep_renders(renders.data)  # sealed only by a target that keeps it
     sites = [site for index in sorted(found) for site in found[index][0]]
     settled = public.settled and all(done for _, done in found.values())
     warnings = [w for path, data in public_files if (w := _public_warning(trip, path, data))]

@@ -83,6 +83,8 @@ class Renders:
             dict[tuple[str, Language, str], str],
         ] = {}
         self._alive: list[Event] = []  # the events keyed by identity stay theirs
+        self._added: list[tuple[Sequence[Chosen], Rendered]] = []
+        """What :meth:`add` was given, keyed only when :meth:`data` is asked for."""
         self.live = frozenset(event.id for event in trip.events)
         self._fresh = False
         """Whether anything was rendered (and so is not in what was kept, or not usable there)."""
@@ -137,10 +139,17 @@ class Renders:
         return missing
 
     def add(self, chosen: Sequence[Chosen], rendered: Rendered) -> None:
-        """Keep what was *rendered* for *chosen* (see :data:`Rendered`) for the next build."""
+        """Keep what was *rendered* for *chosen* (see :data:`Rendered`) for the next build.
+
+        Nothing is worked out until :meth:`data` is asked for (a target may keep nothing).
+        """
+        self._fresh = self._fresh or bool(chosen)
+        self._added.append((chosen, rendered))
+
+    def _file(self, chosen: Sequence[Chosen], rendered: Rendered) -> None:
+        """Key and keep the pieces :meth:`add` was given (see there)."""
         calendars, items = rendered
         roots = list(items)
-        self._fresh = self._fresh or bool(chosen)
         for index, (event, revision) in enumerate(chosen):
             pieces = self._pieces(event, revision, roots)
             for lang in LANGUAGES:
@@ -176,6 +185,9 @@ class Renders:
         """Return what to keep for the next build; ``None`` if it is what was kept already."""
         if not self._fresh and self._used.keys() == self._kept.keys():
             return None  # every piece taken back whole, and no other kept
+        for chosen, rendered in self._added:
+            self._file(chosen, rendered)
+        self._added.clear()
         return _sealed(self._used)
 
     def _pieces(

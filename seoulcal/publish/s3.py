@@ -1058,8 +1058,8 @@ class S3Target:
     def renders(self) -> None:
         """Return ``None``: a bucket keeps nothing of the rendering (each build renders it all)."""
 
-    def keep_renders(self, data: bytes) -> None:
-        """Keep nothing (see :meth:`renders`)."""
+    def keep_renders(self, make: Callable[[], bytes | None]) -> None:
+        """Keep nothing (see :meth:`renders`): *make* is never called, nothing is sealed."""
 
     def part(self) -> S3Part:
         """Return a writer for a forked worker (it compares there; changed files come back)."""

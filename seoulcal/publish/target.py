@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from types import TracebackType
 
 
@@ -120,8 +120,13 @@ class Target(Protocol):
         time.
         """
 
-    def keep_renders(self, data: bytes) -> None:
-        """Keep *data* with this build's commit, for the next build's :meth:`renders`."""
+    def keep_renders(self, make: Callable[[], bytes | None]) -> None:
+        """Keep what *make* returns with this build's commit, for the next build's :meth:`renders`.
+
+        *make* seals what the build rendered (tens of megabytes for a trip of a thousand events,
+        a tenth of a second), so a target that keeps nothing never calls it. It returns ``None``
+        when what :meth:`renders` gave back is still exactly right: keep that.
+        """
 
     def part(self) -> Part | None:
         """Return a writer for a forked worker process, or ``None`` if this target has none."""

@@ -14,6 +14,7 @@ from seoulcal.model import ExactTime
 from seoulcal.publish import build_site, render
 from seoulcal.publish import pages as pages_module
 from seoulcal.publish import renders as renders_module
+from seoulcal.publish.folder import FolderTarget
 from seoulcal.publish.pages import PUBLIC_ROOT, Pages
 from seoulcal.publish.renders import FORMAT, Renders
 
@@ -255,3 +256,37 @@ def test_a_rebuild_renders_the_events_that_changed_and_no_other(tmp_path, monkey
     calls.clear()
     build_site(changed, again, **options)
     assert set(calls) == {event.id for event in trip.events} | {"America/Los_Angeles", "Asia/Seoul"}
+
+
+class _KeepsNothing(FolderTarget):
+    """A folder that keeps nothing of the rendering, as a bucket does (S3Target)."""
+
+    def renders(self) -> None:
+        return None
+
+    def keep_renders(self, make) -> None:
+        pass
+
+
+@pytest.mark.parametrize("keeps", [True, False])
+def test_what_was_rendered_is_sealed_only_for_a_target_that_keeps_it(tmp_path, monkeypatch, keeps):
+    # Keying and sealing a thousand events' pieces cost about a tenth of a second: a target
+    # that keeps nothing (a bucket) never pays for them.
+    sealed, keyed = [], []
+    monkeypatch.setattr(renders_module, "_sealed", _counted(renders_module._sealed, sealed))
+    monkeypatch.setattr(Renders, "_work_out", _counted(Renders._work_out, keyed))
+    root = tmp_path / "site"
+    options = {"base_url": "https://trips.example.org/ces2024/", "secret": b"s" * 32, "jobs": 1}
+    target = FolderTarget(root) if keeps else _KeepsNothing(root)
+    build_site(seoulcal.ces2024(), target, **options)
+    assert len(sealed) == int(keeps)
+    assert bool(keyed) is keeps
+    assert (tmp_path / ".site.renders").exists() is keeps
+
+
+def _counted(function, calls):
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+
+    return counted
