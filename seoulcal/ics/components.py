@@ -17,7 +17,10 @@ __all__ = [
     "ALL_DAY_REMINDER",
     "PRODID",
     "REFRESH",
+    "REVISION_PROPERTIES",
     "Text",
+    "add_description",
+    "add_revision",
     "calendar_head",
     "event_page",
     "feed_head",
@@ -128,10 +131,7 @@ def vevent(  # noqa: C901, PLR0913 - the inputs of the rule above; one branch pe
     """
     component = icalendar.Event()
     component.add("uid", event_uid(trip, event))
-    stamp = revision.modified.astimezone(UTC)
-    component.add("dtstamp", stamp)
-    component.add("last-modified", stamp)
-    component.add("sequence", revision.sequence)
+    add_revision(component, revision)
     for prop, value in (("dtstart", timing.start), ("dtend", timing.end)):
         component.add(prop, writable(value) if isinstance(value, datetime) else value)
     if timing.all_day:
@@ -146,8 +146,7 @@ def vevent(  # noqa: C901, PLR0913 - the inputs of the rule above; one branch pe
         _add_place(component, venue, lang)
     link = None if page is None else event_page(page, event)
     description = wording.event_description(trip, event, timing, lang, page=link)
-    if description:
-        component.add("description", Text(description), parameters=language)
+    add_description(component, description, lang)
     if link is not None:
         component.add("url", icalendar.vUri(link), parameters={"VALUE": "URI"})
     for item in event.links:
@@ -167,6 +166,32 @@ def vevent(  # noqa: C901, PLR0913 - the inputs of the rule above; one branch pe
         for alarm in valarms(trip, event, timing, lang):
             component.add_component(alarm)
     return component
+
+
+def add_revision(component: icalendar.Component, revision: Revision) -> None:
+    """Add what a VEVENT takes from its *revision*: DTSTAMP, LAST-MODIFIED and SEQUENCE.
+
+    Nothing else does (:class:`~seoulcal.ics.feed.CalendarWriter` renders an event once and
+    writes it at other revisions by putting these lines in place of the first ones).
+    """
+    stamp = revision.modified.astimezone(UTC)
+    component.add("dtstamp", stamp)
+    component.add("last-modified", stamp)
+    component.add("sequence", revision.sequence)
+
+
+REVISION_PROPERTIES = frozenset({"DTSTAMP", "LAST-MODIFIED", "SEQUENCE"})
+"""What :func:`add_revision` adds."""
+
+
+def add_description(component: icalendar.Component, text: str, lang: Language) -> None:
+    """Add DESCRIPTION with *text* in *lang* (nothing if *text* is empty: libical refuses it).
+
+    With URL, the only property that depends on the page a calendar links events to (the
+    description's last line, see :func:`seoulcal.wording.event_description`).
+    """
+    if text:
+        component.add("description", Text(text), parameters={"LANGUAGE": lang})
 
 
 def valarms(trip: Trip, event: Event, timing: Timing, lang: Language) -> list[icalendar.Alarm]:

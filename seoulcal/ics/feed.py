@@ -29,23 +29,35 @@ __all__ = [
     "trip_ics",
 ]
 
+import hashlib
 import re
 from typing import TYPE_CHECKING
 
+import icalendar
 from icalendar.parser import Contentline
 
 from seoulcal import wording
 from seoulcal.errors import InternalError
-from seoulcal.ics.components import calendar_head, feed_head, name_properties, valarms, vevent
+from seoulcal.ics.components import (
+    REVISION_PROPERTIES,
+    Text,
+    add_description,
+    add_revision,
+    calendar_head,
+    feed_head,
+    name_properties,
+    valarms,
+    vevent,
+)
+from seoulcal.ics.fingerprint import FINGERPRINT_REVISION
 from seoulcal.ics.folding import component_bytes, fold
 from seoulcal.ics.vtimezone import Onsets, check_instants, verified_onsets, vtimezone, zones_used
 from seoulcal.identity import Revision
+from seoulcal.model import LANGUAGES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
-
-    import icalendar
 
     from seoulcal.model import Event, Language, Member, Timing, Trip
 
@@ -182,6 +194,12 @@ class CalendarWriter:
         self._events: dict[tuple[int, Language, Revision, str | None], bytes] = {}
         self._templates: dict[tuple[int, Language, Revision, int], _PageTemplate] = {}
         self._unfolded: dict[tuple[int, Language, Revision], list[str]] = {}
+        self._first_lines: dict[tuple[int, Language], list[str]] = {}
+        """Each event's first marked lines in each language (the others are made from them)."""
+        self._revision_lines: dict[Revision, dict[str, str]] = {}
+        self._descriptions: dict[tuple[int, Language], str | None] = {}
+        """Each event's DESCRIPTION line without a page (``None``: it has none)."""
+        self._description_heads: dict[Language, str] = {}
         self._zones: dict[tuple[str, int, int], bytes] = {}
         self._zones_used: set[tuple[str, int, int]] = set()
         self._onsets: dict[tuple[str, int, int], Onsets] = {}
@@ -333,6 +351,7 @@ class CalendarWriter:
         for (event, revision), (lines, reminders) in zip(chosen, rendered, strict=True):
             self._keep.append(event)
             self._unfolded.setdefault((id(event), lang, revision), lines)
+            self._first_lines.setdefault((id(event), lang), lines)
             if reminders:
                 self._alarms.setdefault((id(event), lang), reminders)
 
@@ -448,9 +467,31 @@ class CalendarWriter:
         found = self._events.get(cache_key)
         if found is None:
             self._keep.append(event)
-            component = vevent(self.trip, event, revision, timing, lang, page=page)
-            found = self._events[cache_key] = component_bytes(component)
+            lines = None if page is not None else self._pageless(event, revision, timing, lang)
+            if lines is not None:
+                found = b"".join(fold(line) + b"\r\n" for line in lines)
+            else:
+                component = vevent(self.trip, event, revision, timing, lang, page=page)
+                found = component_bytes(component)
+            self._events[cache_key] = found
         return found
+
+    def fingerprint(self, event: Event) -> str:
+        """Return :func:`~seoulcal.ics.fingerprint.fingerprint` of *event*, rendered only once.
+
+        The fingerprint's VEVENTs (no page, at :data:`FINGERPRINT_REVISION`) are made from the
+        lines of the event's calendars (see :meth:`_marked_lines`), which icalendar renders
+        here: the calendars at the event's own revision take the same lines afterwards.
+        """
+        timing = self._timing(event)
+        digest = hashlib.sha256()
+        for lang in LANGUAGES:
+            self._marked_lines(event, FINGERPRINT_REVISION, timing, lang)
+            digest.update(
+                self._event(event, FINGERPRINT_REVISION, timing, lang, page=None, alarms=True)
+            )
+            digest.update(b"\0")
+        return digest.hexdigest()
 
     def _template(
         self, event: Event, revision: Revision, timing: Timing, lang: Language, page_length: int
@@ -481,9 +522,80 @@ class CalendarWriter:
         lines = self._unfolded.get(key)
         if lines is None:
             self._keep.append(event)
-            component = vevent(self.trip, event, revision, timing, lang, page=_PAGE_MARK)
-            lines = self._unfolded[key] = [str(line) for line in component.content_lines() if line]
+            first = self._first_lines.get((id(event), lang))
+            lines = None if first is None else self._revised(first, revision)
+            if lines is None:
+                component = vevent(self.trip, event, revision, timing, lang, page=_PAGE_MARK)
+                lines = [str(line) for line in component.content_lines() if line]
+                self._first_lines.setdefault((id(event), lang), lines)
+            self._unfolded[key] = lines
         return lines
+
+    def _revised(self, lines: list[str], revision: Revision) -> list[str] | None:
+        """Return an event's *lines* at *revision*: its DTSTAMP, LAST-MODIFIED and SEQUENCE put in.
+
+        Those lines are all that a revision changes (:func:`add_revision`); ``None`` if *lines*
+        do not hold each once (then the event is rendered at *revision* instead).
+        """
+        new = self._revision_lines.get(revision)
+        if new is None:
+            component = icalendar.Event()
+            add_revision(component, revision)
+            new = self._revision_lines[revision] = {
+                _name(line): str(line)
+                for line in component.content_lines()
+                if _name(line) in REVISION_PROPERTIES
+            }
+        found = [new.get(_name(line), line) for line in lines]
+        replaced = sum(1 for old, line in zip(lines, found, strict=True) if old is not line)
+        return found if replaced == len(REVISION_PROPERTIES) == len(new) else None
+
+    def _description_head(self, lang: Language) -> str:
+        """Return what precedes the value of a DESCRIPTION line in *lang* (its name, parameters)."""
+        head = self._description_heads.get(lang)
+        if head is None:
+            component = icalendar.Event()
+            add_description(component, "-", lang)
+            (line,) = (
+                str(line) for line in component.content_lines() if _name(line) == "DESCRIPTION"
+            )
+            head = self._description_heads[lang] = line.removesuffix("-")
+        return head
+
+    def _pageless(
+        self, event: Event, revision: Revision, timing: Timing, lang: Language
+    ) -> list[str] | None:
+        """Return *event*'s lines for a calendar without a page, from its marked lines if rendered.
+
+        The page is in two properties only (see :func:`~seoulcal.ics.components.add_description`):
+        URL, left out, and the DESCRIPTION's last line, whose line is made again from the text
+        without it, escaped by icalendar. ``None`` if the event's lines are not rendered yet in
+        *lang* (it is rendered as it is then), or hold the page anywhere else.
+        """
+        if (id(event), lang) not in self._first_lines:
+            return None
+        marked = self._marked_lines(event, revision, timing, lang)
+        key = (id(event), lang)
+        if key not in self._descriptions:
+            text = wording.event_description(self.trip, event, timing, lang, page=None)
+            self._descriptions[key] = (
+                self._description_head(lang) + Text(text).to_ical().decode() if text else None
+            )
+        description = self._descriptions[key]
+        found = []
+        for line in marked:
+            name = _name(line)
+            if name == "URL":
+                continue
+            if name == "DESCRIPTION":
+                if description is not None:
+                    found.append(description)
+                description = None
+                continue
+            found.append(line)
+        if description is not None or any(_PAGE_MARK in line for line in found):
+            return None  # not as said above: render it
+        return found
 
     def _reminders(self, event: Event, timing: Timing, lang: Language) -> bytes:
         """Return *event*'s VALARMs in *lang* (empty if it has none)."""
@@ -520,6 +632,11 @@ class CalendarWriter:
             if page is None or not _PAGE_SAFE.fullmatch(page):  # a member's page: filled anew
                 self._with_alarms[key] = found
         return found
+
+
+def _name(line: str) -> str:
+    """Return the property name of an unfolded content *line* (what precedes ``;`` or ``:``)."""
+    return line.partition(":")[0].partition(";")[0]
 
 
 _PAGE_MARK = "\x01"

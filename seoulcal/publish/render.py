@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from seoulcal import wording
 from seoulcal.ics import CalendarWriter, size_warning
-from seoulcal.ics import fingerprint as event_fingerprint
+from seoulcal.ics.fingerprint import FINGERPRINT_REVISION
 from seoulcal.identity import event_uid
 from seoulcal.model import LANGUAGES
 from seoulcal.publish import layout
@@ -89,9 +89,10 @@ class _Fingerprints:
     memos (see :meth:`remember_all`) instead of rendering the event twice again.
     """
 
-    def __init__(self, trip: Trip, target: Target) -> None:
+    def __init__(self, trip: Trip, target: Target, writer: CalendarWriter) -> None:
         self._trip = trip
         self._target = target
+        self._writer = writer
         self._known: dict[int, str] = {}
         self._memos: dict[int, tuple[str, str]] = {}
         self._keep: list[Event] = []
@@ -114,7 +115,7 @@ class _Fingerprints:
     def __call__(self, event: Event) -> str:
         found = self._found(event)
         if found is None:
-            found = self._known[id(event)] = event_fingerprint(self._trip, event)
+            found = self._known[id(event)] = self._writer.fingerprint(event)
         return found
 
     def _found(self, event: Event) -> str | None:
@@ -145,9 +146,14 @@ class _Fingerprints:
         missing = [event for event in events if self._found(event) is None]
         if processes < 2 or len(missing) < _FINGERPRINTS_APART:
             return
-        for part, found in halves(functools.partial(_fingerprints, self._trip), missing):
+        work = functools.partial(_fingerprints, self._writer)
+        for part, (found, rendered) in halves(work, missing):
             for event, fingerprint in zip(part, found, strict=True):
                 self._known[id(event)] = fingerprint
+            # What the worker rendered for them (the lines of their calendars): not again here.
+            chosen = [(event, FINGERPRINT_REVISION) for event in part]
+            for lang, lines in rendered.items():
+                self._writer.adopt(chosen, lang, lines)
 
     def remember_all(self, events: Sequence[Event]) -> None:
         """Remember the fingerprints of *events* with the build's commit, for the next build."""
@@ -160,9 +166,18 @@ _FINGERPRINTS_APART = 32
 """Fewer events than this to fingerprint: forking a worker for half of them costs more."""
 
 
-def _fingerprints(trip: Trip, events: Sequence[Event]) -> list[str]:
-    """Return the fingerprints of *events* (in a worker, see :meth:`_Fingerprints.ahead`)."""
-    return [event_fingerprint(trip, event) for event in events]
+def _fingerprints(
+    writer: CalendarWriter, events: Sequence[Event]
+) -> tuple[list[str], dict[Language, list[tuple[list[str], bytes]]]]:
+    """Return the fingerprints of *events*, and the lines *writer* rendered for them.
+
+    Run in a worker (see :meth:`_Fingerprints.ahead`): the lines (at
+    :data:`~seoulcal.ics.fingerprint.FINGERPRINT_REVISION`, with their reminders) go back to
+    the building process's writer, which makes the events' calendars from them.
+    """
+    found = [writer.fingerprint(event) for event in events]
+    chosen = [(event, FINGERPRINT_REVISION) for event in events]
+    return found, {lang: writer.rendered(chosen, lang, alarms=True) for lang in LANGUAGES}
 
 
 def _processes(requested: int | None, members: int) -> int:
@@ -451,10 +466,10 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     trip = with_archived_venues(trip, archived)
     ordered = trip.events_for()
     uids = {id(event): event_uid(trip, event) for event in ordered}
-    fingerprints = _Fingerprints(trip, target)
+    writer = CalendarWriter(trip)
+    fingerprints = _Fingerprints(trip, target, writer)
     count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
     fingerprints.ahead(ordered, count)  # the events' (withdrawn ones are few: when asked for)
-    writer = CalendarWriter(trip)
     pages = Pages(trip)
     public = revise(
         trip,

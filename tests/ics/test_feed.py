@@ -13,13 +13,19 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ics_rules import parse, unescape, violations
+from strategies import trips
 
 import seoulcal
 from seoulcal import Revision, Trip, export, zones
 from seoulcal.ics import feed as ics_feed
 from seoulcal.ics import fingerprint, size_warning
 from seoulcal.ics import vtimezone as vtimezones
+from seoulcal.ics.components import vevent
+from seoulcal.ics.fingerprint import FINGERPRINT_REVISION
+from seoulcal.ics.folding import component_bytes
 
 GOLDEN = Path(__file__).parent.parent / "golden"
 UPDATE = os.environ.get("SEOULCAL_UPDATE_GOLDEN") == "1"
@@ -568,3 +574,67 @@ def test_a_writer_takes_zones_another_made_and_still_checks_every_instant(monkey
         wrong.adopt_zone(key, first_year, last_year, data, shifted)
     with pytest.raises(seoulcal.InternalError, match="would read back at another offset"):
         wrong.render(None, "en", chosen)
+
+
+# --- one render per event and language ------------------------------------------------------------
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    trip=trips(),
+    first=st.integers(min_value=0, max_value=3),
+    then=st.integers(min_value=0, max_value=12),
+    hours=st.integers(min_value=-10_000, max_value=10_000),
+    page=st.sampled_from([None, "https://trips.example.org/ces2024/m/abc/index.html"]),
+)
+def test_an_event_rendered_once_gives_every_revision_and_page_as_icalendar_does(
+    trip, first, then, hours, page
+):
+    # The writer renders an event's lines once per language (its fingerprint's, or its first
+    # calendar's) and makes every other revision, and the calendar without a page, from them.
+    start = Revision(first, datetime(2024, 1, 9, 19, 0, 30, tzinfo=UTC))
+    later = Revision(then, start.modified + timedelta(hours=hours, seconds=7))
+    writer = ics_feed.CalendarWriter(trip)
+    for event in trip.events:
+        assert writer.fingerprint(event) == fingerprint(trip, event)
+        timing = trip.timing(event)
+        for lang in ("ko", "en"):
+            writer._marked_lines(event, start, timing, lang)
+            for revision in (later, start, FINGERPRINT_REVISION):
+                for alarms in (False, True):
+                    made = writer._event(event, revision, timing, lang, page=page, alarms=alarms)
+                    component = vevent(
+                        trip, event, revision, timing, lang, page=page, alarms=alarms
+                    )
+                    assert made == component_bytes(component), (event.id, lang, revision, page)
+
+
+def test_the_fingerprint_renders_each_event_once_per_language_for_every_calendar(monkeypatch):
+    trip = seoulcal.ces2024()
+    revisions = {event.id: Revision(2, trip.revised) for event in trip.events}
+    page = "https://trips.example.org/ces2024/index.html"
+    expected = {
+        lang: ics_feed.CalendarWriter(trip, revisions=revisions).calendar(None, lang, page=page)
+        for lang in ("ko", "en")
+    }
+    exported = {lang: trip.to_ics(lang=lang) for lang in ("ko", "en")}  # no page, revision 0
+    rendered = []
+    real = ics_feed.vevent
+    monkeypatch.setattr(
+        ics_feed,
+        "vevent",
+        lambda *args, **kwargs: rendered.append(args[1].id) or real(*args, **kwargs),
+    )
+    writer = ics_feed.CalendarWriter(trip)
+    for event in trip.events:
+        writer.fingerprint(event)
+    assert sorted(rendered) == sorted(event.id for event in trip.events for _ in ("ko", "en"))
+    chosen = [(event, revisions[event.id]) for event in trip.events_for()]
+    for lang, ics in expected.items():
+        assert writer.render(None, lang, chosen, page=page, alarms=True) == ics
+        assert writer.calendar(None, lang) == exported[lang]
+    assert len(rendered) == 2 * len(trip.events)  # the calendars took the fingerprints' lines
