@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from strategies import accepted_zone_names
 
 from seoulcal import zones
 
@@ -74,17 +75,6 @@ def test_a_change_of_dst_flag_alone_is_not_a_transition():
     assert not any(p.start.date() == datetime(2018, 10, 28).date() for p in changes)
 
 
-def _usable_zones() -> list[str]:
-    names = []
-    for name in sorted(zones.available_timezones()):
-        try:
-            zones.zone(name)
-        except ValueError:
-            continue
-        names.append(name)
-    return names
-
-
 @pytest.mark.parametrize(
     ("first", "last", "names"),
     [
@@ -96,7 +86,8 @@ def _usable_zones() -> list[str]:
 )
 def test_a_look_every_six_days_finds_what_a_look_every_day_does(monkeypatch, first, last, names):
     found = {
-        name: zones.observances.__wrapped__(name, first, last) for name in names or _usable_zones()
+        name: zones.observances.__wrapped__(name, first, last)
+        for name in names or accepted_zone_names()
     }
     monkeypatch.setattr(zones, "_STEP", timedelta(days=1))
     assert len(found) >= 2

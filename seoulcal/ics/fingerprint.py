@@ -7,6 +7,10 @@ It comes from the component, never from cutting a calendar's text, so no text in
 can move its boundaries. The digest
 is the one the site's state files have always held (``seoulcal-state/1``): sites built by earlier
 releases rebuild without raising the SEQUENCE of events that did not change.
+
+A build takes it from :meth:`CalendarWriter.fingerprint <seoulcal.ics.CalendarWriter.fingerprint>`,
+which makes the same VEVENTs from the lines the event's calendars use (one render for both); this
+function, which renders the component itself, is the definition it is held to.
 """
 
 from __future__ import annotations
