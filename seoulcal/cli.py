@@ -290,7 +290,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     retention = _retention(args.keep_cancelled)
     jobs = _jobs(args.jobs)
     secret = read_secret(args.secret_file)
-    source = None if bucket else _source(args, secret, retention)
+    raw = _trip_bytes(args)
+    source = None if bucket or raw is None else _source(args, raw, secret, retention)
     if source is not None:
         from seoulcal.publish import up_to_date  # noqa: PLC0415 - see RETENTION_DAYS
 
@@ -298,7 +299,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
         if report is not None:  # answered from the site's record: the trip is not even loaded
             _report_build(report)
             return EXIT_OK
-    trip = _trip(args)
+    if args.trip and raw is not None:
+        from seoulcal.tripfile import start_loading  # noqa: PLC0415 - see RETENTION_DAYS
+
+        trip = start_loading(args.trip, data=raw)()  # the digested bytes, parsed meanwhile
+    else:
+        trip = _trip(args)
     target: str | Target = args.outdir
     if bucket:
         from seoulcal.publish.s3 import open_target  # noqa: PLC0415 - loads boto3: s3:// only
@@ -323,24 +329,38 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _source(args: argparse.Namespace, secret: bytes | None, retention: timedelta) -> str | None:
-    """Return the digest of what a build of a folder is made from (``None``: build in full).
+def _trip_bytes(args: argparse.Namespace) -> bytes | None:
+    """Return the bytes of the trip file (the built-in trip's); ``None`` if it cannot be read.
 
-    The trip file's bytes as they are now (the built-in trip's), with the options: a trip file
-    that cannot be read, or a base URL that is not one, is left to the full build to report.
+    A build digests these bytes and loads these bytes; a file that cannot be read is left to the
+    loading to report.
     """
-    from seoulcal.publish import LOCAL_BASE_URL, normalize_base_url  # noqa: PLC0415 - as above
-    from seoulcal.publish.record import BUILT_IN_TRIP, source_digest  # noqa: PLC0415 - same
+    from seoulcal.publish.record import BUILT_IN_TRIP  # noqa: PLC0415 - see RETENTION_DAYS
 
     try:
-        path = Path(args.trip) if args.trip else BUILT_IN_TRIP
-        data = path.read_bytes()
+        return (Path(args.trip) if args.trip else BUILT_IN_TRIP).read_bytes()
+    except OSError:
+        return None
+
+
+def _source(
+    args: argparse.Namespace, data: bytes, secret: bytes | None, retention: timedelta
+) -> str | None:
+    """Return the digest of what a build of a folder is made from (``None``: build in full).
+
+    The trip file's bytes *data* as they are now (the built-in trip's), with the options: a base
+    URL that is not one is left to the full build to report.
+    """
+    from seoulcal.publish import LOCAL_BASE_URL, normalize_base_url  # noqa: PLC0415 - as above
+    from seoulcal.publish.record import source_digest  # noqa: PLC0415 - same
+
+    try:
         base = LOCAL_BASE_URL if args.base_url is None else normalize_base_url(args.base_url)
-    except (OSError, PublishError):
+    except PublishError:
         return None
     return source_digest(
         data,
-        folder=path.parent if args.trip else None,
+        folder=Path(args.trip).parent if args.trip else None,
         base_url=base,
         secret=secret,
         retention=retention,

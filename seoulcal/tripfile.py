@@ -6,19 +6,21 @@ A trip file is TOML (read with the standard library's :mod:`tomllib`). Its JSON 
 
 from __future__ import annotations
 
-__all__ = ["ces2024", "load_trip", "parse_trip", "trip_schema"]
+__all__ = ["ces2024", "load_trip", "parse_trip", "start_loading", "trip_schema"]
 
+import functools
 import json
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seoulcal.errors import Problem, TripError
-from seoulcal.model import Trip
+from seoulcal.errors import Problem, SeoulcalError, TripError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+
+    from seoulcal.model import Trip
 
 SCHEMA_ID = "https://seoulcal.invalid/schema/trip.schema.json"
 TABLE_FIELDS = ("members", "venues", "events")
@@ -44,6 +46,19 @@ def parse_trip(
         raise TripError(
             [Problem("", f"not valid TOML: {error}; fix the syntax at that line")], source=source
         ) from None
+    return _trip_from(data, source=source, base=base, tables=tables)
+
+
+def _trip_from(
+    data: dict[str, Any],
+    *,
+    source: str,
+    base: str | Path | None,
+    tables: Mapping[str, tuple[str, Path]] | None = None,
+) -> Trip:
+    """Validate the parsed TOML *data* of a trip (see :func:`parse_trip`)."""
+    from seoulcal.model import Trip  # noqa: PLC0415 - pydantic: see start_loading
+
     origins = None
     if tables or any(isinstance(data.get(field), str) for field in TABLE_FIELDS):
         from seoulcal.sources.tables import resolve_tables  # noqa: PLC0415 - only for tables
@@ -68,12 +83,19 @@ def load_trip(path: str | Path) -> Trip:
     Raises :class:`~seoulcal.errors.TripError` naming the file, and each item and field at fault.
     """
     location = Path(path)
+    return _load(location, _read(location))
+
+
+def _read(location: Path) -> bytes:
     try:
-        raw = location.read_bytes()
+        return location.read_bytes()
     except OSError as error:
         reason = error.strerror or str(error)
         problem = Problem("", f"cannot read the file: {reason}")
         raise TripError([problem], source=str(location)) from None
+
+
+def _text(raw: bytes, location: Path) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -81,7 +103,54 @@ def load_trip(path: str | Path) -> Trip:
             [Problem("", f"not UTF-8 text (byte {error.start}); save the file as UTF-8")],
             source=str(location),
         ) from None
-    return parse_trip(text.removeprefix("\ufeff"), source=str(location), base=location.parent)
+    return text.removeprefix("\ufeff")
+
+
+def _load(location: Path, raw: bytes) -> Trip:
+    return parse_trip(_text(raw, location), source=str(location), base=location.parent)
+
+
+READ_AHEAD = 32 * 1024
+"""Trip files this large or larger are parsed in a forked child by :func:`start_loading`."""
+
+
+def start_loading(path: str | Path, *, data: bytes | None = None) -> Callable[[], Trip]:
+    """Start loading the trip file at *path*; return what finishes: :func:`load_trip`'s result.
+
+    tomllib is pure Python: a 300 KB trip file of a thousand members takes it about 60 ms. Where
+    a build shares its work out anyway (Linux, one thread), the file's TOML is parsed in a forked
+    child while this process goes on importing pydantic and the models, which the validation
+    needs next (this module imports neither before then). *data* are the file's bytes if the
+    caller read them already (the build digests the very bytes it loads). The trip, and every
+    error, is :func:`load_trip`'s: a child that fails for any reason (the file is no TOML or no
+    UTF-8, say) is set aside and the file's bytes loaded here, which reports it.
+    """
+    from seoulcal.workers import Worker, forks_by_default  # noqa: PLC0415 - only here
+
+    location = Path(path)
+    raw = _read(location) if data is None else data
+    if len(raw) < READ_AHEAD or not forks_by_default():
+        return functools.partial(_load, location, raw)
+    try:
+        worker = Worker.start(functools.partial(_toml, raw))
+    except (OSError, SeoulcalError):
+        return functools.partial(_load, location, raw)
+
+    def finish() -> Trip:
+        from seoulcal.model import Trip  # noqa: F401, PLC0415 - imported while the child parses
+
+        try:
+            parsed = worker.result()
+        except Exception:  # noqa: BLE001 - anything wrong is found and reported again here
+            return _load(location, raw)
+        return _trip_from(parsed, source=str(location), base=location.parent)
+
+    return finish
+
+
+def _toml(raw: bytes) -> dict[str, Any]:
+    """Parse a trip file's bytes as :func:`load_trip` does (in :func:`start_loading`'s child)."""
+    return tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
 
 
 @cache
@@ -101,6 +170,8 @@ def ces2024() -> Trip:
 
 def trip_schema() -> dict[str, Any]:
     """Return the JSON Schema of a trip file (draft 2020-12)."""
+    from seoulcal.model import Trip  # noqa: PLC0415 - pydantic: see start_loading
+
     schema = Trip.model_json_schema(mode="validation")
     for field in TABLE_FIELDS:
         # One schema, not anyOf: 'items' applies to the list and 'pattern' to the table name, so

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 import seoulcal
-from seoulcal import TripError, load_trip
+from seoulcal import TripError, load_trip, tripfile
 from seoulcal.tripfile import trip_schema_text
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -287,3 +287,76 @@ def test_revised_without_an_offset_says_how_to_write_an_instant(revised):
         TripError, match=r"revised: .* is not an instant.*such as revised = 2024-01-08T"
     ):
         seoulcal.parse_trip(text, source="t.toml")
+
+
+def _large_trip_file(tmp_path, text=None):
+    """The built-in trip, padded with comments past tripfile.READ_AHEAD (read ahead in a child)."""
+    path = tmp_path / "large.toml"
+    padding = "# padding\n" * (tripfile.READ_AHEAD // 10 + 1)
+    path.write_text(padding + (BUILT_IN.read_text("utf-8") if text is None else text), "utf-8")
+    return path
+
+
+def _counting_forks(monkeypatch):
+    from seoulcal import workers  # noqa: PLC0415 - the seam the read-ahead forks through
+
+    started = []
+    real = workers.Worker.start.__func__
+    monkeypatch.setattr(
+        workers.Worker,
+        "start",
+        classmethod(lambda cls, function: started.append(function) or real(cls, function)),
+    )
+    return started
+
+
+def test_a_large_trip_file_is_parsed_ahead_in_a_child_and_loads_the_same_trip(
+    tmp_path, monkeypatch
+):
+    path = _large_trip_file(tmp_path)
+    started = _counting_forks(monkeypatch)
+    finish = tripfile.start_loading(path)
+    assert len(started) == (1 if workers_fork() else 0)
+    assert finish() == load_trip(path) == seoulcal.ces2024()
+    small = tmp_path / "small.toml"
+    small.write_bytes(BUILT_IN.read_bytes())  # under READ_AHEAD: parsed here, no child
+    assert tripfile.start_loading(small)() == seoulcal.ces2024()
+    assert len(started) == (1 if workers_fork() else 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('id = "ces2024"\nname = [unclosed\n', "not valid TOML"),
+        ('id = "ces2024"\n', "name"),  # valid TOML, an invalid trip
+    ],
+)
+def test_a_large_trip_file_read_ahead_fails_as_load_trip_does(tmp_path, text, message):
+    path = _large_trip_file(tmp_path, text)
+    with pytest.raises(TripError, match=message) as ahead:
+        tripfile.start_loading(path)()
+    with pytest.raises(TripError) as loaded:
+        load_trip(path)
+    assert str(ahead.value) == str(loaded.value)
+    (tmp_path / "latin1.toml").write_bytes(path.read_bytes() + "# é\n".encode("latin-1"))
+    with pytest.raises(TripError, match="not UTF-8") as ahead:
+        tripfile.start_loading(tmp_path / "latin1.toml")()
+    with pytest.raises(TripError) as loaded:
+        load_trip(tmp_path / "latin1.toml")
+    assert str(ahead.value) == str(loaded.value)
+
+
+def test_a_child_that_dies_is_set_aside_and_the_file_loaded_here(tmp_path, monkeypatch):
+    import os  # noqa: PLC0415 - only to kill the child
+
+    path = _large_trip_file(tmp_path)
+    started = _counting_forks(monkeypatch)
+    monkeypatch.setattr(tripfile, "_toml", lambda _raw: os._exit(3))
+    assert tripfile.start_loading(path)() == seoulcal.ces2024()
+    assert len(started) == (1 if workers_fork() else 0)
+
+
+def workers_fork() -> bool:
+    from seoulcal.workers import forks_by_default  # noqa: PLC0415 - what start_loading asks
+
+    return forks_by_default()
