@@ -378,7 +378,8 @@ No two changes of one zone since 1950 lie closer together than 6.9 days in tzdat
 Cambridge_Bay, October 2000), so a change there and back between two looks, which the search
 would miss, does not happen; should a zone ever have one, the VTIMEZONE check sees the missing
 change and the zone is described again from a look every hour (``closely``, see
-:func:`seoulcal.ics.vtimezone.vtimezone`). A look a day, as before, cost five times as many.
+:func:`seoulcal.ics.vtimezone.vtimezone`). A look a day, as before, took about four times as long
+(5.5 ms against 1.3 ms for the built-in trip's two zones).
 """
 _CLOSE_STEP = timedelta(hours=1)
 
