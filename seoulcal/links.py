@@ -16,6 +16,8 @@ builder follows a requirement of ``shared/research/clients.md`` §8:
 
 Every value is percent-encoded as UTF-8 with nothing left unencoded (``/`` and ``:`` included), and
 no link is longer than :data:`MAX_LINK_LENGTH`: long details are shortened, never the title.
+:func:`iri` writes a link for a UTF-8 page, where a browser reads the same link from a third of
+the bytes a percent-encoded Korean text takes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ __all__ = [
     "OutlookHost",
     "google_event_url",
     "google_subscribe_url",
+    "iri",
+    "iri_query_value",
     "outlook_event_url",
     "outlook_subscribe_url",
     "query_value",
@@ -34,6 +38,8 @@ __all__ = [
 ]
 
 import functools
+import re
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -69,6 +75,46 @@ def query_value(value: str) -> str:
 @functools.lru_cache(maxsize=256)  # a page quotes each feed's URL and name for several links
 def _quoted(value: str) -> str:
     return quote(value, safe="")
+
+
+_ENCODED_CHARACTER = re.compile("%[C-F][0-9A-F](?:%[89AB][0-9A-F]){1,3}")
+"""Two to four percent-encoded UTF-8 bytes, in uppercase hex as :func:`quote` writes them."""
+_KEPT_ENCODED = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp", "Zs"})
+"""Characters left encoded: controls, formatting (bidi marks), unassigned and private, spaces."""
+
+
+def iri(url: str) -> str:
+    """Return *url* with the non-ASCII characters it percent-encodes written as themselves.
+
+    The form of a link for the ``href`` of a UTF-8 page: an IRI (RFC 3987 §3.2), and a valid URL
+    string in the WHATWG URL standard, which a browser percent-encodes back as UTF-8 to the very
+    same *url* before it sends it. A Hangul syllable takes 3 bytes instead of 9. Only characters
+    that are plainly visible are written out (no control, bidi mark, space or unassigned code
+    point, and no ASCII: ``%26`` stays ``%26``); the host and everything else stay as they are.
+    """
+    if "%" not in url:
+        return url
+    start = url.find("//") + 2 if "//" in url else 0
+    ends = [at for at in (url.find(mark, start) for mark in "/?#") if at != -1]
+    end = min(ends) if ends else len(url)  # after the host, which browsers read otherwise (IDNA)
+    return url[:end] + _ENCODED_CHARACTER.sub(_character, url[end:])
+
+
+@functools.lru_cache(maxsize=256)  # a site's pages fill in each calendar's name for two links
+def iri_query_value(value: str) -> str:
+    """Return :func:`query_value` of *value* as :func:`iri` writes it in a link."""
+    return _ENCODED_CHARACTER.sub(_character, _quoted(value))
+
+
+def _character(match: re.Match[str]) -> str:
+    encoded = match.group()
+    try:
+        char = bytes.fromhex(encoded.replace("%", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return encoded
+    if len(char) != 1 or unicodedata.category(char) in _KEPT_ENCODED:
+        return encoded
+    return char
 
 
 @functools.lru_cache(maxsize=64)  # a page checks each feed's URL once per link it makes

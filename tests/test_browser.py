@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import icalendar
 import pytest
+from url_rules import uri_of
 
 import seoulcal
 from seoulcal import links as calendar_links
@@ -506,6 +507,23 @@ def test_every_link_says_which_event_or_calendar_it_is_for(audited, served):
     href = events_on(root, "index.html").events["seoul-pavilion-opening"]["links"]["google-add"]
     spoken = {item["href"]: item["name"] for item in seen["public-ko", "desktop"]["names"]}
     assert spoken[href] == "CES 2024 서울관 개관식 — Google 캘린더에 추가"  # the issue's example
+
+
+@pytest.mark.node
+def test_every_link_opens_the_percent_encoded_address_it_was_built_as(audited, served):
+    """Links are written as IRIs (Korean as itself); Chromium opens the URI each one maps to."""
+    trip, _, _ = served
+    _, seen = audited
+    korean = 0
+    for (name, size), page in seen.items():
+        for item in page["names"]:
+            href = item["href"]
+            if item["role"] != "link" or not href or not href.startswith("https://"):
+                continue
+            assert item["url"] == uri_of(href), (name, size, item["link"], href)
+            korean += not href.isascii()
+    titles = [event.title.ko for event in trip.events]
+    assert korean >= 3 * len(titles), korean  # the Korean page's add links, at the least
 
 
 def check_event_names(event: dict, names: dict[str, str], lang: str) -> None:

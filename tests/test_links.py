@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from url_rules import uri_of
 
 import seoulcal
 from seoulcal import links
@@ -196,6 +200,64 @@ def test_impossible_spans_are_refused(start, end, error):
         links.outlook_event_url("x", start, end)
 
 
+# --- links written for a page (IRIs) -----------------------------------------------------------
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=60)
+
+
+@given(title=_TEXT.filter(str.strip), details=_TEXT, name=_TEXT, path=_TEXT)
+def test_a_link_written_as_an_iri_is_the_same_link_to_a_browser(title, details, name, path):
+    made = [
+        links.google_event_url(title, date(2024, 1, 9), date(2024, 1, 10), details=details),
+        links.outlook_event_url(
+            title,
+            datetime(2024, 1, 9, 11, tzinfo=LA),
+            datetime(2024, 1, 9, 12, tzinfo=LA),
+            details=details,
+            location=name,
+            host="microsoft365",
+        ),
+        links.outlook_subscribe_url(FEED, name),
+        "https://example.org/" + links.query_value(path) + "#" + links.query_value(name),
+    ]
+    for link in made:
+        written = links.iri(link)
+        assert uri_of(written) == link  # what the browser sends is the link, byte for byte
+        assert len(written.encode("utf-8")) <= len(link)
+        for char in written:
+            if not char.isascii():
+                assert unicodedata.category(char)[0] not in "CZ", (char, written)
+    assert links.iri(f"https://h.example/?name={links.query_value(name)}") == (
+        f"https://h.example/?name={links.iri_query_value(name)}"
+    )
+
+
+def test_an_iri_writes_out_only_visible_characters_after_the_host():
+    link = links.outlook_subscribe_url(FEED, NAME)
+    assert links.iri(link).endswith(
+        "&name=서울시장%20CES%202024%20출장%20%28라스베이거스%29%20·%20오세훈%20서울시장"
+    )
+    kept = [
+        "%C2%A0",  # no-break space
+        "%E3%80%80",  # ideographic space
+        "%E2%80%8F",  # right-to-left mark
+        "%C2%85",  # a C1 control
+        "%EF%BF%BF",  # a noncharacter
+        "%EE%80%80",  # private use
+        "%ED%A0%80",  # a surrogate's bytes: not UTF-8
+        "%EC%84",  # cut short
+        "%EC%84%9C%9C",  # one continuation byte too many
+        "%ec%84%9c",  # lowercase hex: left as its writer spelled it
+        "%26%3D%23%25%2F",  # ASCII stays encoded: & = # % /
+    ]
+    for encoded in kept:
+        assert links.iri(f"https://h.example/p?q={encoded}") == f"https://h.example/p?q={encoded}"
+    host = "https://%EC%84%9C%EC%9A%B8.example/%EC%84%9C?%EC%9A%B8#%EC%84%9C"
+    assert links.iri(host) == "https://%EC%84%9C%EC%9A%B8.example/서?울#서"
+    assert links.iri("https://%EC%84%9C.example") == "https://%EC%84%9C.example"
+    assert links.iri("https://h.example/😀%F0%9F%98%80") == "https://h.example/😀😀"
+
+
 # --- the links of a built page --------------------------------------------------------------------
 
 
@@ -256,7 +318,8 @@ def test_every_add_link_on_the_page_encodes_its_event(tmp_path):
                 assert datetime.fromisoformat(values["startdt"]) == timing.start
                 assert datetime.fromisoformat(values["enddt"]) == timing.end
             assert values["subject"].startswith(events[event_id].title.ko)
-        assert len(href) <= links.MAX_LINK_LENGTH
+        assert links.iri(uri_of(href)) == href  # written as an IRI, shorter than what is sent
+        assert len(uri_of(href)) <= links.MAX_LINK_LENGTH
     expected = {
         (event.id, kind)
         for event in trip.events

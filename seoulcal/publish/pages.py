@@ -179,10 +179,14 @@ def _named(visible: str, key: str, lang: Language, **values: str) -> str:
 
 
 def _external(href: str, name: str, *, kind: str, css: str = "button") -> str:
-    """Return a link that opens *href* in a new tab; *name* is its content, already HTML."""
+    """Return a link that opens *href* in a new tab; *name* is its content, already HTML.
+
+    The ``href`` is *href* as an IRI (:func:`links.iri`): the browser opens *href* itself, and a
+    Korean page's add-event links take a third of the bytes.
+    """
     css = f' class="{css}"' if css else ""
     return (
-        f'<a{css} href="{_e(href)}" data-link="{kind}" rel="noopener noreferrer" '
+        f'<a{css} href="{_e(links.iri(href))}" data-link="{kind}" rel="noopener noreferrer" '
         f'target="_blank">{name}</a>'
     )
 
@@ -276,9 +280,10 @@ class _CardTemplate:
 
     Members' copies of a calendar differ in the token in its address (URL-safe base64, which
     neither percent-encoding nor HTML escaping changes) and in its name, which the card only
-    gives in Outlook's links, percent-encoded. The card is rendered with placeholders of both
-    and filled in with each member's token and name. A template that does not give, for the
-    feed it was made from, the card rendered directly is not used (:meth:`Pages._card`).
+    gives in Outlook's links, percent-encoded and written as an IRI. The card is rendered with
+    placeholders of both and filled in with each member's token and name. A template that does
+    not give, for the feed it was made from, the card rendered directly is not used
+    (:meth:`Pages._card`).
     """
 
     __slots__ = ("encoded", "name", "raw", "text")
@@ -296,7 +301,7 @@ class _CardTemplate:
         return (
             self.text.replace(self.raw, token)
             .replace(self.encoded, token)
-            .replace(self.name, links.query_value(name))
+            .replace(self.name, links.iri_query_value(name))
         )
 
 

@@ -24,9 +24,10 @@
 //                                            "nodes": [{"target", "html", "summary"}]}],
 //                           "incomplete": [same shape: what axe could not decide],
 //                           "passes": [rule ids]}},
-//       "names": [{"role", "name", "href", "link"}]: every link and text field as Chromium's
-//                accessibility tree names it (what a screen reader reads), with its href
-//                attribute and data-link,
+//       "names": [{"role", "name", "href", "url", "link"}]: every link and text field as
+//                Chromium's accessibility tree names it (what a screen reader reads), with its
+//                href attribute, the URL Chromium parsed from it (what a click opens) and
+//                data-link,
 //       "lang": [{"lang", "text"}]: every text node with the language it is in (nearest lang),
 //       "focus": (with "keyboard") every stop of the Tab key from the top of the page:
 //                [{"tag", "href", "link", "outlineStyle", "outlineWidth", "outlineColor",
@@ -141,11 +142,12 @@ async function names(page, cdp) {
     const { result } = await cdp.send("Runtime.callFunctionOn", {
       objectId: object.objectId,
       functionDeclaration:
-        "function () { return [this.getAttribute('href'), this.getAttribute('data-link')]; }",
+        "function () { return [this.getAttribute('href'), this.href ?? null, " +
+        "this.getAttribute('data-link')]; }",
       returnByValue: true,
     });
-    const [href, link] = result.value;
-    out.push({ role, name: node.name?.value ?? "", href, link });
+    const [href, url, link] = result.value;
+    out.push({ role, name: node.name?.value ?? "", href, url, link });
   }
   return out;
 }
