@@ -39,7 +39,6 @@ __all__ = [
 
 import functools
 import re
-import unicodedata
 from datetime import UTC, date, datetime
 from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -77,33 +76,57 @@ def _quoted(value: str) -> str:
     return quote(value, safe="")
 
 
+_ENCODED_RUN = re.compile("(?:%[89A-F][0-9A-F])+")
+"""A run of percent-encoded bytes outside ASCII (uppercase hex, as :func:`quote` writes them)."""
 _ENCODED_CHARACTER = re.compile("%[C-F][0-9A-F](?:%[89AB][0-9A-F]){1,3}")
-"""Two to four percent-encoded UTF-8 bytes, in uppercase hex as :func:`quote` writes them."""
-_KEPT_ENCODED = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp", "Zs"})
-"""Characters left encoded: controls, formatting (bidi marks), unassigned and private, spaces."""
+"""One character's two to four UTF-8 bytes, percent-encoded: for runs that are not UTF-8."""
 
 
+@functools.lru_cache(maxsize=1024)  # the public page and members' pages share each event's links
 def iri(url: str) -> str:
     """Return *url* with the non-ASCII characters it percent-encodes written as themselves.
 
     The form of a link for the ``href`` of a UTF-8 page: an IRI (RFC 3987 §3.2), and a valid URL
     string in the WHATWG URL standard, which a browser percent-encodes back as UTF-8 to the very
     same *url* before it sends it. A Hangul syllable takes 3 bytes instead of 9. Only characters
-    that are plainly visible are written out (no control, bidi mark, space or unassigned code
-    point, and no ASCII: ``%26`` stays ``%26``); the host and everything else stay as they are.
+    that are plainly visible are written out: no control, bidi mark, space, private or
+    unassigned code point (what :meth:`str.isprintable` refuses), and no ASCII (``%26`` stays
+    ``%26``). The host and everything that is not valid UTF-8 stay as they are.
     """
     if "%" not in url:
         return url
     start = url.find("//") + 2 if "//" in url else 0
     ends = [at for at in (url.find(mark, start) for mark in "/?#") if at != -1]
     end = min(ends) if ends else len(url)  # after the host, which browsers read otherwise (IDNA)
-    return url[:end] + _ENCODED_CHARACTER.sub(_character, url[end:])
+    return url[:end] + _ENCODED_RUN.sub(_written, url[end:])
 
 
-@functools.lru_cache(maxsize=256)  # a site's pages fill in each calendar's name for two links
 def iri_query_value(value: str) -> str:
     """Return :func:`query_value` of *value* as :func:`iri` writes it in a link."""
-    return _ENCODED_CHARACTER.sub(_character, _quoted(value))
+    pieces = _PIECES
+    return "".join([pieces.get(char) or _piece(char) for char in value])
+
+
+_PIECES: dict[str, str] = {}
+"""Each character as :func:`iri_query_value` writes it, once worked out (a few hundred)."""
+
+
+def _piece(char: str) -> str:
+    piece = char if not char.isascii() and char.isprintable() else quote(char, safe="")
+    _PIECES[char] = piece
+    return piece
+
+
+def _written(match: re.Match[str]) -> str:
+    """Write a run of percent-encoded UTF-8 as its characters, those :func:`iri` writes out."""
+    encoded = match.group()
+    try:
+        text = bytes.fromhex(encoded.replace("%", "")).decode("utf-8")
+    except UnicodeDecodeError:
+        return _ENCODED_CHARACTER.sub(_character, encoded)
+    if text.isprintable():
+        return text
+    return "".join([char if char.isprintable() else quote(char, safe="") for char in text])
 
 
 def _character(match: re.Match[str]) -> str:
@@ -112,9 +135,7 @@ def _character(match: re.Match[str]) -> str:
         char = bytes.fromhex(encoded.replace("%", "")).decode("utf-8")
     except UnicodeDecodeError:
         return encoded
-    if len(char) != 1 or unicodedata.category(char) in _KEPT_ENCODED:
-        return encoded
-    return char
+    return char if len(char) == 1 and char.isprintable() else encoded
 
 
 @functools.lru_cache(maxsize=64)  # a page checks each feed's URL once per link it makes
