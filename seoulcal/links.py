@@ -62,8 +62,9 @@ OUTLOOK_HOSTS: dict[OutlookHost, str] = {
 _ELLIPSIS = "…"
 
 
-def _query(pairs: list[tuple[str, str]]) -> str:
-    return "&".join(f"{key}={_quoted(value)}" for key, value in pairs)
+def _query(pairs: list[tuple[str, str]], *, iri: bool = False) -> str:
+    quoted = _iri_quoted if iri else _quoted
+    return "&".join(f"{key}={quoted(value)}" for key, value in pairs)
 
 
 def query_value(value: str) -> str:
@@ -71,7 +72,7 @@ def query_value(value: str) -> str:
     return _quoted(value)
 
 
-@functools.lru_cache(maxsize=256)  # a page quotes each feed's URL and name for several links
+@functools.lru_cache(maxsize=256)  # each feed's URL and name, each event's texts: several links
 def _quoted(value: str) -> str:
     return quote(value, safe="")
 
@@ -82,7 +83,6 @@ _ENCODED_CHARACTER = re.compile("%[C-F][0-9A-F](?:%[89AB][0-9A-F]){1,3}")
 """One character's two to four UTF-8 bytes, percent-encoded: for runs that are not UTF-8."""
 
 
-@functools.lru_cache(maxsize=1024)  # the public page and members' pages share each event's links
 def iri(url: str) -> str:
     """Return *url* with the non-ASCII characters it percent-encodes written as themselves.
 
@@ -105,6 +105,10 @@ def iri_query_value(value: str) -> str:
     """Return :func:`query_value` of *value* as :func:`iri` writes it in a link."""
     pieces = _PIECES
     return "".join([pieces.get(char) or _piece(char) for char in value])
+
+
+_iri_quoted = functools.lru_cache(maxsize=256)(iri_query_value)
+""":func:`iri_query_value` for the add-event links, which give each text of an event thrice."""
 
 
 _PIECES: dict[str, str] = {}
@@ -203,16 +207,18 @@ def _quoted_length(char: str) -> int:
     return 1 if char in _UNRESERVED else 3 * len(char.encode("utf-8"))
 
 
-def _fit(build: _Builder, details: str) -> str:
+def _fit(build: _Builder, details: str, *, iri: bool = False) -> str:
     """Build the link, shortening *details* until the link fits :data:`MAX_LINK_LENGTH`.
 
     Shortened details are the longest ``details[:n].rstrip() + "…"`` whose link fits. Its quoted
     length is the sum of its characters' quoted lengths, so one pass finds the prefix that fits
     (the end of the cut may then run on over white space, which ``rstrip`` takes away again).
+    The length is always the percent-encoded link's, the one a browser sends; with *iri* the
+    link is returned as :func:`iri` writes it.
     """
     link = build(details)
     if len(link) <= MAX_LINK_LENGTH:
-        return link
+        return build.iri(details) if iri else link
     budget = MAX_LINK_LENGTH - build.length_with(quote(_ELLIPSIS, safe=""))
     cut = 0
     if budget >= 0:
@@ -224,12 +230,13 @@ def _fit(build: _Builder, details: str) -> str:
             cut += 1
         while cut < len(details) and details[cut].isspace():
             cut += 1
-    link = build(details[:cut].rstrip() + _ELLIPSIS if cut else "")
+    shortened = details[:cut].rstrip() + _ELLIPSIS if cut else ""
+    link = build(shortened)
     if len(link) > MAX_LINK_LENGTH:
         raise ValueError(
             f"the link is {len(link)} characters even without details; shorten the title"
         )
-    return link
+    return build.iri(shortened) if iri else link
 
 
 class _Builder:
@@ -242,18 +249,24 @@ class _Builder:
         self, base: str, head: list[tuple[str, str]], key: str, tail: list[tuple[str, str]]
     ) -> None:
         self.base, self.key = base, key
+        self.pairs = head, tail
         self.head, self.tail = _query(head), _query(tail)
 
-    def _join(self, quoted: str | None) -> str:
-        pairs = [self.head, None if quoted is None else f"{self.key}={quoted}", self.tail]
+    def _join(self, quoted: str | None, head: str, tail: str) -> str:
+        pairs = [head, None if quoted is None else f"{self.key}={quoted}", tail]
         return f"{self.base}?{'&'.join(part for part in pairs if part)}"
 
     def __call__(self, details: str) -> str:
-        return self._join(quote(details, safe="") if details else None)
+        return self._join(_quoted(details) if details else None, self.head, self.tail)
+
+    def iri(self, details: str) -> str:
+        """Return the link with *details* as :func:`iri` writes it."""
+        head, tail = (_query(pairs, iri=True) for pairs in self.pairs)
+        return self._join(_iri_quoted(details) if details else None, head, tail)
 
     def length_with(self, quoted: str) -> int:
         """Return the length of the link whose details, already percent-encoded, are *quoted*."""
-        return len(self._join(quoted))
+        return len(self._join(quoted, self.head, self.tail))
 
 
 def google_event_url(  # noqa: PLR0913 - the template's own parameters
@@ -264,12 +277,14 @@ def google_event_url(  # noqa: PLR0913 - the template's own parameters
     details: str = "",
     location: str = "",
     zone: str | None = None,
+    iri: bool = False,
 ) -> str:
     """Return Google Calendar's "add event" link (R-LINK-04).
 
     Timed events (aware datetimes) are written as UTC ``…Z`` instants, with ``ctz`` set to the IANA
     *zone* the event is shown in, if given. Whole days are dates with an exclusive *end* and never
-    carry ``ctz`` (it breaks Google Calendar on Android).
+    carry ``ctz`` (it breaks Google Calendar on Android). With *iri*, the link is written as
+    :func:`iri` writes it (the same link to a browser).
     """
     all_day, start, end = _span(start, end)
     if all_day:
@@ -282,7 +297,7 @@ def google_event_url(  # noqa: PLR0913 - the template's own parameters
     tail = [("location", location)] if location else []
     if zone is not None and not all_day:
         tail.append(("ctz", ZoneInfo(zone).key))
-    return _fit(_Builder(GOOGLE_TEMPLATE, head, "details", tail), details)
+    return _fit(_Builder(GOOGLE_TEMPLATE, head, "details", tail), details, iri=iri)
 
 
 def outlook_event_url(  # noqa: PLR0913 - the template's own parameters
@@ -293,12 +308,13 @@ def outlook_event_url(  # noqa: PLR0913 - the template's own parameters
     details: str = "",
     location: str = "",
     host: OutlookHost = "outlook.com",
+    iri: bool = False,
 ) -> str:
     """Return Outlook on the web's "add event" link (R-LINK-05).
 
     Timed events are written ``YYYY-MM-DDTHH:MM:SSZ`` in UTC (Outlook refuses offsets and reads
     times without ``Z`` as the viewer's). Whole days are ``YYYY-MM-DD`` with ``allday=true`` and an
-    exclusive *end*, as in the calendars.
+    exclusive *end*, as in the calendars. With *iri*, as :func:`google_event_url`.
     """
     all_day, start, end = _span(start, end)
     if all_day:
@@ -319,4 +335,4 @@ def outlook_event_url(  # noqa: PLR0913 - the template's own parameters
     head.append(("subject", title))
     tail = [("location", location)] if location else []
     base = f"{OUTLOOK_HOSTS[host]}/calendar/0/deeplink/compose"
-    return _fit(_Builder(base, head, "body", tail), details)
+    return _fit(_Builder(base, head, "body", tail), details, iri=iri)

@@ -232,6 +232,24 @@ def test_a_link_written_as_an_iri_is_the_same_link_to_a_browser(title, details, 
     )
 
 
+@given(title=_TEXT.filter(str.strip), details=_TEXT, repeat=st.integers(1, 200), where=_TEXT)
+def test_an_add_event_link_built_as_an_iri_is_the_link_written_as_one(
+    title, details, repeat, where
+):
+    long = details * repeat  # often longer than a link may be: shortened alike in both forms
+    day, timed = date(2024, 1, 9), datetime(2024, 1, 9, 11, tzinfo=LA)
+    for build, start, end, extra in (
+        (links.google_event_url, day, date(2024, 1, 10), {"zone": "America/Los_Angeles"}),
+        (links.google_event_url, timed, timed.replace(hour=12), {"zone": "Asia/Seoul"}),
+        (links.outlook_event_url, day, date(2024, 1, 10), {"host": "microsoft365"}),
+        (links.outlook_event_url, timed, timed.replace(hour=12), {}),
+    ):
+        uri = build(title, start, end, details=long, location=where, **extra)
+        assert build(title, start, end, details=long, location=where, iri=True, **extra) == (
+            links.iri(uri)
+        )
+
+
 def test_an_iri_writes_out_only_visible_characters_after_the_host():
     link = links.outlook_subscribe_url(FEED, NAME)
     assert links.iri(link).endswith(

@@ -181,8 +181,9 @@ def _named(visible: str, key: str, lang: Language, **values: str) -> str:
 def _external(href: str, name: str, *, kind: str, css: str = "button") -> str:
     """Return a link that opens *href* in a new tab; *name* is its content, already HTML.
 
-    The ``href`` is *href* as an IRI (:func:`links.iri`): the browser opens *href* itself, and a
-    Korean page's add-event links take a third of the bytes.
+    The ``href`` is *href* as an IRI (:func:`links.iri`; one already written so stays as it is):
+    the browser opens *href* itself, and a Korean page's add-event links take a third of the
+    bytes.
     """
     css = f' class="{css}"' if css else ""
     return (
@@ -267,6 +268,10 @@ def _android(lang: Language) -> str:
         "</div>"
     )
 
+
+_ROOT_MARK = "\x03"
+"""The place of a page's root in an agenda item rendered for every root (see Pages._item)."""
+_ROOT_MARK_BYTES = _ROOT_MARK.encode()
 
 _TOKEN_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")
 """A member token's alphabet (URL-safe base64): neither percent-encoding nor HTML changes it."""
@@ -411,10 +416,16 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
         location = _location(trip, row, lang)
         zone = timing.zone.key if not timing.all_day else None
         google = links.google_event_url(
-            row.title, timing.start, timing.end, details=details, location=location, zone=zone
+            row.title,
+            timing.start,
+            timing.end,
+            details=details,
+            location=location,
+            zone=zone,
+            iri=True,
         )
         outlook = links.outlook_event_url(
-            row.title, timing.start, timing.end, details=details, location=location
+            row.title, timing.start, timing.end, details=details, location=location, iri=True
         )
         m365 = links.outlook_event_url(
             row.title,
@@ -423,6 +434,7 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
             details=details,
             location=location,
             host="microsoft365",
+            iri=True,
         )
         ics = root_href + layout.event_path(event.id, lang)
 
@@ -495,6 +507,9 @@ class Pages:
         self.trip = trip
         self._rows: dict[Language, list[AgendaRow]] = {}
         self._items: dict[tuple[str, Language, str], bytes] = {}
+        self._templates: dict[tuple[str, Language], bytes | None] = {}
+        """Each item rendered once with :data:`_ROOT_MARK` for its pages' root (``None``: not
+        used, the mark being in the event's own text)."""
         self._footers: dict[tuple[Language, datetime], str] = {}
         self._days: dict[int, date] = {}
         self._cards: dict[tuple[str, ...], _CardTemplate | None] = {}
@@ -506,10 +521,24 @@ class Pages:
         return rows
 
     def _item(self, row: AgendaRow, lang: Language, root_href: str) -> bytes:
+        """Return *row*'s item for pages at *root_href*, from the item rendered for any root.
+
+        The root is only in the href of the one-event file: an item is rendered once per
+        event and language with a mark in its place, and each root's copy replaces the mark.
+        """
         key = (row.event.id, lang, root_href)
         item = self._items.get(key)
         if item is None:
-            item = self._items[key] = _event_item(self.trip, row, lang, root_href).encode()
+            marked = (row.event.id, lang)
+            if marked not in self._templates:
+                text = _event_item(self.trip, row, lang, _ROOT_MARK)
+                self._templates[marked] = text.encode() if text.count(_ROOT_MARK) == 1 else None
+            template = self._templates[marked]
+            if template is None:
+                item = _event_item(self.trip, row, lang, root_href).encode()
+            else:
+                item = template.replace(_ROOT_MARK_BYTES, _e(root_href).encode())
+            self._items[key] = item
         return item
 
     def _card(self, feed: Feed, lang: Language, heading: str) -> str:

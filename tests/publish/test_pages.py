@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import seoulcal
+from seoulcal.agenda import agenda_rows
 from seoulcal.publish import pages
 from seoulcal.publish.access import member_site
 from seoulcal.publish.layout import Feed
@@ -72,3 +73,15 @@ def test_a_card_template_fills_in_any_token_and_name(
 def test_a_feed_address_of_another_shape_has_no_template() -> None:
     assert pages._split_feed_url(Feed("ko", "x", "a.ics", "https://h.example/m/t/b.ics")) is None
     assert pages._split_feed_url(Feed("ko", "x", "a.ics", "https://h.example/m/t%/a.ics")) is None
+
+
+@pytest.mark.parametrize("root_href", ["", "../../", "../a&b \"c\"/", "https://cdn.example/ces/"])
+def test_an_agenda_item_for_any_root_is_the_item_rendered_for_it(root_href: str) -> None:
+    trip = seoulcal.ces2024()
+    shared = pages.Pages(trip)
+    for lang in ("ko", "en"):
+        shared.prepare(lang, root_href="../../")  # the marked items are rendered here
+        for row in agenda_rows(trip, lang=lang):
+            alone = pages._event_item(trip, row, lang, root_href).encode()
+            assert shared._item(row, lang, root_href) == alone
+    assert shared._templates and all(shared._templates.values())
