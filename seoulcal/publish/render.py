@@ -61,6 +61,13 @@ if TYPE_CHECKING:
 _MEMBER_ROOT = "../../"
 """The site's root relative to a member's page (``m/<token>/index.html``)."""
 _MEMBERS_PER_PROCESS = 50  # fewer members than this per process: forking costs more than it saves
+_WORTH_FORKING_MS = 100.0
+"""Members whose files are expected to take less (see _costs) are rendered in one process.
+
+A forked worker starts slowly (it faults in the pages it touches) and sends its part back:
+100 members × 10 events (about 35 ms of members' work by the estimate) built 50 ms faster in
+one process than in two, 100 × 100 (about 170 ms) 55 ms slower (medians of six alternating
+builds each, docs/performance.md)."""
 _PREPARED_APART = 32
 """From this many events, a first build renders half of what members share in a forked worker."""
 
@@ -180,12 +187,20 @@ def _fingerprints(
     return found, {lang: writer.rendered(chosen, lang, alarms=True) for lang in LANGUAGES}
 
 
-def _processes(requested: int | None, members: int) -> int:
-    """Return how many processes share out *members* (*requested*: ``None`` for one per CPU)."""
+def _processes(requested: int | None, trip: Trip) -> int:
+    """Return how many processes share out *trip*'s members (*requested*: ``None``: by itself).
+
+    By itself: one per CPU, on Linux, unless the members are few (:data:`_MEMBERS_PER_PROCESS`
+    each) or their files little work (:data:`_WORTH_FORKING_MS`).
+    """
+    members = len(trip.members)
     if requested is None:
         if not forks_by_default():
             return 1
-        return max(1, min(available_cpus(), members // _MEMBERS_PER_PROCESS))
+        count = max(1, min(available_cpus(), members // _MEMBERS_PER_PROCESS))
+        if count > 1 and _costs(trip)[0] * members < _WORTH_FORKING_MS:
+            return 1
+        return count
     count = max(1, min(requested, members))
     return count if count == 1 or can_fork() else 1
 
@@ -203,6 +218,20 @@ _SAMPLE = 64
 """How many members, spread over the roster, tell how many events a member attends."""
 
 
+def _costs(trip: Trip) -> tuple[float, float]:
+    """Return what one member's files and the public files are expected to take (ms).
+
+    A member's from the events that members spread over the roster attend (a sample).
+    """
+    members = trip.members
+    public = _PUBLIC_MS + _PUBLIC_MS_PER_EVENT * len(trip.events)
+    if not members:
+        return _MEMBER_MS, public
+    sample = members[:: max(1, len(members) // _SAMPLE)]
+    attended = sum(len(trip.events_for(member)) for member in sample) / len(sample)
+    return _MEMBER_MS + _MEMBER_MS_PER_EVENT * attended, public
+
+
 def _share(trip: Trip, count: int) -> list[Sequence[Member]]:
     """Split *trip*'s members into *count* runs, in order, that should take as long.
 
@@ -214,11 +243,7 @@ def _share(trip: Trip, count: int) -> list[Sequence[Member]]:
     total = len(members)
     if count <= 1 or total == 0:
         return [members]
-    step = max(1, total // _SAMPLE)
-    sample = members[::step]
-    attended = sum(len(trip.events_for(member)) for member in sample) / len(sample)
-    member = _MEMBER_MS + _MEMBER_MS_PER_EVENT * attended
-    public = _PUBLIC_MS + _PUBLIC_MS_PER_EVENT * len(trip.events)
+    member, public = _costs(trip)
     each = (public + member * total) / count
     own = min(total // count, max(0, round((each - public) / member)))
     rest = total - own
@@ -468,7 +493,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     uids = {id(event): event_uid(trip, event) for event in ordered}
     writer = CalendarWriter(trip)
     fingerprints = _Fingerprints(trip, target, writer)
-    count = _processes(jobs, len(trip.members)) if target.part() is not None else 1
+    count = _processes(jobs, trip) if target.part() is not None else 1
     fingerprints.ahead(ordered, count)  # the events' (withdrawn ones are few: when asked for)
     pages = Pages(trip)
     public = revise(

@@ -676,15 +676,24 @@ def test_members_a_worker_cannot_take_are_rendered_here(trip, tmp_path, monkeypa
 
 
 @pytest.mark.parametrize(
-    ("linux", "cpus", "members", "expected"),
-    [(True, 2, 1000, 2), (True, 4, 120, 2), (True, 8, 49, 1), (False, 8, 1000, 1)],
+    ("linux", "cpus", "size", "expected"),
+    [
+        (True, 2, (1000, 12), 2),
+        (True, 4, (120, 60), 2),
+        (True, 8, (49, 60), 1),
+        (False, 8, (1000, 12), 1),
+        (True, 2, (100, 1), 1),  # little work: a worker would cost more than it saves
+        (True, 2, (100, 30), 2),
+    ],
 )
-def test_by_default_one_process_per_cpu_on_linux(monkeypatch, linux, cpus, members, expected):
+def test_by_default_one_process_per_cpu_on_linux(monkeypatch, linux, cpus, size, expected):
+    members, events = size
     monkeypatch.setattr(render, "forks_by_default", lambda: linux)
     monkeypatch.setattr(render, "available_cpus", lambda: cpus)
     monkeypatch.setattr(render, "can_fork", lambda: True)
-    assert render._processes(None, members) == expected
-    assert render._processes(3, members) == min(3, members)
+    crowd = _crowd(seoulcal.ces2024(), members, events)
+    assert render._processes(None, crowd) == expected
+    assert render._processes(3, crowd) == min(3, members)  # as asked, whatever the work
 
 
 def _crowd(trip, members, events):
