@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 import zipfile
 from datetime import date, datetime, time, timedelta
@@ -19,6 +20,7 @@ from strategies import trips
 import seoulcal
 from seoulcal import cli
 from seoulcal.errors import SeoulcalError, TripError
+from seoulcal.sources.columns import guard_formula, unguard_formula
 from seoulcal.sources.sheets import agenda_table, members_table
 from seoulcal.sources.tables import parse_date, parse_time
 from seoulcal.sources.tomlfile import import_trip, trip_toml
@@ -883,6 +885,53 @@ def test_a_text_that_starts_with_an_equals_sign_stays_text_in_xlsx(tmp_path, lis
     assert next(e for e in again.events if e.id == "opening").title.ko == "=1+1 개관식"
 
 
+@given(st.text())
+def test_a_csv_cell_guarded_against_formulas_reads_back_as_its_text(text):
+    cell = guard_formula(text)
+    assert unguard_formula(cell) == text
+    if cell[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        assert re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", cell), cell  # a number, never a formula
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=1+1 개관식", "'=1+1 개관식"),
+        ("-PT3H, -P1D", "'-PT3H, -P1D"),
+        ("+82 2-120", "'+82 2-120"),
+        ("@seoul", "'@seoul"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=x", "''=x"),  # a quote of the author's own stays
+        ("'x", "'x"),
+        ("'", "'"),
+        ("", ""),
+        ("-115.17", "-115.17"),  # a number is no formula
+        ("+5", "+5"),
+        ("서울 =1", "서울 =1"),
+    ],
+)
+def test_which_csv_cells_are_guarded(text, cell):
+    assert guard_formula(text) == cell
+    assert unguard_formula(cell) == text
+
+
+def test_a_text_that_a_spreadsheet_would_run_is_guarded_in_csv_and_reads_back(tmp_path, listed):
+    text = LISTED.replace('"서울관 개관식"', '"=HYPERLINK(\\"https://evil.example\\")"')
+    trip = parse_trip(text)
+    data = agenda_table(trip, "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    titles = {row["아이디"]: row["제목"] for row in rows}
+    assert titles["opening"] == '\'=HYPERLINK("https://evil.example")'
+    (tmp_path / "a.csv").write_bytes(data)
+    (tmp_path / "base.toml").write_text(text, encoding="utf-8")
+    again = import_trip(tmp_path / "base.toml", {"events": str(tmp_path / "a.csv")})
+    assert every_calendar(again) == every_calendar(trip)
+    assert next(e for e in again.events if e.id == "opening").title.ko == (
+        '=HYPERLINK("https://evil.example")'
+    )
+
+
 def test_reminders_and_free_time_round_trip_through_a_table(tmp_path):
     text = (
         LISTED.replace('id = "flight"\n', 'id = "flight"\nreminders = ["-PT3H", "-P1D"]\n')
@@ -893,7 +942,7 @@ def test_reminders_and_free_time_round_trip_through_a_table(tmp_path):
     data = agenda_table(trip, "csv")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     cells = {row["아이디"]: (row["알림"], row["바쁨"]) for row in rows}
-    assert cells["flight"] == ("-PT3H, -P1D", "")
+    assert cells["flight"] == ("'-PT3H, -P1D", "")  # no formula in a spreadsheet
     assert cells["lunch"] == ("없음", "")
     assert cells["show"] == ("", "아니오")
     (tmp_path / "a.csv").write_bytes(data)

@@ -18,8 +18,11 @@ __all__ = [
     "YES_NO_WORDS",
     "Column",
     "TableKind",
+    "guard_formula",
+    "unguard_formula",
 ]
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +31,32 @@ from seoulcal.model import DayPart
 
 TableKind = Literal["members", "venues", "events"]
 """What a table holds: the trip field it fills."""
+
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+"""What makes Excel, LibreOffice Calc and Google Sheets take a CSV cell for a formula (OWASP)."""
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def _needs_guard(text: str) -> bool:
+    """Tell whether *text* would be a formula in a spreadsheet, or looks like a guarded one."""
+    return text.lstrip("'")[:1] in _FORMULA_STARTS and not _NUMBER.fullmatch(text)
+
+
+def guard_formula(text: str) -> str:
+    """Return a CSV cell's *text* so that no spreadsheet runs it as a formula.
+
+    A text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (reminders
+    ``-PT3H``, a title ``=1+1 개관식``, a name typed as ``=HYPERLINK(…)``) gets a leading ``'``,
+    Excel's mark for text; a plain number (a longitude ``-115.17``) does not need one. So does a
+    text that already starts with quotes before such a character, so that
+    :func:`unguard_formula` gives back every text exactly.
+    """
+    return "'" + text if _needs_guard(text) else text
+
+
+def unguard_formula(cell: str) -> str:
+    """Return the text of a CSV *cell* as :func:`guard_formula` had it (any other cell as it is)."""
+    return cell[1:] if cell[:1] == "'" and _needs_guard(cell[1:]) else cell
 
 
 @dataclass(frozen=True, slots=True)

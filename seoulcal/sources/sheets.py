@@ -1,7 +1,9 @@
 """Tables out: a trip's members and agenda as CSV or XLSX, in the columns the import reads.
 
 * CSV is UTF-8 with a byte order mark, so that Korean Excel opens it as UTF-8 (without one it
-  reads CP949 and shows mojibake), with CRLF row ends as Excel writes them.
+  reads CP949 and shows mojibake), with CRLF row ends as Excel writes them. A text that a
+  spreadsheet would run as a formula starts with ``'`` (:func:`columns.guard_formula`), which
+  the import takes off again.
 * XLSX (``openpyxl``, the ``tables`` extra) has real date and time cells, naive as Excel's are,
   with the zone in the column beside them.
 
@@ -29,6 +31,7 @@ from seoulcal.sources.columns import (
     PART_WORDS,
     STATUS_WORDS,
     Column,
+    guard_formula,
 )
 
 if TYPE_CHECKING:
@@ -209,7 +212,7 @@ def _csv_text(cell: Cell, lang: Language) -> str:
         return cell.strftime("%H:%M" if not cell.second else "%H:%M:%S")
     if isinstance(cell, date):
         return cell.isoformat()
-    return str(cell)
+    return guard_formula(str(cell))
 
 
 def table_bytes(

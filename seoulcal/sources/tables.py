@@ -48,6 +48,7 @@ from seoulcal.sources.columns import (
     YES_NO_WORDS,
     Column,
     TableKind,
+    unguard_formula,
 )
 
 if TYPE_CHECKING:
@@ -146,9 +147,10 @@ def _decode(raw: bytes, name: str) -> str:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """Read a CSV file's rows, each cell without the ``'`` that keeps it from being a formula."""
     reader = csv.reader(io.StringIO(text, newline=""))
     for number, row in enumerate(reader, start=1):
-        yield number, tuple(row)
+        yield number, tuple([unguard_formula(cell) for cell in row])
 
 
 def _xlsx_sheet(raw: bytes, name: str, sheet: str | None) -> Sheet:
