@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from types import TracebackType
 
 _QUEUED_FILES = 64
+_FLUSH_EVERY = 16 << 20
+"""Bytes a process writes between two flushes it starts while the build goes on (see _Output)."""
 
 
 class FolderTarget:
@@ -602,6 +604,12 @@ def _check_outdir(outdir: Path) -> None:
         )
 
 
+def _flush_quietly(folder: Path) -> None:
+    """:func:`_sync`, its errors left to the build's own last flush (see _Output._flush_ahead)."""
+    with contextlib.suppress(OSError):
+        _sync(folder)
+
+
 def _sync(folder: Path) -> None:
     """Make everything written under *folder* durable: its file system's ``syncfs``.
 
@@ -716,6 +724,9 @@ class _Output:
         )
         self._error: Exception | None = None
         self._writer: threading.Thread | None = None
+        self._flusher: threading.Thread | None = None
+        self._unflushed = 0
+        """Bytes written since the last flush started (see :meth:`_flush_ahead`)."""
         self.outcome: str | None = None
         """After :meth:`publish`: ``"swapped"``, or ``"unchanged"`` (nothing was put in place)."""
 
@@ -773,12 +784,40 @@ class _Output:
                     self._take(rel, data)
                 except Exception as error:  # noqa: BLE001 - raised again in the building thread
                     self._error = error
+                if data is not None:
+                    self._flush_ahead(len(data))
+
+    def _flush_ahead(self, written: int) -> None:
+        """Start making the staging folder durable while the build goes on.
+
+        The build's last step before the swap is one ``syncfs`` (:func:`_sync`), which waits
+        for every byte still in memory. Every :data:`_FLUSH_EVERY` bytes this writer starts a
+        ``syncfs`` in a thread of its own (one at a time): the disk writes while the members
+        render, and the last flush waits for what came after. What it may fail on, the last
+        flush reports; nothing is ever less durable.
+        """
+        self._unflushed += written
+        if self._unflushed < _FLUSH_EVERY or self.staging is None:
+            return
+        if self._flusher is not None and self._flusher.is_alive():
+            return
+        self._unflushed = 0
+        self._flusher = threading.Thread(
+            target=_flush_quietly, args=(Path(self.staging),), name="seoulcal-flush"
+        )
+        self._flusher.start()
 
     def _stop(self) -> None:
-        """Wait until every queued file is taken, and stop the writer thread."""
+        """Wait until every queued file is taken, and stop the writer and flushing threads.
+
+        A flush that is under way is waited for (the build's last flush waits for the same
+        bytes anyway), so that no thread outlives the build: the next one may fork.
+        """
         if self._writer is not None and self._writer.is_alive():
             self._queue.put(None)
             self._writer.join()
+        if self._flusher is not None:
+            self._flusher.join()
 
     def _take(self, rel: str, data: bytes | None) -> None:
         old = self.existing.get(rel)

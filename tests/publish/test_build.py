@@ -33,6 +33,7 @@ from seoulcal.publish import (
     read_secret,
     render,
 )
+from seoulcal.publish import folder as folder_module
 from seoulcal.publish.folder import FolderTarget
 
 SECRET = b"test-secret-for-member-tokens-0123"
@@ -660,6 +661,31 @@ def test_a_worker_killed_leaves_the_previous_site(trip, tmp_path):
         build(later(moved(trip, PAVILION), 1), BrokenWorkers(root, folder=last, die=True), jobs=2)
     assert snapshot(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", ".site.renders", "site"]
+
+
+@forking
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_flushes_started_while_writing_change_no_byte_and_leave_no_thread(
+    trip, tmp_path, monkeypatch, capsys
+):
+    build(trip, tmp_path / "once", jobs=2)
+    flushed = []
+
+    def early_failing(folder):
+        if threading.current_thread().name == "seoulcal-flush":
+            flushed.append(folder)
+            raise OSError(5, "Input/output error")  # left to the last flush, which succeeds
+        real(folder)
+
+    real = folder_module._sync
+    monkeypatch.setattr(folder_module, "_FLUSH_EVERY", 1)  # after every file, one at a time
+    monkeypatch.setattr(folder_module, "_sync", early_failing)
+    report = build(trip, tmp_path / "often", jobs=2)
+    assert report.processes == 2
+    assert flushed  # this process's writer started some (the worker's are its own)
+    assert contents(tmp_path / "often") == contents(tmp_path / "once")
+    assert threading.active_count() == 1  # every flush was waited for: the next build may fork
+    assert capsys.readouterr().err == ""  # a failed early flush says nothing (no traceback)
 
 
 @forking
