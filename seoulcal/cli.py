@@ -623,15 +623,8 @@ def _report_invite(state: str, run: InvitationRun) -> int:
     return EXIT_OK if report.ok else EXIT_INPUT
 
 
-def _invite_parser(
-    command: Callable[[str, str, Callable[[argparse.Namespace], int]], argparse.ArgumentParser],
-) -> None:
-    """Add the ``invite`` command (the options of docs/invitations.md)."""
-    sub = command(
-        "invite",
-        "Send each member's events as e-mail invitations (iTIP), or write them to a folder.",
-        _cmd_invite,
-    )
+def _invite_options(sub: _Parser) -> None:
+    """Add the options of ``invite`` (docs/invitations.md)."""
     sub.allow_abbrev = False  # "--password SECRET" must not pass for --password-file
     sub.add_argument(
         "--trip", metavar="FILE", help="a trip file (TOML); without it, the built-in trip"
@@ -677,7 +670,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"seoulcal: error: {message}\n")
 
 
-def _table_options(sub: argparse.ArgumentParser, what: str) -> None:
+def _table_options(sub: _Parser, what: str) -> None:
     sub.add_argument(
         "--format",
         choices=("text", "csv", "xlsx"),
@@ -688,16 +681,60 @@ def _table_options(sub: argparse.ArgumentParser, what: str) -> None:
     sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 
 
-def _office_commands(
-    command: Callable[[str, str, Callable[[argparse.Namespace], int]], _Parser],
-    trip_option: Callable[[argparse.ArgumentParser], None],
-) -> None:
-    """Add the commands for the office's own formats: ``import`` (tables) and ``print`` (PDF)."""
-    sub = command(
-        "import",
-        "Turn CSV or XLSX tables into one self-contained TOML trip file.",
-        _cmd_import,
+def _trip_option(sub: _Parser) -> None:
+    sub.add_argument(
+        "--trip", metavar="FILE", help="a trip file (TOML); without it, the built-in trip"
     )
+
+
+def _member_options(sub: _Parser) -> None:
+    sub.add_argument("--member", metavar="ID", help="one member's calendar (see 'members')")
+    sub.add_argument("--lang", choices=("ko", "en"), default="ko", help="language (ko)")
+
+
+def _output_option(sub: _Parser) -> None:
+    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+
+def _publish_options(sub: _Parser) -> None:
+    sub.add_argument(
+        "--secret-file",
+        metavar="FILE",
+        help="the secret that keys member addresses (else $SEOULCAL_SECRET; without one, "
+        "member addresses are predictable: local use only)",
+    )
+    sub.add_argument(
+        "--keep-cancelled",
+        metavar="DAYS",
+        type=float,
+        default=RETENTION_DAYS,
+        help="keep removed events as cancelled for DAYS of the trip's 'revised' clock "
+        f"({RETENTION_DAYS})",
+    )
+
+
+def _export_options(sub: _Parser) -> None:
+    _trip_option(sub)
+    _member_options(sub)
+    _output_option(sub)
+
+
+def _agenda_options(sub: _Parser) -> None:
+    _trip_option(sub)
+    _member_options(sub)
+    sub.add_argument("--tz", metavar="ZONE", help="zone of the second column (the home zone)")
+    _table_options(sub, "the events")
+
+
+def _members_options(sub: _Parser) -> None:
+    _trip_option(sub)
+    sub.add_argument(
+        "--lang", choices=("ko", "en"), default="ko", help="language of a table's headers (ko)"
+    )
+    _table_options(sub, "the roster")
+
+
+def _import_options(sub: _Parser) -> None:
     sub.add_argument(
         "--trip", metavar="FILE", required=True, help="the trip file that gives the rest (TOML)"
     )
@@ -707,14 +744,11 @@ def _office_commands(
             metavar="TABLE",
             help=f"a .csv or .xlsx table of the {kind} ('file.xlsx#sheet' picks a sheet)",
         )
-    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    _output_option(sub)
 
-    sub = command(
-        "print",
-        "Write a printable A4 itinerary (PDF), with a QR code to the member's own page.",
-        _cmd_print,
-    )
-    trip_option(sub)
+
+def _print_options(sub: _Parser) -> None:
+    _trip_option(sub)
     sub.add_argument("--member", metavar="ID", help="one member's itinerary (see 'members')")
     sub.add_argument(
         "--lang", choices=("ko", "en"), help="language (the member's own; ko for the whole trip)"
@@ -731,89 +765,20 @@ def _office_commands(
     sub.add_argument("-o", "--output", metavar="FILE", required=True, help="the PDF file to write")
 
 
-def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one statement per option
-    """Return the argument parser of the ``seoulcal`` command."""
-    parser = _Parser(
-        prog="seoulcal",
-        description="Turn a delegation's itinerary into calendars correct in every client.",
-    )
-    parser.add_argument("--version", action="version", version=f"seoulcal {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name: str, text: str, run: Callable[[argparse.Namespace], int]) -> _Parser:
-        sub = commands.add_parser(name, help=text, description=text)
-        sub.set_defaults(run=run)
-        return sub
-
-    def trip_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--trip", metavar="FILE", help="a trip file (TOML); without it, the built-in trip"
-        )
-
-    def member_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--member", metavar="ID", help="one member's calendar (see 'members')")
-        sub.add_argument("--lang", choices=("ko", "en"), default="ko", help="language (ko)")
-
-    sub = command("export", "Write the trip's .ics calendar (stdout without -o).", _cmd_export)
-    trip_option(sub)
-    member_options(sub)
-    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-
-    sub = command("agenda", "Print the agenda: local time and home time side by side.", _cmd_agenda)
-    trip_option(sub)
-    member_options(sub)
-    sub.add_argument("--tz", metavar="ZONE", help="zone of the second column (the home zone)")
-    _table_options(sub, "the events")
-
-    sub = command("members", "List the trip's members and their calendars.", _cmd_members)
-    trip_option(sub)
-    sub.add_argument(
-        "--lang", choices=("ko", "en"), default="ko", help="language of a table's headers (ko)"
-    )
-    _table_options(sub, "the roster")
-
-    _office_commands(command, trip_option)
-
-    sub = command("check", "Validate a trip file and every calendar it makes.", _cmd_check)
-    trip_option(sub)
-
-    sub = command("schema", "Print the JSON Schema of trip files.", _cmd_schema)
-    sub.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-
-    def publish_options(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--secret-file",
-            metavar="FILE",
-            help="the secret that keys member addresses (else $SEOULCAL_SECRET; without one, "
-            "member addresses are predictable: local use only)",
-        )
-        sub.add_argument(
-            "--keep-cancelled",
-            metavar="DAYS",
-            type=float,
-            default=RETENTION_DAYS,
-            help="keep removed events as cancelled for DAYS of the trip's 'revised' clock "
-            f"({RETENTION_DAYS})",
-        )
-
-    sub = command(
-        "build",
-        "Build the site: public and member calendars and pages, in a folder for any web host.",
-        _cmd_build,
-    )
+def _build_options(sub: _Parser) -> None:
     sub.add_argument(
         "outdir",
         metavar="OUTDIR",
         help="the site's folder (replaced atomically), or s3://BUCKET/PREFIX/ for object storage",
     )
-    trip_option(sub)
+    _trip_option(sub)
     sub.add_argument(
         "--base-url",
         metavar="URL",
         help="the address OUTDIR will have, such as https://example.org/trip/ (subscribe links "
         "need it; http://127.0.0.1:8000/ if absent, for 'seoulcal serve')",
     )
-    publish_options(sub)
+    _publish_options(sub)
     sub.add_argument(
         "--jobs",
         metavar="N",
@@ -839,15 +804,12 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one statement 
         "of this site ever run at once",
     )
 
-    sub = command(
-        "serve",
-        "Serve a built site; with --trip, build it and rebuild when the trip file changes.",
-        _cmd_serve,
-    )
+
+def _serve_options(sub: _Parser) -> None:
     sub.add_argument(
         "outdir", metavar="OUTDIR", nargs="?", help="the site's folder (a temporary one if absent)"
     )
-    trip_option(sub)
+    _trip_option(sub)
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     sub.add_argument("--port", type=int, default=8000, help="port to listen on (8000; 0: any)")
     sub.add_argument(
@@ -857,16 +819,88 @@ def build_parser() -> argparse.ArgumentParser:  # noqa: PLR0915 - one statement 
         "--interval", type=float, default=1.0, help="seconds between looks at the trip file (1)"
     )
     sub.add_argument("--quiet", action="store_true", help="do not log each request")
-    publish_options(sub)
+    _publish_options(sub)
 
-    _invite_parser(command)
+
+_COMMANDS: tuple[
+    tuple[str, str, Callable[[argparse.Namespace], int], Callable[[_Parser], None]], ...
+] = (
+    ("export", "Write the trip's .ics calendar (stdout without -o).", _cmd_export, _export_options),
+    (
+        "agenda",
+        "Print the agenda: local time and home time side by side.",
+        _cmd_agenda,
+        _agenda_options,
+    ),
+    ("members", "List the trip's members and their calendars.", _cmd_members, _members_options),
+    (
+        "import",
+        "Turn CSV or XLSX tables into one self-contained TOML trip file.",
+        _cmd_import,
+        _import_options,
+    ),
+    (
+        "print",
+        "Write a printable A4 itinerary (PDF), with a QR code to the member's own page.",
+        _cmd_print,
+        _print_options,
+    ),
+    ("check", "Validate a trip file and every calendar it makes.", _cmd_check, _trip_option),
+    ("schema", "Print the JSON Schema of trip files.", _cmd_schema, _output_option),
+    (
+        "build",
+        "Build the site: public and member calendars and pages, in a folder for any web host.",
+        _cmd_build,
+        _build_options,
+    ),
+    (
+        "serve",
+        "Serve a built site; with --trip, build it and rebuild when the trip file changes.",
+        _cmd_serve,
+        _serve_options,
+    ),
+    (
+        "invite",
+        "Send each member's events as e-mail invitations (iTIP), or write them to a folder.",
+        _cmd_invite,
+        _invite_options,
+    ),
+)
+"""Each command: its name, what it does (its help), what runs it, and its options."""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the argument parser of the ``seoulcal`` command.
+
+    With *command*, the parser of that command alone: what :func:`main` parses once it knows
+    the command, since defining every command's options costs a few milliseconds of each
+    start-up (argparse formats each option as it is added). It parses that command's
+    arguments exactly as the whole parser does, and ``--help`` and errors read the same.
+    """
+    parser = _Parser(
+        prog="seoulcal",
+        description="Turn a delegation's itinerary into calendars correct in every client.",
+    )
+    parser.add_argument("--version", action="version", version=f"seoulcal {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, text, run, options in _COMMANDS:
+        if command is None or name == command:
+            sub = commands.add_parser(name, help=text, description=text)
+            sub.set_defaults(run=run)
+            options(sub)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """Return the command *argv* runs, if it names one: its first word that is no option."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if any(first == name for name, *_ in _COMMANDS) else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one return per kind of end
     """Run the command line; return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command_in(words)).parse_args(words)
     try:
         code: int = args.run(args)
     except InternalError as error:

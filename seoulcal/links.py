@@ -112,7 +112,7 @@ _iri_quoted = functools.lru_cache(maxsize=256)(iri_query_value)
 
 
 _PIECES: dict[str, str] = {}
-"""Each character as :func:`iri_query_value` writes it, once worked out (a few hundred)."""
+"""Each character met as :func:`iri_query_value` writes it (a few thousand at most for Korean)."""
 
 
 def _piece(char: str) -> str:

@@ -106,6 +106,39 @@ def test_bad_usage_exits_2(capsys):
     assert caught.value.code == 2
 
 
+_SAMPLES = {
+    "export": [[], ["--member", "mayor", "--lang", "en", "-o", "x.ics"], ["--lang", "fr"]],
+    "agenda": [["--tz", "Asia/Seoul", "--format", "csv", "-o", "a.csv"], ["--format", "pdf"]],
+    "members": [["--lang", "en", "--format", "xlsx", "-o", "m.xlsx"], ["--bogus"]],
+    "import": [["--trip", "t.toml", "--events", "e.xlsx#일정"], []],
+    "print": [["--member", "mayor", "--page-url", "https://x.example/", "-o", "p.pdf"], []],
+    "check": [["--trip", "t.toml"], ["extra"]],
+    "schema": [["-o", "s.json"], ["--trip", "t.toml"]],
+    "build": [["site", "--jobs", "2", "--keep-cancelled", "3.5", "--print"], ["--jobs", "x"]],
+    "serve": [[], ["site", "--port", "0", "--quiet"], ["--interval", "soon"]],
+    "invite": [["--state", "s.json", "--outbox", "o", "--dry-run"], ["--state", "s.json"]],
+}
+
+
+def _parsed(parser, words, capsys):
+    try:
+        found = vars(parser.parse_args(words))
+    except SystemExit as stop:
+        found = {"exit": stop.code}
+    return found, capsys.readouterr()
+
+
+@pytest.mark.parametrize("name", [name for name, *_ in cli._COMMANDS])
+def test_a_commands_own_parser_reads_its_words_as_the_whole_parser_does(name, capsys):
+    assert set(_SAMPLES) == {name for name, *_ in cli._COMMANDS}  # every command is sampled
+    whole, alone = cli.build_parser(), cli.build_parser(name)
+    for words in [*([name, *sample] for sample in _SAMPLES[name]), [name, "--help"]]:
+        assert _parsed(alone, words, capsys) == _parsed(whole, words, capsys), words
+    assert cli._command_in(["--version"]) is None
+    assert cli._command_in([name, "--trip", "export"]) == name
+    assert cli._command_in(["expor"]) is None  # a wrong name: the whole parser says so
+
+
 def test_an_unexpected_fault_exits_1(capsys, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("something broke")

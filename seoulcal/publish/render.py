@@ -65,9 +65,9 @@ _WORTH_FORKING_MS = 100.0
 """Members whose files are expected to take less (see _costs) are rendered in one process.
 
 A forked worker starts slowly (it faults in the pages it touches) and sends its part back:
-100 members × 10 events (about 35 ms of members' work by the estimate) built 50 ms faster in
-one process than in two, 100 × 100 (about 170 ms) 55 ms slower (medians of six alternating
-builds each, docs/performance.md)."""
+100 members × 10 events (about 18 ms of members' work by the estimate) built 50 ms faster in
+one process than in two, 100 × 100 (about 200 ms) 55 ms slower (medians of six alternating
+builds each, bench/findings.md)."""
 _PREPARED_APART = 32
 """From this many events, a first build renders half of what members share in a forked worker."""
 
