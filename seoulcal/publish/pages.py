@@ -415,26 +415,13 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
         details = _details(trip, row, lang)
         location = _location(trip, row, lang)
         zone = timing.zone.key if not timing.all_day else None
+        span = (row.title, timing.start, timing.end)
         google = links.google_event_url(
-            row.title,
-            timing.start,
-            timing.end,
-            details=details,
-            location=location,
-            zone=zone,
-            iri=True,
+            *span, details=details, location=location, zone=zone, iri=True
         )
-        outlook = links.outlook_event_url(
-            row.title, timing.start, timing.end, details=details, location=location, iri=True
-        )
+        outlook = links.outlook_event_url(*span, details=details, location=location, iri=True)
         m365 = links.outlook_event_url(
-            row.title,
-            timing.start,
-            timing.end,
-            details=details,
-            location=location,
-            host="microsoft365",
-            iri=True,
+            *span, details=details, location=location, host="microsoft365", iri=True
         )
         ics = root_href + layout.event_path(event.id, lang)
 
