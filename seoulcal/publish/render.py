@@ -187,18 +187,18 @@ def _fingerprints(
     return found, {lang: writer.rendered(chosen, lang, alarms=True) for lang in LANGUAGES}
 
 
-def _processes(requested: int | None, trip: Trip) -> int:
+def _processes(requested: int | None, trip: Trip, costs: tuple[float, float] | None = None) -> int:
     """Return how many processes share out *trip*'s members (*requested*: ``None``: by itself).
 
     By itself: one per CPU, on Linux, unless the members are few (:data:`_MEMBERS_PER_PROCESS`
-    each) or their files little work (:data:`_WORTH_FORKING_MS`).
+    each) or their files little work (:data:`_WORTH_FORKING_MS`; *costs*: :func:`_costs`).
     """
     members = len(trip.members)
     if requested is None:
         if not forks_by_default():
             return 1
         count = max(1, min(available_cpus(), members // _MEMBERS_PER_PROCESS))
-        if count > 1 and _costs(trip)[0] * members < _WORTH_FORKING_MS:
+        if count > 1 and (costs or _costs(trip))[0] * members < _WORTH_FORKING_MS:
             return 1
         return count
     count = max(1, min(requested, members))
@@ -232,18 +232,21 @@ def _costs(trip: Trip) -> tuple[float, float]:
     return _MEMBER_MS + _MEMBER_MS_PER_EVENT * attended, public
 
 
-def _share(trip: Trip, count: int) -> list[Sequence[Member]]:
+def _share(
+    trip: Trip, count: int, costs: tuple[float, float] | None = None
+) -> list[Sequence[Member]]:
     """Split *trip*'s members into *count* runs, in order, that should take as long.
 
     The first run is this process's, which also renders the public files while the others
     render theirs: it gets fewer members, none if the public files alone take as long as a
-    share (a trip of many events and few members).
+    share (a trip of many events and few members). *costs* are :func:`_costs` (worked out if
+    not given).
     """
     members = trip.members
     total = len(members)
     if count <= 1 or total == 0:
         return [members]
-    member, public = _costs(trip)
+    member, public = costs or _costs(trip)
     each = (public + member * total) / count
     own = min(total // count, max(0, round((each - public) / member)))
     rest = total - own
@@ -493,7 +496,8 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     uids = {id(event): event_uid(trip, event) for event in ordered}
     writer = CalendarWriter(trip)
     fingerprints = _Fingerprints(trip, target, writer)
-    count = _processes(jobs, trip) if target.part() is not None else 1
+    costs = _costs(trip)  # what the share-out expects the files to take, sampled once
+    count = _processes(jobs, trip, costs) if target.part() is not None else 1
     fingerprints.ahead(ordered, count)  # the events' (withdrawn ones are few: when asked for)
     pages = Pages(trip)
     public = revise(
@@ -523,7 +527,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
         secret=secret,
         printing=printing,
     )
-    shares = _share(trip, count)
+    shares = _share(trip, count, costs)
     # What every file draws on is rendered once, before the workers are forked with a copy of
     # it: each event's calendar lines and reminders, and its agenda items; what the last build
     # rendered of unchanged events is taken back instead of rendered again.
