@@ -181,13 +181,12 @@ def _named(visible: str, key: str, lang: Language, **values: str) -> str:
 def _external(href: str, name: str, *, kind: str, css: str = "button") -> str:
     """Return a link that opens *href* in a new tab; *name* is its content, already HTML.
 
-    The ``href`` is *href* as an IRI (:func:`links.iri`; one already written so stays as it is):
-    the browser opens *href* itself, and a Korean page's add-event links take a third of the
-    bytes.
+    Callers give *href* as an IRI (:func:`links.iri`, or a link built with ``iri=True``): the
+    browser opens the same address, and a Korean page's links take a third of the bytes.
     """
     css = f' class="{css}"' if css else ""
     return (
-        f'<a{css} href="{_e(links.iri(href))}" data-link="{kind}" rel="noopener noreferrer" '
+        f'<a{css} href="{_e(href)}" data-link="{kind}" rel="noopener noreferrer" '
         f'target="_blank">{name}</a>'
     )
 
@@ -207,14 +206,16 @@ def _feed_card(feed: Feed, lang: Language, heading: str) -> str:
             f'<a class="button primary" href="{_e(links.webcal_url(feed.url))}" '
             f'data-link="webcal">{name("apple")}</a>'
         ),
-        _external(links.google_subscribe_url(feed.url), name("google"), kind="google-subscribe"),
         _external(
-            links.outlook_subscribe_url(feed.url, feed.name, host="outlook.com"),
+            links.iri(links.google_subscribe_url(feed.url)), name("google"), kind="google-subscribe"
+        ),
+        _external(
+            links.iri(links.outlook_subscribe_url(feed.url, feed.name, host="outlook.com")),
             name("outlook"),
             kind="outlook-subscribe",
         ),
         _external(
-            links.outlook_subscribe_url(feed.url, feed.name, host="microsoft365"),
+            links.iri(links.outlook_subscribe_url(feed.url, feed.name, host="microsoft365")),
             name("m365"),
             kind="m365-subscribe",
         ),
@@ -448,7 +449,10 @@ def _event_item(trip: Trip, row: AgendaRow, lang: Language, root_href: str) -> s
         items = "".join(
             "<li>"
             + _external(
-                link.url, _e(wording.link_name(link, lang)), kind=f"event-{link.kind}", css=""
+                links.iri(link.url),
+                _e(wording.link_name(link, lang)),
+                kind=f"event-{link.kind}",
+                css="",
             )
             + "</li>"
             for link in event.links
