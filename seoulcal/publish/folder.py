@@ -71,7 +71,7 @@ class FolderTarget:
         """The memos the last commit recorded (good only while the folder is as it left it)."""
         self._committed_memos: dict[str, str] | None = None
         """The memos this build's commit recorded."""
-        self._walked: tuple[dict[str, _Found], str] | None = None
+        self._walked: _Walk | None = None
         """The site's files and manifest digest, walked once while the lock is held."""
         self._renders: bytes | None = None
         """What this build keeps of its rendering, written with its commit (see renders())."""
@@ -204,10 +204,16 @@ class FolderTarget:
         return sorted(found), digest
 
     def _site(self) -> tuple[dict[str, _Found], str]:
+        """Return the site's files and manifest digest (see :meth:`_site_walk`)."""
+        walked = self._site_walk()
+        return walked.found, walked.digest
+
+    def _site_walk(self) -> _Walk:
         """Walk the site's folder (once until this build commits: the folder is locked)."""
         if self._walked is None:
-            walked = _walk(str(self.outdir)) if self.outdir.is_dir() else _Walk({}, "", odd=False)
-            self._walked = walked.found, walked.digest
+            self._walked = (
+                _walk(str(self.outdir)) if self.outdir.is_dir() else _Walk({}, "", odd=False)
+            )
         return self._walked
 
     # --- reading and writing ---
@@ -260,13 +266,16 @@ class FolderTarget:
         spare = self._spare_path
         if not spare.is_dir() or spare.is_symlink():
             return None
-        walked = _walk(str(spare)) if self.outdir.is_dir() else None
-        if walked is None or walked.odd:  # no site to share files with, or not ours
+        if not self.outdir.is_dir():  # no site to share files with
+            shutil.rmtree(spare, ignore_errors=True)
+            return None
+        # The site's own walk tells whether this file system's listings give true inodes.
+        inodes, odd = _inodes(str(spare), listed=self._site_walk().listed_inodes)
+        if odd:  # not ours
             shutil.rmtree(spare, ignore_errors=True)
             return None
         spare.rename(staging)  # a killed build's staging folder was removed on entering
-        folders = {f"{staging}/{rel.rpartition('/')[0]}" for rel in walked.found if "/" in rel}
-        inodes = {rel: found.inode for rel, found in walked.found.items()}
+        folders = {f"{staging}/{rel.rpartition('/')[0]}" for rel in inodes if "/" in rel}
         return _Spare(inodes, {str(staging), *folders})
 
     def add(self, path: str, data: bytes) -> None:
@@ -484,6 +493,8 @@ class _Walk(NamedTuple):
     """The manifest digest: each file's path, size, modification time and inode."""
     odd: bool
     """Whether it holds anything but regular files and folders (links, sockets, ...)."""
+    listed_inodes: bool = False
+    """Whether each file's folder listing gave the inode ``lstat`` gives (see :func:`_inodes`)."""
 
 
 def _walk(root: str) -> _Walk:
@@ -497,6 +508,7 @@ def _walk(root: str) -> _Walk:
     found: dict[str, _Found] = {}
     lines: list[str] = []
     odd = False
+    unlisted = 0  # files whose listing gave another inode than lstat
     folders = [(root, "")]
     while folders:
         folder, prefix = folders.pop()
@@ -509,9 +521,35 @@ def _walk(root: str) -> _Walk:
                     rel = prefix + entry.name
                     found[rel] = _Found(entry.path, info.st_ino, info.st_size, info.st_mtime_ns)
                     lines.append(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n")
+                    unlisted += entry.inode() != info.st_ino
                 else:
                     odd = True
-    return _Walk(found, _digest(lines), odd)
+    return _Walk(found, _digest(lines), odd, listed_inodes=not unlisted)
+
+
+def _inodes(root: str, *, listed: bool) -> tuple[dict[str, int], bool]:
+    """Return the inode of each regular file under *root* by relative POSIX path, and *odd*.
+
+    *odd*: it holds something besides regular files and folders (symlinks are not followed).
+    With *listed*, the inodes are the folder listings' (``d_ino``: no system call per file), for
+    a folder on a file system whose listings were seen to give the inodes ``lstat`` gives
+    (:attr:`_Walk.listed_inodes`); otherwise each file is looked at with ``lstat``.
+    """
+    inodes: dict[str, int] = {}
+    odd = False
+    folders = [(root, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.is_file(follow_symlinks=False):
+                    inode = entry.inode() if listed else entry.stat(follow_symlinks=False).st_ino
+                    inodes[prefix + entry.name] = inode
+                else:
+                    odd = True
+    return inodes, odd
 
 
 def _digest(lines: list[str]) -> str:

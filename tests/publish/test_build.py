@@ -1364,6 +1364,95 @@ def test_a_spare_changed_by_hand_never_reaches_the_site(trip, tmp_path, tamper):
     assert not (root / "m" / "elsewhere").is_symlink()
 
 
+class _Listing:
+    """A folder listing's entry, as a file system with its own listing inodes would give it."""
+
+    def __init__(self, entry, inode, looked_at):
+        self._entry, self._inode, self._looked_at = entry, inode, looked_at
+
+    def __getattr__(self, name):
+        return getattr(self._entry, name)
+
+    def inode(self):
+        return self._inode(self._entry)
+
+    def stat(self, **options):
+        self._looked_at.append(self._entry.path)
+        return self._entry.stat(**options)
+
+
+def listings(monkeypatch, inode=os.DirEntry.inode):
+    """Make each ``os.scandir`` entry list ``inode(entry)``; return the paths ``stat`` is asked."""
+    real, looked_at = os.scandir, []
+
+    class Entries:
+        def __init__(self, *args):
+            self._entries = real(*args)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._entries.close()
+
+        def __iter__(self):
+            return (_Listing(entry, inode, looked_at) for entry in self._entries)
+
+        def close(self):
+            self._entries.close()
+
+    monkeypatch.setattr(os, "scandir", Entries)
+    return looked_at
+
+
+def test_a_spare_is_read_from_its_folder_listings_alone(trip, tmp_path, monkeypatch):
+    """Where listings give the inodes lstat gives, no file of the spare is looked at."""
+    root, spare = tmp_path / "site", tmp_path / ".site.spare"
+    build(trip, root)
+    build(later(moved(trip, PAVILION), 1), root)
+    looked_at = listings(monkeypatch)
+    report = build(later(trip, 2), root)
+    monkeypatch.undo()
+    assert report.written
+    assert len([path for path in looked_at if path.startswith(f"{root}{os.sep}")]) == len(
+        contents(spare)  # the site's files, as the site was before this build
+    )
+    assert not [path for path in looked_at if not path.startswith(f"{root}{os.sep}")]
+    fresh = tmp_path / "fresh"
+    build(trip, fresh)
+    build(later(moved(trip, PAVILION), 1), fresh)
+    build(later(trip, 2), fresh)
+    assert contents(root) == contents(fresh)
+
+
+def test_listings_that_give_other_inodes_than_lstat_are_not_trusted(trip, tmp_path, monkeypatch):
+    """On a file system whose listings number files their own way, the spare is read by lstat.
+
+    Here the listings swap two inodes: a page put in the spare by hand is listed with the
+    inode of the site's own page, which the spare held before. Trusting the listing would keep
+    the hand-made page and publish it.
+    """
+    root, spare = tmp_path / "site", tmp_path / ".site.spare"
+    build(trip, root)
+    build(later(moved(trip, PAVILION), 1), root)
+    pavilion = event(trip, PAVILION)
+    keeps = next(m for m in trip.members if not trip.attends(m, pavilion))
+    page = spare / member_folder(trip, keeps.id) / "index.html"
+    site_page = (root / member_folder(trip, keeps.id) / "index.html").stat().st_ino
+    page.unlink()
+    page.write_bytes(b"edited by hand")
+    swap = {site_page: page.stat().st_ino, page.stat().st_ino: site_page}
+    listings(monkeypatch, lambda entry: swap.get(entry.inode(), entry.inode()))
+    build(later(trip, 2), root)
+    monkeypatch.undo()
+    assert b"edited by hand" not in b"".join(contents(root).values())
+    fresh = tmp_path / "fresh"
+    build(trip, fresh)
+    build(later(moved(trip, PAVILION), 1), fresh)
+    build(later(trip, 2), fresh)
+    assert contents(root) == contents(fresh)
+
+
 def test_a_first_build_beside_an_old_spare_removes_it(trip, tmp_path):
     root, spare = tmp_path / "site", tmp_path / ".site.spare"
     build(trip, root)
