@@ -112,11 +112,13 @@ def archive(trip: Trip, previous: Mapping[str, Entry]) -> dict[str, Archived]:
     """Return the last known data of every UID: the trip's own, then the previous state's.
 
     An entry written by another version that no longer validates is left out: that event is
-    dropped, not re-rendered from data this version cannot read.
+    dropped, not re-rendered from data this version cannot read. Entries of the trip's own
+    events are not read at all: the trip's data replaces them.
     """
+    current = {event_uid(trip, event): event for event in trip.events}
     found: dict[str, Archived] = {}
     for uid, entry in previous.items():
-        if entry.event is None:
+        if entry.event is None or uid in current:
             continue
         try:
             event = Event.model_validate(entry.event)
@@ -124,8 +126,8 @@ def archive(trip: Trip, previous: Mapping[str, Entry]) -> dict[str, Archived]:
         except (ValidationError, TripError):
             continue
         found[uid] = Archived(event, venue, event.model_copy(update={"status": "cancelled"}))
-    for event in trip.events:
-        found[event_uid(trip, event)] = Archived(
+    for uid, event in current.items():
+        found[uid] = Archived(
             event, trip.venue_of(event), event.model_copy(update={"status": "cancelled"})
         )
     return found
