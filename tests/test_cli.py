@@ -582,7 +582,14 @@ def test_anything_that_could_make_the_answer_stale_takes_the_full_build(site, ch
 class _FullDisk(FolderTarget):
     """A folder whose disk is full: the build fails at its first new file."""
 
-    def write(self, path: Path, data: bytes, *, after: float | None) -> None:  # noqa: ARG002 - as the method it replaces
+    def write(
+        self,
+        path: Path,  # noqa: ARG002 - as the method it replaces
+        data: bytes,  # noqa: ARG002 - same
+        *,
+        after: float | None,  # noqa: ARG002 - same
+        over: bool = False,  # noqa: ARG002 - same
+    ) -> None:
         raise OSError(28, "No space left on device")
 
 

@@ -24,11 +24,11 @@ class FailingDisk(FolderTarget):
         self.fail_at = fail_at
         self.writes = 0
 
-    def write(self, path: Path, data: bytes, *, after: float | None) -> None:
+    def write(self, path: Path, data: bytes, *, after: float | None, over: bool = False) -> None:
         self.writes += 1
         if self.writes == self.fail_at:
             raise OSError(28, "No space left on device")
-        super().write(path, data, after=after)
+        super().write(path, data, after=after, over=over)
 
 
 class StallingDisk(FolderTarget):
@@ -39,9 +39,9 @@ class StallingDisk(FolderTarget):
         self.stall_at = stall_at
         self.writes = 0
 
-    def write(self, path: Path, data: bytes, *, after: float | None) -> None:
+    def write(self, path: Path, data: bytes, *, after: float | None, over: bool = False) -> None:
         self.writes += 1
-        super().write(path, data, after=after)
+        super().write(path, data, after=after, over=over)
         if self.writes == self.stall_at:
             sys.stdout.write("writing\n")
             sys.stdout.flush()
