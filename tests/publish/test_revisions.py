@@ -192,3 +192,22 @@ def test_entries_name_no_member(trip):
         assert entry.event["attendees"] == ["everyone"]
     mine = first(trip, trip.member("aide"))
     assert all(entry.event is None for entry in mine.entries.values())
+
+
+def test_archive_takes_the_trips_own_events_and_the_last_known_data_of_withdrawn_ones(trip):
+    """The trip's events come from the trip, whatever the previous state holds of them."""
+    public = first(trip, keep_data=True)
+    kept, gone = trip.events[0], trip.events[1]
+    renamed = kept.model_copy(update={"title": kept.title.model_copy(update={"en": "Renamed"})})
+    now = without(trip, gone.id).model_copy(
+        update={"events": (renamed, *(e for e in trip.events[2:]))}
+    )
+    found = archive(now, public.entries)
+    assert set(found) == {event_uid(trip, event) for event in trip.events}
+    assert found[event_uid(trip, kept)].event is renamed
+    # Read back from the public state, which keeps no attendee list.
+    assert found[event_uid(trip, gone)].event == gone.model_copy(
+        update={"attendees": ("everyone",)}
+    )
+    assert found[event_uid(trip, gone)].cancelled.status == "cancelled"
+    assert found[event_uid(trip, gone)].venue == trip.venue_of(gone)
