@@ -1364,6 +1364,14 @@ def test_a_spare_changed_by_hand_never_reaches_the_site(trip, tmp_path, tamper):
     assert not (root / "m" / "elsewhere").is_symlink()
 
 
+def moved_and_back(trip, root):
+    """Build *trip*, the pavilion tour moved, then *trip* again, in *root*; return its files."""
+    build(trip, root)
+    build(later(moved(trip, PAVILION), 1), root)
+    build(later(trip, 2), root)
+    return contents(root)
+
+
 class _Listing:
     """A folder listing's entry, as a file system with its own listing inodes would give it."""
 
@@ -1418,11 +1426,7 @@ def test_a_spare_is_read_from_its_folder_listings_alone(trip, tmp_path, monkeypa
         contents(spare)  # the site's files, as the site was before this build
     )
     assert not [path for path in looked_at if not path.startswith(f"{root}{os.sep}")]
-    fresh = tmp_path / "fresh"
-    build(trip, fresh)
-    build(later(moved(trip, PAVILION), 1), fresh)
-    build(later(trip, 2), fresh)
-    assert contents(root) == contents(fresh)
+    assert contents(root) == moved_and_back(trip, tmp_path / "fresh")
 
 
 def test_listings_that_give_other_inodes_than_lstat_are_not_trusted(trip, tmp_path, monkeypatch):
@@ -1446,11 +1450,7 @@ def test_listings_that_give_other_inodes_than_lstat_are_not_trusted(trip, tmp_pa
     build(later(trip, 2), root)
     monkeypatch.undo()
     assert b"edited by hand" not in b"".join(contents(root).values())
-    fresh = tmp_path / "fresh"
-    build(trip, fresh)
-    build(later(moved(trip, PAVILION), 1), fresh)
-    build(later(trip, 2), fresh)
-    assert contents(root) == contents(fresh)
+    assert contents(root) == moved_and_back(trip, tmp_path / "fresh")
 
 
 def test_the_spares_own_files_take_the_new_bytes_in_place(trip, tmp_path):
@@ -1479,11 +1479,7 @@ def test_the_spares_own_files_take_the_new_bytes_in_place(trip, tmp_path):
         assert mtime > site[rel][2]  # Last-Modified rises with the bytes
         assert (root / rel).stat().st_mode & 0o777 == 0o644
     assert not list(tmp_path.glob(".site.trash-*"))
-    fresh = tmp_path / "fresh"
-    build(trip, fresh)
-    build(later(moved(trip, PAVILION), 1), fresh)
-    build(later(trip, 2), fresh)
-    assert contents(root) == contents(fresh)
+    assert contents(root) == moved_and_back(trip, tmp_path / "fresh")
 
 
 def test_a_spare_file_linked_elsewhere_is_never_written_through(trip, tmp_path):
@@ -1499,11 +1495,7 @@ def test_a_spare_file_linked_elsewhere_is_never_written_through(trip, tmp_path):
     assert rel in report.written
     assert elsewhere.read_bytes() == before
     assert (root / rel).stat().st_ino != elsewhere.stat().st_ino
-    fresh = tmp_path / "fresh"
-    build(trip, fresh)
-    build(later(moved(trip, PAVILION), 1), fresh)
-    build(later(trip, 2), fresh)
-    assert contents(root) == contents(fresh)
+    assert contents(root) == moved_and_back(trip, tmp_path / "fresh")
 
 
 def test_writing_in_place_refuses_a_file_with_another_name(tmp_path):
@@ -1558,11 +1550,7 @@ def test_a_build_failing_with_a_spare_leaves_the_site_and_the_next_one_is_right(
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [".site.lock", ".site.renders", "site"]  # the spare used up
     build(later(trip, 2), root)
-    fresh = tmp_path / "fresh"
-    build(trip, fresh)
-    build(later(moved(trip, PAVILION), 1), fresh)
-    build(later(trip, 2), fresh)
-    assert contents(root) == contents(fresh)
+    assert contents(root) == moved_and_back(trip, tmp_path / "fresh")
 
 
 def moved_day_part(trip, event_id):
