@@ -1,5 +1,5 @@
 """Run the command line: ``python -m seoulcal``."""
 
-from seoulcal.cli import main
+from seoulcal.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

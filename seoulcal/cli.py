@@ -6,9 +6,10 @@ written), 1 on an unexpected fault.
 
 from __future__ import annotations
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 import argparse
+import gc
 import os
 import shutil
 import sys
@@ -928,3 +929,20 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
         )
         return EXIT_FAULT
     return code
+
+
+def run() -> int:
+    """Run the ``seoulcal`` program (its console script and ``python -m seoulcal``): :func:`main`.
+
+    Then the program's objects are left to the operating system: they are frozen out of the
+    garbage collector's reach (:func:`gc.freeze`), so the interpreter's last collection at exit
+    does not walk and free, one object at a time, a heap whose memory the process gives back
+    whole a moment later. That tidying cost 45-54 ms of a 1,000-member build and about 28 ms of
+    ``seoulcal export`` on the built-in trip (issue 14). Nothing is lost to it: every file
+    seoulcal writes is closed before :func:`main` returns, and standard output and error are
+    still flushed at exit. :func:`main` is left alone for Python callers, whose process goes on.
+    """
+    try:
+        return main()
+    finally:
+        gc.freeze()

@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -237,11 +239,37 @@ def test_the_installed_command_and_python_m_work(tmp_path):
         result = subprocess.run([*command, "export", "-o", "trip.ics"], cwd=tmp_path, check=False)
         assert result.returncode == 0
         assert (tmp_path / "trip.ics").read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+        piped = subprocess.run([*command, "export"], capture_output=True, check=False)
+        assert piped.stdout == (tmp_path / "trip.ics").read_bytes()  # flushed whole at exit
         result = subprocess.run(
             [*command, "export", "--member", "x"], cwd=tmp_path, capture_output=True, check=False
         )
         assert result.returncode == 2
         assert result.stdout == b""
+
+
+def test_the_program_runs_main_and_leaves_its_objects_to_the_system(monkeypatch, capsys):
+    frozen: list[str] = []
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append("frozen"))
+    monkeypatch.setattr(sys, "argv", ["seoulcal", "export", "--member", "x"])
+    assert cli.run() == 2
+    assert frozen == ["frozen"]
+    assert "no member 'x'" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "argv", ["seoulcal", "--version"])
+    with pytest.raises(SystemExit) as done:  # argparse ends the program itself
+        cli.run()
+    assert (done.value.code, frozen) == (0, ["frozen", "frozen"])
+
+
+def test_the_console_script_and_python_m_run_the_program():
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8"))
+    assert project["project"]["scripts"] == {"seoulcal": "seoulcal.cli:run"}
+    installed = metadata.entry_points(group="console_scripts", name="seoulcal")
+    assert [entry.value for entry in installed] == ["seoulcal.cli:run"], (
+        "reinstall: pip install -e ."
+    )
+    main_module = Path(cli.__file__).with_name("__main__.py").read_text("utf-8")
+    assert "raise SystemExit(run())" in main_module
 
 
 def test_a_closed_pipe_is_not_an_error():
