@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 import contextlib
+import functools
 import os
 import re
 import smtplib
@@ -81,10 +82,18 @@ def check_address(value: str, what: str, *, fatal: bool = True) -> str:
             "(ASCII, no name, no spaces, no line breaks)",
             fatal=fatal,
         )
-    parsed = Address(addr_spec=value)
-    if parsed.addr_spec != value:  # pragma: no cover - the pattern admits only plain addresses
+    if not _parses_as_itself(value):  # pragma: no cover - the pattern admits only plain addresses
         raise SendError(f"{what} {value!r} is not a plain e-mail address", fatal=fatal)
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _parses_as_itself(value: str) -> bool:
+    """Whether the standard library reads *value* back as the same address.
+
+    Kept for each address: every message checks its sender and recipient again.
+    """
+    return Address(addr_spec=value).addr_spec == value
 
 
 @dataclass(frozen=True, slots=True)

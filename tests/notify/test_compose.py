@@ -7,11 +7,16 @@ import email
 import re
 from datetime import UTC, datetime
 from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import seoulcal
 from seoulcal.identity import Revision
+from seoulcal.notify import compose as composing
 from seoulcal.notify.compose import compose, subject, text_body
 from seoulcal.notify.invitations import Due, InvitationState, plan_invitations
 from seoulcal.notify.mail import SendError
@@ -188,6 +193,75 @@ def test_the_same_message_gives_the_same_bytes(invite_trip):
         compose(invite_trip, later, CALENDAR, date=WHEN).message["Message-ID"]
         != (compose(invite_trip, item, CALENDAR, date=WHEN).message["Message-ID"])
     )
+
+
+def plain_policy():
+    """The policy of invitations without the headers it keeps from message to message."""
+    return composing._Verbatim(linesep="\r\n", cte_type="7bit")
+
+
+def test_every_message_is_the_same_whether_headers_were_kept_or_not(invite_trip, monkeypatch):
+    items = plan_of(invite_trip).invitations
+    assert len(items) > 5
+
+    def written(order):
+        return {
+            (item.member.id, item.name): compose(invite_trip, item, CALENDAR, date=WHEN).as_bytes()
+            for item in order
+        }
+
+    kept = written(items)
+    again = written(reversed(items))  # every header now comes from what the first round kept
+    monkeypatch.setattr(composing, "POLICY", plain_policy())
+    assert kept == again == written(items)
+
+
+def test_the_headers_kept_are_bounded(invite_trip, monkeypatch):
+    items = plan_of(invite_trip).invitations
+    expected = [compose(invite_trip, item, CALENDAR, date=WHEN).as_bytes() for item in items]
+    monkeypatch.setattr(composing, "_HEADERS_KEPT", 8)
+    composing._parsed.clear()
+    composing._folded.clear()
+    for item, data in zip(items, expected, strict=True):
+        assert compose(invite_trip, item, CALENDAR, date=WHEN).as_bytes() == data
+        assert len(composing._parsed) <= 8
+        assert len(composing._folded) <= 32
+
+
+_LOOKALIKES = ["=?utf-8?q?x?=", "x", "=?utf-8?b?7ZWc?=", "한", "a" * 200, "초대: " + "서울관 " * 30]
+_TEXTS = st.text(max_size=120) | st.sampled_from(_LOOKALIKES)
+_ADDRESSES = st.builds(
+    Address,
+    display_name=_TEXTS.filter(lambda text: "\r" not in text and "\n" not in text),
+    username=st.sampled_from(["mayor", "aide"]),
+    domain=st.sampled_from(["seoul.example", "example.org"]),
+)
+_HEADERS = st.lists(
+    st.tuples(st.sampled_from(["Subject", "Message-ID", "Content-Language", "X-Note"]), _TEXTS)
+    | st.tuples(st.sampled_from(["From", "To", "Reply-To"]), _ADDRESSES | _TEXTS),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _outcome(policy_, headers, **written):
+    """The bytes of a message with *headers*, or the error the library raised for them."""
+    try:
+        message = EmailMessage(policy=policy_)
+        for name, value in headers:
+            message[name] = value
+        message.set_content("x")  # its Content-Type is read back while it is written
+        return message.as_bytes(policy=message.policy.clone(**written))
+    except (ValueError, TypeError, IndexError) as error:
+        return (type(error), str(error))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HEADERS, st.sampled_from([{}, {"linesep": "\n"}, {"max_line_length": 40}]))
+def test_headers_parsed_and_folded_once_are_the_librarys_own_bytes(headers, written):
+    expected = _outcome(plain_policy(), headers, **written)
+    assert _outcome(composing.POLICY, headers, **written) == expected  # made now, and kept
+    assert _outcome(composing.POLICY, headers, **written) == expected  # from what was kept
 
 
 def decoded(data: bytes) -> str:
