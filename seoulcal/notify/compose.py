@@ -27,7 +27,7 @@ import re
 import unicodedata
 import uuid
 from datetime import date, datetime, timedelta
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime
@@ -61,6 +61,32 @@ class _Verbatim(EmailPolicy):
         if name.lower() == "content-type" and isinstance(value, str) and value in _VERBATIM:
             return (name, value)
         return super().header_store_parse(name, value)
+
+
+class _Registry(HeaderRegistry):
+    """The standard library's header registry, making each header's class once.
+
+    It makes a new class every time it is asked for one: for every header set (to look up how
+    many a message may have) and every header parsed, a quarter of a message's time once the
+    headers themselves were kept (issue 14). The classes are the same as its own.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def map_to_type(self, name: str, cls: type[BaseHeader]) -> None:
+        """Register *cls* for *name*, as the base does (the classes made so far are forgotten)."""
+        super().map_to_type(name, cls)
+        self._made.clear()
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        """Return the header class for *name* (made once for each name)."""
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
 
 
 _HEADERS_KEPT = 4096
@@ -129,7 +155,7 @@ class _Policy(_Verbatim):
         return data
 
 
-POLICY = _Policy(linesep="\r\n", cte_type="7bit")
+POLICY = _Policy(linesep="\r\n", cte_type="7bit", header_factory=_Registry())
 """The policy invitation messages are written with."""
 
 

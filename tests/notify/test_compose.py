@@ -7,7 +7,7 @@ import email
 import re
 from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry, UniqueUnstructuredHeader
 from email.message import EmailMessage
 
 import pytest
@@ -226,6 +226,16 @@ def test_the_headers_kept_are_bounded(invite_trip, monkeypatch):
         assert compose(invite_trip, item, CALENDAR, date=WHEN).as_bytes() == data
         assert len(composing._parsed) <= 8
         assert len(composing._folded) <= 32
+
+
+def test_the_registry_makes_each_header_class_once_and_forgets_them_when_changed():
+    registry = composing._Registry()
+    assert registry["Subject"] is registry["subject"]
+    assert registry["To"].max_count == HeaderRegistry()["To"].max_count == 1
+    before = registry["X-Note"]
+    registry.map_to_type("x-note", UniqueUnstructuredHeader)
+    assert registry["X-Note"] is not before
+    assert registry["X-Note"].max_count == 1
 
 
 _LOOKALIKES = ["=?utf-8?q?x?=", "x", "=?utf-8?b?7ZWc?=", "한", "a" * 200, "초대: " + "서울관 " * 30]
