@@ -25,12 +25,12 @@ from seoulcal.notify.invitations import (
     InvitationReport,
     StateError,
     plan_invitations,
+    same_state,
     send_invitations,
 )
-from seoulcal.notify.invitations import state_bytes as state_file_bytes
 from seoulcal.notify.mail import check_address
 from seoulcal.publish.revisions import archive, revise, with_archived_venues
-from seoulcal.publish.state import parse_state, state_bytes
+from seoulcal.publish.state import parse_state, state_document
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -131,8 +131,8 @@ def revise_invitations(
             for events in (audience.live, audience.withdrawn)
             for uid, event in events.items()
         ]
-        history[member.id] = json.loads(state_bytes(trip, audience.entries))
-    return Revised(trip, dues, history, json.loads(state_bytes(trip, public.entries)))
+        history[member.id] = state_document(trip, audience.entries)
+    return Revised(trip, dues, history, state_document(trip, public.entries))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +181,7 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
     if dry_run or mailer is None:
         return InvitationRun(plan, None)
     revised_state = state.with_history(revised.history, revised.archive)
-    if state_file_bytes(revised_state) != state_file_bytes(state):
+    if not same_state(revised_state, state):
         store.save(revised_state)  # before sending: a rerun revises from where this run started
     state = revised_state
 

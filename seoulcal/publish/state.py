@@ -27,6 +27,7 @@ __all__ = [
     "read_state",
     "read_state_file",
     "state_bytes",
+    "state_document",
 ]
 
 import functools
@@ -215,6 +216,20 @@ def state_bytes(
     held = "" if inputs is None else f'"inputs": {_json(inputs)},\n '
     tail = f'"format": {_json(STATE_FORMAT)},\n {held}"trip": {_json(trip.id)}'
     return f'{{\n "events": {events},\n {tail}\n}}\n'.encode()
+
+
+def state_document(trip: Trip, entries: Mapping[str, Entry]) -> dict[str, Any]:
+    """Return ``json.loads(state_bytes(trip, entries))``, made without the text in between.
+
+    An entry's event data is read back through JSON, so the document shares nothing with the
+    entries (the invitation state keeps members' documents: those hold no event data).
+    """
+    events = {}
+    for uid in sorted(entries):
+        entry = entries[uid]
+        data = entry.to_json()
+        events[uid] = data if entry.event is None else json.loads(_json(data))
+    return {"events": events, "format": STATE_FORMAT, "trip": trip.id}
 
 
 def public_event_data(event: Event) -> dict[str, Any]:

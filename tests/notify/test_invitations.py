@@ -19,6 +19,7 @@ from seoulcal.notify.invitations import (
     parse_state,
     plan_invitations,
     read_state,
+    same_state,
     state_bytes,
 )
 
@@ -372,3 +373,23 @@ def test_parse_state_reads_what_state_bytes_writes(invite_trip):
     plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
     state = sent_all(InvitationState("invite"), plan)
     assert parse_state(json.loads(state_bytes(state))) == state
+
+
+def test_same_state_says_whether_the_files_bytes_are_the_same(invite_trip):
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    sent = sent_all(InvitationState("invite"), plan)
+    history = {"events": {"u": {"id": "e", "sequence": 1}}, "format": 1, "trip": "invite"}
+    variants = [
+        InvitationState("invite"),
+        InvitationState("other"),
+        sent,
+        sent_all(InvitationState("invite"), plan),  # equal, made apart
+        sent.with_history({"mayor": history}),
+        sent.with_history({"mayor": {**history, "format": 2}}),
+        sent.with_history({}, {"events": {}, "note": "한국어"}),
+        sent.with_history({}, {"events": {}, "note": "한국어 "}),
+    ]
+    for one in variants:
+        for other in variants:
+            same = state_bytes(one) == state_bytes(other)
+            assert same_state(one, other) is same
