@@ -176,6 +176,8 @@ def check_invitations(suite, trip_path: Path, state_path: Path, capture: Path, l
 
 
 def invitations(suite, cfg, work: Path) -> dict:
+    from seoulcal.notify.settled import settled_path
+
     print("Channels: invitations", flush=True)
     env = suite.build_env()
     rows = []
@@ -203,7 +205,12 @@ def invitations(suite, cfg, work: Path) -> dict:
             info["messages"] = check_invitations(suite, trip, state, cap, cfg.check_limit)
             info["bytes"] = cap.stat().st_size
             shutil.copyfile(cap, kept)
-            shutil.copyfile(state, done)
+            suite.expect(
+                settled_path(state).is_file(),
+                "a complete first send kept no record beside its state",
+            )
+            shutil.copyfile(state, done)  # the state, and the record beside it
+            shutil.copyfile(settled_path(state), settled_path(done))
 
         def replay_before(cap=replay_cap, sink=sink) -> None:
             sink.start(cap)
@@ -218,7 +225,8 @@ def invitations(suite, cfg, work: Path) -> dict:
             )
 
         def rerun_before(state=rerun_state, done=done_state, cap=rerun_cap, sink=sink) -> None:
-            shutil.copyfile(done, state)
+            shutil.copyfile(done, state)  # what the first send left: its state and record
+            shutil.copyfile(settled_path(done), settled_path(state))
             sink.start(cap)
 
         def rerun_after(state=rerun_state, done=done_state, cap=rerun_cap, sink=sink) -> None:
@@ -228,7 +236,9 @@ def invitations(suite, cfg, work: Path) -> dict:
             got = len(read_capture(cap))
             suite.expect(got == 0, f"rerun with nothing owed sent {got} messages")
             suite.expect(
-                state.read_bytes() == done.read_bytes(), "rerun with nothing owed changed the state"
+                state.read_bytes() == done.read_bytes()
+                and settled_path(state).read_bytes() == settled_path(done).read_bytes(),
+                "rerun with nothing owed changed the state or its record",
             )
 
         # A send costs tens of milliseconds a message: one run from the second size up.
@@ -925,13 +935,16 @@ def report(data: dict, cfg, suite) -> list[str]:
             "its pid), beside the floor: `smtplib` sending the bytes the sink captured from "
             "seoulcal, same envelopes, same order, over one connection with EHLO and QUIT, as "
             "`SmtpMailer` does (`bench/smtp_replay.py`); and a rerun with the state of a "
-            "complete send, which owes nothing. Checked: the sink received as many messages as "
+            "complete send, which owes nothing: the state file and the record the send kept "
+            'beside it (docs/invitations.md, "A rerun that owes nothing"), copied as they '
+            "were left. Checked: the sink received as many messages as "
             "the state records as sent and a fresh plan owes, to the same recipients (one each), "
             "each parsing as MIME with one `text/calendar; method=REQUEST` part holding "
             f"`METHOD:REQUEST`, the first {cfg.check_limit} calendar parts byte for byte as "
             "`invitation_ics` renders them; the replay delivered the same bytes; the rerun sent "
-            "nothing and left the state file as it was. The sink (one Python process) shares "
-            "the two cores with the sender, for seoulcal and the floor alike. Unlike the floor, "
+            "nothing and left the state file and its record as they were. The sink (one Python "
+            "process) shares the two cores with the sender, for seoulcal and the floor alike. "
+            "Unlike the floor, "
             "seoulcal composes every message, and records every message the server accepts as "
             "a line of its state's journal, synced to disk before the next message (the state "
             "file is written whole at the end: docs/invitations.md), so that an interrupted "

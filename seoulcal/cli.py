@@ -10,6 +10,7 @@ __all__ = ["main", "run"]
 
 import argparse
 import gc
+import json
 import os
 import shutil
 import sys
@@ -528,19 +529,25 @@ def _invite_mailer(args: argparse.Namespace) -> Mailer:
     return SmtpMailer(host, port, security=security, username=args.user, password=password)
 
 
-def _invite_pages(args: argparse.Namespace, trip: Trip) -> Callable[[Member], str] | None:
-    """Return where each member's page is, when --base-url is given."""
+def _invite_links(args: argparse.Namespace) -> tuple[str, bytes | None] | None:
+    """Return the base URL and the secret of the members' page links, when --base-url is given."""
     if args.base_url is None:
         return None
-    from seoulcal.publish.access import (  # noqa: PLC0415 - invite only
-        member_token,
-        normalize_base_url,
-        read_secret,
-    )
+    from seoulcal.publish.access import normalize_base_url, read_secret  # noqa: PLC0415 - invite only
+
+    return normalize_base_url(args.base_url), read_secret(args.secret_file)
+
+
+def _invite_pages(
+    links: tuple[str, bytes | None] | None, trip: Trip
+) -> Callable[[Member], str] | None:
+    """Return where each member's page is, from :func:`_invite_links`."""
+    if links is None:
+        return None
+    from seoulcal.publish.access import member_token  # noqa: PLC0415 - invite only
     from seoulcal.publish.layout import member_folder  # noqa: PLC0415 - invite only
 
-    base = normalize_base_url(args.base_url)
-    secret = read_secret(args.secret_file)
+    base, secret = links
 
     def page_url(member: Member) -> str:
         return base + member_folder(member_token(secret, trip, member))
@@ -548,13 +555,63 @@ def _invite_pages(args: argparse.Namespace, trip: Trip) -> Callable[[Member], st
     return page_url
 
 
+def _invite_source(args: argparse.Namespace, raw: bytes) -> str | None:
+    """Return the digest of what a run of ``invite`` plans from (``None``: plan in full).
+
+    The trip file's bytes *raw* (the built-in trip's), with the options that decide the plan
+    and its report; links that are not valid are left to the full run to report.
+    """
+    from seoulcal.publish.record import invitations_digest  # noqa: PLC0415 - invite only
+
+    try:
+        links = _invite_links(args)
+    except SeoulcalError:
+        return None
+    options = [
+        json.dumps(args.member),
+        json.dumps(args.sender),
+        json.dumps(None if links is None else links[0]),
+    ]
+    return invitations_digest(
+        raw,
+        folder=Path(args.trip).parent if args.trip else None,
+        options=options,
+        secret=None if links is None else links[1],
+    )
+
+
 def _cmd_invite(args: argparse.Namespace) -> int:
+    raw = None if args.dry_run else _trip_bytes(args)
+    source = None if raw is None else _invite_source(args, raw)
+    if source is not None:
+        from seoulcal.notify.settled import read_settled  # noqa: PLC0415 - invite only
+
+        settled = read_settled(args.state, source)
+        if settled is not None:  # a run with these inputs and this state owed nothing
+            _invite_mailer(args)  # its options are checked all the same (the links' were)
+            for warning in settled.warnings:
+                sys.stderr.write(f"seoulcal: warning: {warning}\n")
+            rows = [
+                (member_id, 0, unchanged, skipped, 0)
+                for member_id, unchanged, skipped in settled.members
+            ]
+            return _report_sent(args.state, rows, sent=0, skipped=sum(row[3] for row in rows))
+    return _invite_in_full(args, raw, source)
+
+
+def _invite_in_full(args: argparse.Namespace, raw: bytes | None, source: str | None) -> int:
+    """Load the trip (*raw*, the bytes *source* digests, when read) and run ``invite`` on it."""
     from seoulcal.notify.invitations import InvitationStateFile  # noqa: PLC0415 - invite only
     from seoulcal.notify.run import invite  # noqa: PLC0415 - invite only
 
-    trip = _trip(args)
+    if args.trip and raw is not None:
+        from seoulcal.tripfile import start_loading  # noqa: PLC0415 - invite only
+
+        trip = start_loading(args.trip, data=raw)()  # the digested bytes
+    else:
+        trip = _trip(args)
     mailer = _invite_mailer(args)
-    page_url = _invite_pages(args, trip)
+    page_url = _invite_pages(_invite_links(args), trip)
     state = Path(args.state)
     if not state.parent.is_dir():
         raise _UsageError(f"--state {args.state}: folder {state.parent} does not exist")
@@ -568,10 +625,11 @@ def _cmd_invite(args: argparse.Namespace) -> int:
             page_url=page_url,
             dry_run=args.dry_run,
             progress=_invite_progress if sys.stderr.isatty() and not args.dry_run else None,
+            source=source,
         )
     except TripError as error:  # the trip lacks what invitations need: name its file
-        source = args.trip or "the built-in trip"
-        raise TripError(list(error.problems), source=source) from None
+        where = args.trip or "the built-in trip"
+        raise TripError(list(error.problems), source=where) from None
     for warning in run.plan.warnings:
         sys.stderr.write(f"seoulcal: warning: {warning}\n")
     return _report_invite(args.state, run)
@@ -594,34 +652,49 @@ def _report_invite(state: str, run: InvitationRun) -> int:
         sys.stdout.write("\n".join(lines) + "\n")
         return EXIT_OK
     report = run.report
-    table = [("MEMBER", "SENT", "UNCHANGED", "SKIPPED", "FAILED")]
-    table.extend(
-        (
-            m.member_id,
-            str(m.sent),
-            str(m.unchanged),
-            "no email" if m.skipped else "-",
-            str(m.failed),
-        )
-        for m in report.members
-    )
-    head = (
-        f"{state}: {len(report.sent)} sent, {len(report.failures)} failed, "
-        f"{len(report.skipped)} members skipped"
-    )
-    lines = [head, render_table(table).rstrip("\n")]
-    if report.failures:
-        lines.append("not delivered (still owed; run again to retry):")
-        lines.extend(
-            f"  {f.invitation.member.id} {f.invitation.event.id} {f.invitation.method}: "
+    return _report_sent(
+        state,
+        [(m.member_id, m.sent, m.unchanged, m.skipped, m.failed) for m in report.members],
+        sent=len(report.sent),
+        skipped=len(report.skipped),
+        failures=[
+            f"{f.invitation.member.id} {f.invitation.event.id} {f.invitation.method}: "
             f"{f.reason if f.attempted else 'not tried: ' + f.reason}"
             for f in report.failures
-        )
+        ],
+        stopped=report.stopped,
+    )
+
+
+def _report_sent(  # noqa: PLR0913 - a report's parts, as plain values
+    state: str,
+    rows: Sequence[tuple[str, int, int, bool, int]],
+    *,
+    sent: int,
+    skipped: int,
+    failures: Sequence[str] = (),
+    stopped: str | None = None,
+) -> int:
+    """Print what a run that sends did; return the exit code.
+
+    *rows* are each member's id, messages sent, events unchanged, skipped (no email) and messages
+    not delivered; *failures* describe the messages not delivered.
+    """
+    table = [("MEMBER", "SENT", "UNCHANGED", "SKIPPED", "FAILED")]
+    table.extend(
+        (member_id, str(count), str(unchanged), "no email" if no_email else "-", str(failed))
+        for member_id, count, unchanged, no_email, failed in rows
+    )
+    head = f"{state}: {sent} sent, {len(failures)} failed, {skipped} members skipped"
+    lines = [head, render_table(table).rstrip("\n")]
+    if failures:
+        lines.append("not delivered (still owed; run again to retry):")
+        lines.extend(f"  {failure}" for failure in failures)
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-    if report.stopped is not None:
-        sys.stderr.write(f"seoulcal: stopped: {report.stopped}\n")
-    return EXIT_OK if report.ok else EXIT_INPUT
+    if stopped is not None:
+        sys.stderr.write(f"seoulcal: stopped: {stopped}\n")
+    return EXIT_INPUT if failures else EXIT_OK
 
 
 def _invite_options(sub: _Parser) -> None:

@@ -7,7 +7,9 @@
 * :mod:`seoulcal.notify.compose`: one message (one event, one recipient) in the layout CalConnect
   tested, in the member's language;
 * :mod:`seoulcal.notify.mail`: the :class:`~seoulcal.notify.mail.Mailer` protocol and its two
-  implementations, SMTP and a folder of ``.eml`` files.
+  implementations, SMTP and a folder of ``.eml`` files;
+* :mod:`seoulcal.notify.settled`: the files beside a state file, and the record from which a
+  rerun owing nothing is answered before anything is loaded.
 
 The iTIP calendar of each message is built by :mod:`seoulcal.ics.itip`. ``docs/invitations.md``
 is the user's guide.

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from seoulcal.errors import DeliveryError, SeoulcalError
 from seoulcal.identity import Revision
 from seoulcal.notify.compose import compose
+from seoulcal.notify.settled import Settled, journal_path, write_settled
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -202,11 +203,19 @@ def read_state(path: str | Path, trip: Trip) -> InvitationState:
     The journal (:class:`InvitationStateFile`) holds the messages recorded since the file was
     last written whole; it counts only if it names the file's own bytes as the ones it extends.
     """
-    location = Path(path)
+    return _read(Path(path), trip)[0]
+
+
+def _read(location: Path, trip: Trip) -> tuple[InvitationState, str | None]:
+    """Return the state at *location* (see :func:`read_state`) and the digest of its bytes.
+
+    The digest is the SHA-256 (hex) of the file's bytes, ``None`` when there is no file or a
+    journal added records to it.
+    """
     try:
         raw = location.read_bytes()
     except FileNotFoundError:
-        return InvitationState(trip.id)
+        return InvitationState(trip.id), None
     except OSError as error:
         raise StateError(f"{location}: cannot read the state: {error.strerror or error}") from None
     try:
@@ -221,13 +230,9 @@ def read_state(path: str | Path, trip: Trip) -> InvitationState:
             f"{location}: holds the invitations of trip {state.trip_id!r}, not {trip.id!r}; "
             "keep one state file per trip"
         )
-    return _replayed(state, journal_path(location), hashlib.sha256(raw).hexdigest())
-
-
-def journal_path(path: str | Path) -> Path:
-    """Return where the journal of the state file *path* is kept (beside it, hidden)."""
-    location = Path(path)
-    return location.with_name(f".{location.name}.journal")
+    digest = hashlib.sha256(raw).hexdigest()
+    replayed = _replayed(state, journal_path(location), digest)
+    return replayed, digest if replayed is state else None
 
 
 def _replayed(state: InvitationState, journal: Path, extends: str) -> InvitationState:
@@ -296,16 +301,36 @@ class InvitationStateFile:
         """The state the file and its journal hold, as this object last wrote or read it."""
         self._lines = 0
         self._extends: str | None = None
+        self._loaded: str | None = None
+        """The digest of the bytes :meth:`load` last read, until :meth:`save` writes (see there)."""
 
     def load(self, trip: Trip) -> InvitationState:
         """Read the state (empty if the file does not exist yet), with its journal."""
-        return read_state(self.path, trip)
+        state, self._loaded = _read(self.path, trip)
+        return state
+
+    def settle(self, source: str, settled: Settled) -> bool:
+        """Keep the record that a run with inputs *source* owes nothing (:mod:`~.settled`).
+
+        It names the state's bytes as :meth:`load` last read them: the caller planned from
+        that state and found nothing owed in it. Nothing is kept (``False``) if this object has
+        saved since, if those bytes had a journal adding to them, or if the record cannot be
+        written: a record is only ever a shortcut, and without it the next run is done in full.
+        """
+        if self._loaded is None:
+            return False
+        try:
+            write_settled(self.path, source, self._loaded, settled)
+        except OSError:
+            return False
+        return True
 
     def save(self, state: InvitationState) -> None:
         """Store *state*: journal the messages it adds, or replace the file with it.
 
         After it returns, reading the state gives *state*, whatever happens next.
         """
+        self._loaded = None
         added = None if self._disk is None else _added(self._disk, state)
         try:
             if added is not None and not added:

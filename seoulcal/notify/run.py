@@ -5,6 +5,10 @@ history kept in the invitation state in the site's ``seoulcal-state/1`` form: a 
 that keeps each event's data (as the site's public state does) and one audience per member
 seeded from it (as the site's member calendars are). So an invitation carries the SEQUENCE a
 member's feed would carry after the same edits of the trip.
+
+A run told its inputs' digest (``source``) keeps, when it leaves nothing owed, the record of
+:mod:`seoulcal.notify.settled`, from which the command line answers the next run with the same
+inputs without loading the trip.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from seoulcal.notify.invitations import (
     send_invitations,
 )
 from seoulcal.notify.mail import check_address
+from seoulcal.notify.settled import Settled
 from seoulcal.publish.revisions import archive, revise, with_archived_venues
 from seoulcal.publish.state import parse_state, state_document
 
@@ -155,10 +160,18 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
     progress: Callable[[int, int, Invitation, str | None], None] | None = None,
     clock: Callable[[], datetime] | None = None,
     retention: timedelta = RETENTION,
+    source: str | None = None,
 ) -> InvitationRun:
     """Send each member what they are owed, recording it in *store* (see the module docstring).
 
     *mailer* may be ``None`` for a dry run, which plans and changes nothing.
+
+    *source* is the :func:`~seoulcal.publish.record.invitations_digest` of the raw inputs *trip*
+    was loaded from and of this run's options (the caller vouches for it, as the command line
+    does). With it, a run that leaves nothing owed keeps a record beside the state
+    (:mod:`seoulcal.notify.settled`) from which a rerun with the same inputs is answered without
+    loading anything. After a run that sent or revised, that takes planning once more, from the
+    file as written: what a rerun would find.
     """
     from seoulcal.ics.fingerprint import fingerprint  # noqa: PLC0415 - loads icalendar
     from seoulcal.ics.itip import invitation_ics  # noqa: PLC0415 - loads icalendar
@@ -167,21 +180,31 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
     if sender is not None:
         check_address(sender, "the sender (From)")
     chosen = list(trip.members) if members is None else [trip.member(name) for name in members]
+
+    def planned(state: InvitationState) -> tuple[Revised, InvitationPlan, InvitationState]:
+        """Return the revisions, the plan and the revised state, from *state*."""
+        revised = revise_invitations(
+            trip,
+            state,
+            fingerprint=fingerprint,
+            members=[member for member in chosen if member.email is not None],
+            retention=retention,
+        )
+        plan = plan_invitations(
+            revised.trip,
+            state,
+            revised.dues,
+            # All members (None): the plan then warns of members gone from the trip too.
+            members=None if members is None else [member.id for member in chosen],
+        )
+        return revised, plan, state.with_history(revised.history, revised.archive)
+
     state = store.load(trip)
-    revised = revise_invitations(
-        trip,
-        state,
-        fingerprint=fingerprint,
-        members=[member for member in chosen if member.email is not None],
-        retention=retention,
-    )
-    plan = plan_invitations(
-        revised.trip, state, revised.dues, members=[member.id for member in chosen]
-    )
+    revised, plan, revised_state = planned(state)
     if dry_run or mailer is None:
         return InvitationRun(plan, None)
-    revised_state = state.with_history(revised.history, revised.archive)
-    if not same_state(revised_state, state):
+    unchanged = same_state(revised_state, state)
+    if not unchanged:
         store.save(revised_state)  # before sending: a rerun revises from where this run started
     state = revised_state
 
@@ -209,4 +232,24 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
         )
     finally:
         store.close()  # the journal of this run's messages folded into the file
+    if source is not None and report.ok:
+        after: InvitationPlan | None = plan if unchanged and not plan.invitations else None
+        if after is None:  # this run changed the state: plan again from the file, as a rerun
+            again = store.load(trip)
+            _, after, revised_again = planned(again)
+            if not same_state(revised_again, again):
+                after = None
+        if after is not None and not after.invitations:
+            store.settle(source, _settled(after))
     return InvitationRun(plan, report)
+
+
+def _settled(plan: InvitationPlan) -> Settled:
+    """Return what a run owing nothing reports: each member's events unchanged, the warnings."""
+    return Settled(
+        tuple(
+            (member_id, plan.unchanged.get(member_id, 0), member_id in plan.skipped)
+            for member_id in plan.members
+        ),
+        plan.warnings,
+    )

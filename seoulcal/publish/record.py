@@ -6,7 +6,7 @@ untouched since, reports the site up to date without rendering anything. The dig
 trip, the base URL, an HMAC under the secret (never the secret itself), the retention, this
 code, its libraries and the zone data. It holds no secret.
 
-Two digests, for two kinds of caller:
+Two digests of a build, for two kinds of caller:
 
 * :func:`inputs_digest` digests a validated :class:`~seoulcal.model.Trip` (any caller of
   :func:`~seoulcal.publish.build_site`);
@@ -16,13 +16,23 @@ Two digests, for two kinds of caller:
   record keeps it with the members' addresses, so that a rebuild with nothing new answers from
   the record alone (:func:`seoulcal.publish.up_to_date`).
 
+:func:`invitations_digest` does the same for ``seoulcal invite``: a rerun with the same raw
+inputs as a run that left nothing owed is answered from that run's record
+(:mod:`seoulcal.notify.settled`).
+
 This module imports nothing but the standard library (and :mod:`seoulcal.publish.access`, which
 does the same), so that the check costs what it reads.
 """
 
 from __future__ import annotations
 
-__all__ = ["RECORD_FORMAT", "inputs_digest", "software_digest", "source_digest"]
+__all__ = [
+    "RECORD_FORMAT",
+    "inputs_digest",
+    "invitations_digest",
+    "software_digest",
+    "source_digest",
+]
 
 import contextlib
 import functools
@@ -250,5 +260,36 @@ def source_digest(  # noqa: PLR0913 - keyword-only options, as build_site's
         base_url,
         _keyed(secret),
         repr(retention.total_seconds()),
+        _software(tables=bool(tables)),
+    )
+
+
+def invitations_digest(
+    trip: bytes,
+    *,
+    folder: Path | None,
+    options: Sequence[str],
+    secret: bytes | None,
+) -> str | None:
+    """Return a digest of a run of invitations' raw inputs, or ``None`` when they cannot vouch.
+
+    As :func:`source_digest`, for ``seoulcal invite`` (:mod:`seoulcal.notify.settled`): *trip* is
+    the trip file's bytes, with those of every table it names from *folder*; *options* are the
+    run's options that decide its plan and report, as text (the caller's to choose); *secret*
+    is the token secret of its page links, if any, digested as an HMAC under it. ``None`` for
+    tables that cannot be read (the full run reports them).
+    """
+    tables = _tables(trip, folder or Path())
+    if tables is None:
+        return None
+    return _digest(
+        RECORD_FORMAT,
+        "invitations",
+        trip,
+        str(len(tables)),
+        *tables,
+        str(len(options)),
+        *options,
+        _keyed(secret),
         _software(tables=bool(tables)),
     )

@@ -83,6 +83,44 @@ def test_every_spelling_of_a_table_is_seen(tmp_path, line):
     assert digest(trip, folder=tmp_path) != first
 
 
+def invitations(trip: bytes = TRIP, **given):
+    given.setdefault("folder", None)
+    given.setdefault("options", ["null", '"office@seoul.example"'])
+    given.setdefault("secret", SECRET)
+    return record.invitations_digest(trip, **given)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"trip": TRIP + b"\n# a comment\n"},
+        {"options": ["null", '"other@seoul.example"']},
+        {"options": ['"null"', "office@seoul.example"]},
+        {"options": ["null", '"office@seoul.example"', ""]},  # one more, empty: still another
+        {"options": ['null"', '"office@seoul.example']},  # the same text, cut elsewhere
+        {"secret": b"another-secret-for-member-tokens-01"},
+        {"secret": None},
+    ],
+)
+def test_every_raw_input_changes_the_invitations_digest(change):
+    first = invitations()
+    assert first == invitations()
+    assert SECRET.hex() not in first
+    assert invitations(**change) != first
+
+
+def test_the_invitations_digest_is_not_a_builds(tmp_path):
+    assert invitations(options=[BASE, "2592000.0"]) != digest()
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes("id,name_ko,name_en\nmayor,시장,Mayor\n".encode())
+    trip = b'members = "roster.csv"\n' + ROOT_KEYS
+    first = invitations(trip, folder=tmp_path)
+    roster.write_bytes(roster.read_bytes() + "aide,비서,Aide\n".encode())
+    assert invitations(trip, folder=tmp_path) not in {first, None}
+    roster.unlink()  # the full run reports the missing table
+    assert invitations(trip, folder=tmp_path) is None
+
+
 def test_a_trip_without_tables_reads_no_file_beside_it(tmp_path):
     # The built-in trip lists its items: no folder is looked at, so none is needed.
     assert digest(folder=tmp_path / "missing") == digest()
