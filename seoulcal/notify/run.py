@@ -233,15 +233,29 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
     finally:
         store.close()  # the journal of this run's messages folded into the file
     if source is not None and report.ok:
-        after: InvitationPlan | None = plan if unchanged and not plan.invitations else None
-        if after is None:  # this run changed the state: plan again from the file, as a rerun
-            again = store.load(trip)
-            _, after, revised_again = planned(again)
-            if not same_state(revised_again, again):
-                after = None
+        # A run that changed the state plans again, from the file as it left it: as a rerun.
+        after = plan if unchanged and not plan.invitations else _replanned(store, trip, planned)
         if after is not None and not after.invitations:
             store.settle(source, _settled(after))
     return InvitationRun(plan, report)
+
+
+def _replanned(
+    store: InvitationStateFile,
+    trip: Trip,
+    planned: Callable[[InvitationState], tuple[Revised, InvitationPlan, InvitationState]],
+) -> InvitationPlan | None:
+    """Return what a rerun would plan from *store* now; ``None`` if it would revise the state.
+
+    ``None`` also if the state cannot be read back (changed under this run): the next run, in
+    full, reports it.
+    """
+    try:
+        state = store.load(trip)
+    except StateError:
+        return None
+    _, plan, revised = planned(state)
+    return plan if same_state(revised, state) else None
 
 
 def _settled(plan: InvitationPlan) -> Settled:

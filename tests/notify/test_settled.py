@@ -336,3 +336,34 @@ def test_the_store_settles_only_what_it_read(tmp_path, invite_trip):
     journal_path(state).write_bytes(json.dumps({"extends": "other bytes"}).encode() + b"\n")
     assert store.load(invite_trip) == loaded  # the journal names other bytes: ignored
     assert read_settled(state, "digest") is None  # but the record does not vouch beside it
+
+
+def test_a_state_changed_under_the_run_keeps_no_record_and_the_report(tmp_path, invite_trip):
+    from seoulcal.notify.invitations import StateError  # noqa: PLC0415 - only here
+    from seoulcal.notify.mail import OutboxMailer  # noqa: PLC0415 - only here
+
+    class Tampered(InvitationStateFile):
+        """A store whose file is damaged by someone else once the run has written it."""
+
+        loads = 0
+
+        def load(self, trip):
+            self.loads += 1
+            if self.loads > 1:
+                raise StateError(f"{self.path}: the invitation state is damaged (by a test)")
+            return super().load(trip)
+
+    state = tmp_path / "sent.json"
+    run = seoulcal.notify.run.invite(
+        invite_trip, Tampered(state), OutboxMailer(tmp_path / "out"), source="digest"
+    )
+    assert run.report is not None
+    assert run.report.ok
+    assert len(run.report.sent) == 9
+    assert not settled_path(state).exists()
+    # The same run with a store that reads back what it wrote keeps the record.
+    again = tmp_path / "again.json"
+    seoulcal.notify.run.invite(
+        invite_trip, InvitationStateFile(again), OutboxMailer(tmp_path / "out2"), source="digest"
+    )
+    assert read_settled(again, "digest") is not None
