@@ -992,7 +992,13 @@ def report(data: dict, cfg, suite) -> list[str]:
         sends, renders = inv.get("sends", []), inv.get("renders", [])
         headline, owed = inv.get("headline", (0, 0))
         last = _find(sends[-1]["results"], "seoulcal invite (first") if sends else None
-        if last is not None and last.ok and sends[-1].get("messages"):
+        # The projection only where the sends stop short of the size.
+        if (
+            last is not None
+            and last.ok
+            and sends[-1].get("messages")
+            and sends[-1]["members"] < headline
+        ):
             per = last.median / sends[-1]["messages"]
             add(
                 f"A first send to the issue's {headline:,} members ({owed:,} messages owed, "
