@@ -305,6 +305,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         from seoulcal.tripfile import start_loading  # noqa: PLC0415 - see RETENTION_DAYS
 
         trip = start_loading(args.trip, data=raw)()  # the digested bytes, parsed meanwhile
+        if source is not None and _source(args, raw, secret, retention) != source:
+            source = None  # a table changed while it was loaded: no record vouches for this build
     else:
         trip = _trip(args)
     target: str | Target = args.outdir
@@ -612,6 +614,8 @@ def _invite_in_full(args: argparse.Namespace, raw: bytes | None, source: str | N
         trip = _trip(args)
     mailer = _invite_mailer(args)
     page_url = _invite_pages(_invite_links(args), trip)
+    if source is not None and raw is not None and _invite_source(args, raw) != source:
+        source = None  # a table or the secret changed while read again: no record vouches
     state = Path(args.state)
     if not state.parent.is_dir():
         raise _UsageError(f"--state {args.state}: folder {state.parent} does not exist")

@@ -15,6 +15,7 @@ import pytest
 import wcwidth
 
 import seoulcal
+import seoulcal.tripfile
 from seoulcal import cli
 from seoulcal.publish import build_site, read_secret
 from seoulcal.publish.folder import FolderTarget
@@ -636,8 +637,9 @@ def test_a_build_that_failed_half_way_leaves_no_record_to_answer_from(site):
     assert "up to date" in out.splitlines()[0]
 
 
-def test_a_trip_whose_table_changed_takes_the_full_build(tmp_path):
-    roster = tmp_path / "roster.csv"
+def roster_trip(folder: Path) -> tuple[Path, Path]:
+    """Write the built-in trip with its members in a CSV roster; return the trip and roster."""
+    roster = folder / "roster.csv"
     roster.write_bytes(
         subprocess.run(
             [sys.executable, "-m", "seoulcal", "members", "--format", "csv"],
@@ -648,8 +650,13 @@ def test_a_trip_whose_table_changed_takes_the_full_build(tmp_path):
     lines = CES_TOML.read_text("utf-8").splitlines(keepends=True)
     first = next(i for i, line in enumerate(lines) if line.startswith("[[members]]"))
     after = next(i for i, line in enumerate(lines) if line.startswith("[[events]]"))
-    trip = tmp_path / "trip.toml"
+    trip = folder / "trip.toml"
     trip.write_text('members = "roster.csv"\n' + "".join(lines[:first] + lines[after:]), "utf-8")
+    return trip, roster
+
+
+def test_a_trip_whose_table_changed_takes_the_full_build(tmp_path):
+    trip, roster = roster_trip(tmp_path)
     root = tmp_path / "site"
     options = [root, "--trip", trip, "--base-url", BASE]
     assert build_cli(*options)[2]
@@ -659,6 +666,30 @@ def test_a_trip_whose_table_changed_takes_the_full_build(tmp_path):
     assert full
     assert "the-mayor" in out
     assert not build_cli(*options)[2]
+
+
+def test_a_table_changed_while_the_build_loads_it_leaves_no_record(tmp_path, monkeypatch, capsys):
+    # The build digests the tables before it loads them: an edit in between must not leave a
+    # record of the old roster's digest beside a site built from the new one.
+    trip, roster = roster_trip(tmp_path)
+    before = roster.read_bytes()
+    real = seoulcal.tripfile.start_loading
+
+    def edited_meanwhile(*args, **kwargs):
+        roster.write_bytes(before.replace(b"\nmayor,", b"\nthe-mayor,"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(seoulcal.tripfile, "start_loading", edited_meanwhile)
+    root = tmp_path / "site"
+    code, out, _ = run(capsys, "build", str(root), "--trip", str(trip), "--base-url", BASE)
+    assert code == 0
+    assert "the-mayor" in out
+    monkeypatch.undo()
+    roster.write_bytes(before)  # the roster as it was digested
+    out, _, full = build_cli(root, "--trip", trip, "--base-url", BASE)
+    assert full  # no record answered for it
+    assert "the-mayor" not in out
+    assert not build_cli(root, "--trip", trip, "--base-url", BASE)[2]
 
 
 def test_a_build_into_a_folder_seoulcal_did_not_make_still_says_so(tmp_path, capsys):

@@ -534,6 +534,12 @@ MALFORMED = {
         "office.xlsx, sheet 명단2",
         "no such sheet; the workbook has: 명단",
     ),
+    "a NUL in the name": (  # TOML lets a string hold one; no file system names a file so
+        "ro\\u0000ster.csv",
+        lambda _folder: None,  # no file to write: none can be named so
+        "ro\\u0000ster.csv",
+        "cannot read the file: its name holds a NUL (\\u0000)",
+    ),
     "bad email": (
         "office.xlsx#명단",
         lambda folder: write_book(folder / "office.xlsx", {"명단": _roster_with_email_at_row_7()}),

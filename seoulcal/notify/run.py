@@ -252,9 +252,9 @@ def _replanned(
     """
     try:
         state = store.load(trip)
+        _, plan, revised = planned(state)  # a history damaged under this run raises here
     except StateError:
         return None
-    _, plan, revised = planned(state)
     return plan if same_state(revised, state) else None
 
 

@@ -67,22 +67,44 @@ def read_settled(path: str | Path, source: str) -> Settled | None:
     """Return what a run owing nothing reported, if it vouches for a run now; else ``None``.
 
     It vouches when its inputs' digest is *source*, it names the bytes the state file at *path*
-    holds, and no journal extends them. ``None`` also when the state or the record is missing
-    or cannot be read: the run is then done in full, and reports what is wrong.
+    holds, and no journal extends them (a journal left from before the file was last written
+    whole names other bytes, and does not count). ``None`` also when the state, the record or
+    the journal is missing or cannot be read: the run is then done in full, and reports what
+    is wrong.
     """
     location = Path(path)
     try:
-        if journal_path(location).exists():
-            return None
         record = json.loads(settled_path(location).read_bytes())
-        state = location.read_bytes()
+        state = hashlib.sha256(location.read_bytes()).hexdigest()
+        if not isinstance(record, dict) or record.get("format") != SETTLED_FORMAT:
+            return None
+        if record.get("source") != source or record.get("state") != state:
+            return None
+        if _extends(journal_path(location), state):
+            return None
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("format") != SETTLED_FORMAT:
-        return None
-    if record.get("source") != source or record.get("state") != hashlib.sha256(state).hexdigest():
-        return None
     return _parsed(record)
+
+
+def _extends(journal: Path, state: str) -> bool:
+    """Whether *journal* may add to the state bytes whose SHA-256 is *state*.
+
+    As the state's reader decides: a journal counts if its first complete line names those
+    bytes. A first line that does not parse counts too (the full run reports it damaged).
+    """
+    try:
+        with journal.open("rb") as stream:
+            head = stream.readline()
+    except FileNotFoundError:
+        return False
+    if not head.endswith(b"\n"):  # no complete line: stopped while it began, so ignored
+        return False
+    try:
+        named = json.loads(head).get("extends")
+    except (ValueError, AttributeError):
+        return True
+    return bool(named == state)
 
 
 def _parsed(record: dict[str, object]) -> Settled | None:

@@ -224,7 +224,7 @@ def _tables(trip: bytes, folder: Path) -> list[bytes] | None:
         name = spec.partition("#")[0]  # as seoulcal.sources.tables.read_sheet finds the file
         try:
             found.extend((spec.encode("utf-8"), (folder / name).read_bytes()))
-        except (OSError, UnicodeEncodeError):
+        except (OSError, UnicodeEncodeError, ValueError):  # ValueError: a NUL in the name
             return None
     return found
 

@@ -12,6 +12,7 @@ import pytest
 from notify_helpers import write_trip
 
 import seoulcal.notify.run
+import seoulcal.tripfile
 from seoulcal import cli
 from seoulcal.notify.invitations import InvitationStateFile
 from seoulcal.notify.settled import (
@@ -211,6 +212,32 @@ def test_the_options_are_still_checked(capsys, tmp_path, trip_file, full_runs):
     assert "missing-secret: cannot read it" in err
 
 
+def test_a_secret_changed_during_the_run_keeps_no_record(
+    capsys, tmp_path, trip_file, full_runs, monkeypatch
+):
+    # The run digests its inputs before it loads the trip and reads the secret again for the
+    # links: an edit in between must not leave a record of the old inputs beside the new links.
+    state = tmp_path / "sent.json"
+    secret = tmp_path / "secret"
+    secret.write_text(SECRET, encoding="utf-8")
+    links = ("--base-url", "https://trip.example.org/", "--secret-file", str(secret))
+    real = seoulcal.tripfile.start_loading
+
+    def edited_meanwhile(*args, **kwargs):
+        secret.write_text(SECRET + "-new", encoding="utf-8")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(seoulcal.tripfile, "start_loading", edited_meanwhile)
+    code, out, _ = invite(capsys, trip_file, state, *outbox(tmp_path), *links)
+    assert (code, out.splitlines()[0]) == (0, f"{state}: 9 sent, 0 failed, 1 members skipped")
+    assert not settled_path(state).exists()
+    monkeypatch.setattr(seoulcal.tripfile, "start_loading", real)
+    secret.write_text(SECRET, encoding="utf-8")  # the secret as it was digested
+    code, out, _ = invite(capsys, trip_file, state, *outbox(tmp_path), *links)
+    assert len(full_runs) == 2  # no record answered for it: the links changed back
+    assert code == 0
+
+
 @pytest.mark.parametrize(
     "damage",
     ["state bytes", "state gone", "journal", "record garbage", "record format", "record rows"],
@@ -222,8 +249,9 @@ def test_anything_else_is_planned_in_full(capsys, tmp_path, trip_file, full_runs
         state.write_bytes(state.read_bytes().replace(b"\n", b"\n "))
     elif damage == "state gone":
         state.unlink()
-    elif damage == "journal":
-        journal_path(state).write_bytes(b"")
+    elif damage == "journal":  # one that extends these bytes (a run stopped before its close)
+        extends = hashlib.sha256(state.read_bytes()).hexdigest()
+        journal_path(state).write_bytes(json.dumps({"extends": extends}).encode() + b"\n")
     elif damage == "record garbage":
         record.write_bytes(b"\x00not json")
     else:
@@ -333,12 +361,23 @@ def test_the_store_settles_only_what_it_read(tmp_path, invite_trip):
     loaded = store.load(invite_trip)
     assert store.settle("digest", empty)
     assert read_settled(state, "digest") == empty
-    journal_path(state).write_bytes(json.dumps({"extends": "other bytes"}).encode() + b"\n")
-    assert store.load(invite_trip) == loaded  # the journal names other bytes: ignored
-    assert read_settled(state, "digest") is None  # but the record does not vouch beside it
+    journal = journal_path(state)
+    for stale in (json.dumps({"extends": "other bytes"}).encode() + b"\n", b"", b'{"ext'):
+        journal.write_bytes(stale)  # left from before the file was written whole, or begun only
+        assert store.load(invite_trip) == loaded  # ignored by the state's reader
+        assert read_settled(state, "digest") == empty  # so the record still vouches
+    extends = hashlib.sha256(state.read_bytes()).hexdigest()
+    for counted in (json.dumps({"extends": extends}).encode() + b"\n", b"not json\n"):
+        journal.write_bytes(counted)  # adds to these bytes, or may (the full run says)
+        assert read_settled(state, "digest") is None
 
 
-def test_a_state_changed_under_the_run_keeps_no_record_and_the_report(tmp_path, invite_trip):
+@pytest.mark.parametrize("damage", ["unreadable", "history"])
+def test_a_state_changed_under_the_run_keeps_no_record_and_the_report(
+    tmp_path, invite_trip, damage
+):
+    from dataclasses import replace  # noqa: PLC0415 - only here
+
     from seoulcal.notify.invitations import StateError  # noqa: PLC0415 - only here
     from seoulcal.notify.mail import OutboxMailer  # noqa: PLC0415 - only here
 
@@ -349,9 +388,13 @@ def test_a_state_changed_under_the_run_keeps_no_record_and_the_report(tmp_path, 
 
         def load(self, trip):
             self.loads += 1
-            if self.loads > 1:
+            state = super().load(trip)
+            if self.loads == 1:
+                return state
+            if damage == "unreadable":
                 raise StateError(f"{self.path}: the invitation state is damaged (by a test)")
-            return super().load(trip)
+            # It parses, but a member's revision history does not: the replanning refuses it.
+            return replace(state, history={"mayor": {"format": "seoulcal-state/0"}})
 
     state = tmp_path / "sent.json"
     run = seoulcal.notify.run.invite(
