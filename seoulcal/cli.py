@@ -293,7 +293,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     jobs = _jobs(args.jobs)
     secret = read_secret(args.secret_file)
     raw = _trip_bytes(args)
-    source = None if bucket or raw is None else _source(args, raw, secret, retention)
+    tables: dict[Path, bytes] = {}  # the bytes of the tables digested, to load those very bytes
+    source = None if bucket or raw is None else _source(args, raw, secret, retention, tables)
     if source is not None:
         from seoulcal.publish import up_to_date  # noqa: PLC0415 - see RETENTION_DAYS
 
@@ -304,9 +305,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.trip and raw is not None:
         from seoulcal.tripfile import start_loading  # noqa: PLC0415 - see RETENTION_DAYS
 
-        trip = start_loading(args.trip, data=raw)()  # the digested bytes, parsed meanwhile
-        if source is not None and _source(args, raw, secret, retention) != source:
-            source = None  # a table changed while it was loaded: no record vouches for this build
+        trip = start_loading(args.trip, data=raw, contents=tables)()  # the digested bytes
     else:
         trip = _trip(args)
     target: str | Target = args.outdir
@@ -348,12 +347,17 @@ def _trip_bytes(args: argparse.Namespace) -> bytes | None:
 
 
 def _source(
-    args: argparse.Namespace, data: bytes, secret: bytes | None, retention: timedelta
+    args: argparse.Namespace,
+    data: bytes,
+    secret: bytes | None,
+    retention: timedelta,
+    tables: dict[Path, bytes],
 ) -> str | None:
     """Return the digest of what a build of a folder is made from (``None``: build in full).
 
     The trip file's bytes *data* as they are now (the built-in trip's), with the options: a base
-    URL that is not one is left to the full build to report.
+    URL that is not one is left to the full build to report. *tables* receives the bytes of the
+    tables digested, by path.
     """
     from seoulcal.publish import LOCAL_BASE_URL, normalize_base_url  # noqa: PLC0415 - as above
     from seoulcal.publish.record import source_digest  # noqa: PLC0415 - same
@@ -369,6 +373,7 @@ def _source(
         secret=secret,
         retention=retention,
         printing=args.print,
+        read=tables,
     )
 
 
@@ -531,7 +536,11 @@ def _invite_mailer(args: argparse.Namespace) -> Mailer:
     return SmtpMailer(host, port, security=security, username=args.user, password=password)
 
 
-def _invite_links(args: argparse.Namespace) -> tuple[str, bytes | None] | None:
+_Links = tuple[str, bytes | None] | None
+"""The base URL and secret of the members' page links (:func:`_invite_links`)."""
+
+
+def _invite_links(args: argparse.Namespace) -> _Links:
     """Return the base URL and the secret of the members' page links, when --base-url is given."""
     if args.base_url is None:
         return None
@@ -540,9 +549,7 @@ def _invite_links(args: argparse.Namespace) -> tuple[str, bytes | None] | None:
     return normalize_base_url(args.base_url), read_secret(args.secret_file)
 
 
-def _invite_pages(
-    links: tuple[str, bytes | None] | None, trip: Trip
-) -> Callable[[Member], str] | None:
+def _invite_pages(links: _Links, trip: Trip) -> Callable[[Member], str] | None:
     """Return where each member's page is, from :func:`_invite_links`."""
     if links is None:
         return None
@@ -557,11 +564,14 @@ def _invite_pages(
     return page_url
 
 
-def _invite_source(args: argparse.Namespace, raw: bytes) -> str | None:
-    """Return the digest of what a run of ``invite`` plans from (``None``: plan in full).
+def _invite_source(
+    args: argparse.Namespace, raw: bytes, tables: dict[Path, bytes]
+) -> tuple[str, _Links] | None:
+    """Return the digest of what a run of ``invite`` plans from, and the links it digests.
 
     The trip file's bytes *raw* (the built-in trip's), with the options that decide the plan
-    and its report; links that are not valid are left to the full run to report.
+    and its report; *tables* receives the bytes of the tables digested, by path. ``None``: plan
+    in full (links that are not valid are left to the full run to report).
     """
     from seoulcal.publish.record import invitations_digest  # noqa: PLC0415 - invite only
 
@@ -574,21 +584,24 @@ def _invite_source(args: argparse.Namespace, raw: bytes) -> str | None:
         json.dumps(args.sender),
         json.dumps(None if links is None else links[0]),
     ]
-    return invitations_digest(
+    source = invitations_digest(
         raw,
         folder=Path(args.trip).parent if args.trip else None,
         options=options,
         secret=None if links is None else links[1],
+        read=tables,
     )
+    return None if source is None else (source, links)
 
 
 def _cmd_invite(args: argparse.Namespace) -> int:
     raw = None if args.dry_run else _trip_bytes(args)
-    source = None if raw is None else _invite_source(args, raw)
-    if source is not None:
+    tables: dict[Path, bytes] = {}
+    digested = None if raw is None else _invite_source(args, raw, tables)
+    if digested is not None:
         from seoulcal.notify.settled import read_settled  # noqa: PLC0415 - invite only
 
-        settled = read_settled(args.state, source)
+        settled = read_settled(args.state, digested[0])
         if settled is not None:  # a run with these inputs and this state owed nothing
             _invite_mailer(args)  # its options are checked all the same (the links' were)
             for warning in settled.warnings:
@@ -598,24 +611,34 @@ def _cmd_invite(args: argparse.Namespace) -> int:
                 for member_id, unchanged, skipped in settled.members
             ]
             return _report_sent(args.state, rows, sent=0, skipped=sum(row[3] for row in rows))
-    return _invite_in_full(args, raw, source)
+    return _invite_in_full(args, raw, digested, tables)
 
 
-def _invite_in_full(args: argparse.Namespace, raw: bytes | None, source: str | None) -> int:
-    """Load the trip (*raw*, the bytes *source* digests, when read) and run ``invite`` on it."""
+def _invite_in_full(
+    args: argparse.Namespace,
+    raw: bytes | None,
+    digested: tuple[str, _Links] | None,
+    tables: dict[Path, bytes],
+) -> int:
+    """Load the trip (*raw* and *tables*, the bytes *digested* names, when read) and run it.
+
+    *digested* is :func:`_invite_source`'s: the run keeps a record under that digest only if
+    the links it reads again here are the ones digested.
+    """
     from seoulcal.notify.invitations import InvitationStateFile  # noqa: PLC0415 - invite only
     from seoulcal.notify.run import invite  # noqa: PLC0415 - invite only
 
     if args.trip and raw is not None:
         from seoulcal.tripfile import start_loading  # noqa: PLC0415 - invite only
 
-        trip = start_loading(args.trip, data=raw)()  # the digested bytes
+        trip = start_loading(args.trip, data=raw, contents=tables)()  # the digested bytes
     else:
         trip = _trip(args)
     mailer = _invite_mailer(args)
-    page_url = _invite_pages(_invite_links(args), trip)
-    if source is not None and raw is not None and _invite_source(args, raw) != source:
-        source = None  # a table or the secret changed while read again: no record vouches
+    links = _invite_links(args)
+    page_url = _invite_pages(links, trip)
+    # The secret file is read again here: if it changed, no record vouches for this run.
+    source = digested[0] if digested is not None and digested[1] == links else None
     state = Path(args.state)
     if not state.parent.is_dir():
         raise _UsageError(f"--state {args.state}: folder {state.parent} does not exist")

@@ -40,13 +40,25 @@ def parse_trip(
     (see ``docs/tables.md``); the file is found relative to *base* (the current folder if absent).
     *tables* (field → table and its folder) takes those fields from tables, whatever *text* says.
     """
+    return _parse(text, source=source, base=base, tables=tables)
+
+
+def _parse(
+    text: str,
+    *,
+    source: str,
+    base: str | Path | None,
+    tables: Mapping[str, tuple[str, Path]] | None = None,
+    contents: Mapping[Path, bytes] | None = None,
+) -> Trip:
+    """:func:`parse_trip`, with *contents*: the bytes of table files already read, by path."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TripError(
             [Problem("", f"not valid TOML: {error}; fix the syntax at that line")], source=source
         ) from None
-    return _trip_from(data, source=source, base=base, tables=tables)
+    return _trip_from(data, source=source, base=base, tables=tables, contents=contents)
 
 
 def _trip_from(
@@ -55,8 +67,9 @@ def _trip_from(
     source: str,
     base: str | Path | None,
     tables: Mapping[str, tuple[str, Path]] | None = None,
+    contents: Mapping[Path, bytes] | None = None,
 ) -> Trip:
-    """Validate the parsed TOML *data* of a trip (see :func:`parse_trip`)."""
+    """Validate the parsed TOML *data* of a trip (see :func:`parse_trip` and :func:`_parse`)."""
     from seoulcal.model import Trip  # noqa: PLC0415 - pydantic: see start_loading
 
     origins = None
@@ -65,7 +78,7 @@ def _trip_from(
 
         try:
             folder = Path(base) if base is not None else Path()
-            origins = resolve_tables(data, base=folder, tables=tables)
+            origins = resolve_tables(data, base=folder, tables=tables, contents=contents)
         except TripError as error:
             raise TripError(list(error.problems), source=source) from None
     try:
@@ -106,35 +119,40 @@ def _text(raw: bytes, location: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _load(location: Path, raw: bytes) -> Trip:
-    return parse_trip(_text(raw, location), source=str(location), base=location.parent)
+def _load(location: Path, raw: bytes, contents: Mapping[Path, bytes] | None = None) -> Trip:
+    text = _text(raw, location)
+    return _parse(text, source=str(location), base=location.parent, contents=contents)
 
 
 READ_AHEAD = 32 * 1024
 """Trip files this large or larger are parsed in a forked child by :func:`start_loading`."""
 
 
-def start_loading(path: str | Path, *, data: bytes | None = None) -> Callable[[], Trip]:
+def start_loading(
+    path: str | Path, *, data: bytes | None = None, contents: Mapping[Path, bytes] | None = None
+) -> Callable[[], Trip]:
     """Start loading the trip file at *path*; return what finishes: :func:`load_trip`'s result.
 
     tomllib is pure Python: a 300 KB trip file of a thousand members takes it about 60 ms. Where
     a build shares its work out anyway (Linux, one thread), the file's TOML is parsed in a forked
     child while this process goes on importing pydantic and the models, which the validation
     needs next (this module imports neither before then). *data* are the file's bytes if the
-    caller read them already (the build digests the very bytes it loads). The trip, and every
-    error, is :func:`load_trip`'s: a child that fails for any reason (the file is no TOML or no
-    UTF-8, say) is set aside and the file's bytes loaded here, which reports it.
+    caller read them already, and *contents* the bytes of tables it names that the caller read,
+    by path (the file's folder / the table's name): the build digests the very bytes it loads.
+    The trip, and every error, is :func:`load_trip`'s: a child that fails for any reason (the
+    file is no TOML or no UTF-8, say) is set aside and the file's bytes loaded here, which
+    reports it.
     """
     from seoulcal.workers import Worker, forks_by_default  # noqa: PLC0415 - only here
 
     location = Path(path)
     raw = _read(location) if data is None else data
     if len(raw) < READ_AHEAD or not forks_by_default():
-        return functools.partial(_load, location, raw)
+        return functools.partial(_load, location, raw, contents)
     try:
         worker = Worker.start(functools.partial(_toml, raw))
     except (OSError, SeoulcalError):
-        return functools.partial(_load, location, raw)
+        return functools.partial(_load, location, raw, contents)
 
     def finish() -> Trip:
         from seoulcal.model import Trip  # noqa: F401, PLC0415 - imported while the child parses
@@ -142,8 +160,8 @@ def start_loading(path: str | Path, *, data: bytes | None = None) -> Callable[[]
         try:
             parsed = worker.result()
         except Exception:  # noqa: BLE001 - anything wrong is found and reported again here
-            return _load(location, raw)
-        return _trip_from(parsed, source=str(location), base=location.parent)
+            return _load(location, raw, contents)
+        return _trip_from(parsed, source=str(location), base=location.parent, contents=contents)
 
     return finish
 

@@ -203,10 +203,11 @@ _MAYBE_TABLE = re.compile(  # searched in b"\n" + the file: a literal first is f
 _TABLE_FIELDS = ("members", "venues", "events")  # as seoulcal.tripfile.TABLE_FIELDS
 
 
-def _tables(trip: bytes, folder: Path) -> list[bytes] | None:
+def _tables(trip: bytes, folder: Path, read: dict[Path, bytes] | None) -> list[bytes] | None:
     """Return the names and bytes of the tables the trip file *trip* names, in order.
 
-    ``None`` when they cannot be known or read here (the full build then says why).
+    ``None`` when they cannot be known or read here (the full build then says why). *read*, if
+    given, receives each table's path and bytes.
     """
     if _MAYBE_TABLE.search(b"\n" + trip) is None:
         return []
@@ -217,15 +218,20 @@ def _tables(trip: bytes, folder: Path) -> list[bytes] | None:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     found: list[bytes] = []
+    files: dict[Path, bytes] = {}
     for field in _TABLE_FIELDS:
         spec = data.get(field)
         if not isinstance(spec, str):
             continue
-        name = spec.partition("#")[0]  # as seoulcal.sources.tables.read_sheet finds the file
+        path = folder / spec.partition("#")[0]  # as seoulcal.sources.tables.read_sheet finds it
         try:
-            found.extend((spec.encode("utf-8"), (folder / name).read_bytes()))
+            if path not in files:  # one read of a file named twice
+                files[path] = path.read_bytes()
+            found.extend((spec.encode("utf-8"), files[path]))
         except (OSError, UnicodeEncodeError, ValueError):  # ValueError: a NUL in the name
             return None
+    if read is not None:
+        read.update(files)
     return found
 
 
@@ -237,18 +243,21 @@ def source_digest(  # noqa: PLR0913 - keyword-only options, as build_site's
     secret: bytes | None,
     retention: timedelta,
     printing: bool = False,
+    read: dict[Path, bytes] | None = None,
 ) -> str | None:
     """Return a digest of a build's raw inputs, or ``None`` when they cannot vouch for the site.
 
     *trip* is the trip file's bytes (:data:`BUILT_IN_TRIP`'s for the built-in trip), *folder*
     the folder its tables are named from (``None``: it names none, as the built-in trip);
-    *base_url* is normalised. The bytes of every table the trip names are digested with it.
+    *base_url* is normalised. The bytes of every table the trip names are digested with it;
+    *read*, if given, receives each table's path and the bytes digested, for the trip to be
+    loaded from those very bytes (:func:`seoulcal.tripfile.start_loading`'s *contents*).
     ``None`` for a build that prints (the PDFs depend on a font found on this system, which no
     digest here sees) and for tables that cannot be read (the full build reports them).
     """
     if printing:
         return None
-    tables = _tables(trip, folder or Path())
+    tables = _tables(trip, folder or Path(), read)
     if tables is None:
         return None
     return _digest(
@@ -270,16 +279,17 @@ def invitations_digest(
     folder: Path | None,
     options: Sequence[str],
     secret: bytes | None,
+    read: dict[Path, bytes] | None = None,
 ) -> str | None:
     """Return a digest of a run of invitations' raw inputs, or ``None`` when they cannot vouch.
 
     As :func:`source_digest`, for ``seoulcal invite`` (:mod:`seoulcal.notify.settled`): *trip* is
     the trip file's bytes, with those of every table it names from *folder*; *options* are the
     run's options that decide its plan and report, as text (the caller's to choose); *secret*
-    is the token secret of its page links, if any, digested as an HMAC under it. ``None`` for
-    tables that cannot be read (the full run reports them).
+    is the token secret of its page links, if any, digested as an HMAC under it; *read* is
+    :func:`source_digest`'s. ``None`` for tables that cannot be read (the full run reports them).
     """
-    tables = _tables(trip, folder or Path())
+    tables = _tables(trip, folder or Path(), read)
     if tables is None:
         return None
     return _digest(

@@ -83,10 +83,12 @@ def split_spec(spec: str) -> tuple[str, str | None]:
     return name, (sheet if hash_sign else None)
 
 
-def read_sheet(spec: str, *, base: Path) -> Sheet:
+def read_sheet(spec: str, *, base: Path, contents: Mapping[Path, bytes] | None = None) -> Sheet:
     """Read the table *spec* (``file`` or ``file#sheet``, relative to *base*) into rows.
 
-    Raises :class:`TripError` naming the file when it cannot be read as a table.
+    *contents* holds the bytes of files already read, by path (``base / file``): those are
+    parsed, not read again. Raises :class:`TripError` naming the file when it cannot be read as
+    a table.
     """
     name, sheet = split_spec(spec)
     path = base / name
@@ -104,10 +106,12 @@ def read_sheet(spec: str, *, base: Path) -> Sheet:
             "is not a table seoulcal reads; give a .csv or .xlsx file (saved from Excel as "
             "'CSV UTF-8' or 'Excel Workbook'), or list the items in the trip file"
         )
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise refuse(f"cannot read the file: {error.strerror or error}") from None
+    raw = contents.get(path) if contents else None
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise refuse(f"cannot read the file: {error.strerror or error}") from None
     if suffix == ".csv":
         if sheet is not None:
             raise refuse(
@@ -756,20 +760,22 @@ class TableItems:
     problems: tuple[Problem, ...]
 
 
-def load_items(
+def load_items(  # noqa: PLR0913 - keyword-only context for the rows, all optional
     kind: TableKind,
     spec: str,
     *,
     base: Path,
     venue_zones: Mapping[str, str] | None = None,
     trip_zone: str | None = None,
+    contents: Mapping[Path, bytes] | None = None,
 ) -> TableItems:
     """Read the table *spec* (relative to *base*) as the trip's *kind* of items.
 
     *venue_zones* (venue id → zone) and *trip_zone* give event times their zone when a row has
-    none. A table that cannot be read raises :class:`TripError`; problems in its rows are returned.
+    none; *contents* is :func:`read_sheet`'s. A table that cannot be read raises
+    :class:`TripError`; problems in its rows are returned.
     """
-    sheet = read_sheet(spec, base=base)
+    sheet = read_sheet(spec, base=base, contents=contents)
     columns = KINDS[kind]
     rows, problems = _rows(sheet, columns)
     if problems:  # the columns are not known for sure: the rows would only add noise
@@ -837,11 +843,13 @@ def resolve_tables(
     *,
     base: Path,
     tables: Mapping[str, tuple[str, Path]] | None = None,
+    contents: Mapping[Path, bytes] | None = None,
 ) -> Origins | None:
     """Replace the table names in a trip file's *data* by the items the tables hold.
 
     ``members``, ``venues`` and ``events`` may each name a table, relative to *base*; *tables*
-    (kind → table and its folder) replaces what *data* says for those kinds. Returns where the
+    (kind → table and its folder) replaces what *data* says for those kinds; *contents* is
+    :func:`read_sheet`'s (files already read, by path). Returns where the
     items came from (``None`` when no table is named), or raises :class:`TripError` with every
     problem of every table.
     """
@@ -866,6 +874,7 @@ def resolve_tables(
                 base=folder,
                 venue_zones=dict(pair for pair in pairs if pair is not None),
                 trip_zone=trip_zone if isinstance(trip_zone, str) else None,
+                contents=contents,
             )
         except TripError as error:
             problems.extend(error.problems)

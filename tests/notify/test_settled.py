@@ -238,6 +238,38 @@ def test_a_secret_changed_during_the_run_keeps_no_record(
     assert code == 0
 
 
+def test_a_run_loads_the_table_bytes_it_digested(
+    capsys, tmp_path, invite_data, full_runs, monkeypatch
+):
+    # As a build does (tests/test_cli.py): a roster edited while the run starts is not what it
+    # plans from, so the record it keeps names the bytes it planned from.
+    listed = write_trip(tmp_path / "listed.toml", invite_data)
+    roster = tmp_path / "roster.csv"
+    assert cli.main(["members", "--trip", str(listed), "--format", "csv", "-o", str(roster)]) == 0
+    invite_data["members"] = "roster.csv"
+    trip_file = write_trip(tmp_path / "trip.toml", invite_data)
+    before = roster.read_bytes()
+    real = seoulcal.tripfile.start_loading
+
+    def edited_meanwhile(*args, **kwargs):
+        roster.write_bytes(before.replace(b"mayor@", b"the-mayor@"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(seoulcal.tripfile, "start_loading", edited_meanwhile)
+    state = tmp_path / "sent.json"
+    code, out, _ = invite(capsys, trip_file, state, *outbox(tmp_path))
+    assert (code, out.splitlines()[0]) == (0, f"{state}: 9 sent, 0 failed, 1 members skipped")
+    assert b"the-mayor@" not in state.read_bytes()  # planned from the roster it digested
+    monkeypatch.setattr(seoulcal.tripfile, "start_loading", real)
+    code, out, _ = invite(capsys, trip_file, state, *outbox(tmp_path))
+    assert len(full_runs) == 2  # the edited roster is a change: planned in full
+    assert out.splitlines()[0] == f"{state}: 4 sent, 0 failed, 1 members skipped"  # new address
+    roster.write_bytes(before)
+    code, out, _ = invite(capsys, trip_file, state, *outbox(tmp_path))
+    assert len(full_runs) == 3  # the record names the edited roster now
+    assert out.splitlines()[0] == f"{state}: 4 sent, 0 failed, 1 members skipped"
+
+
 @pytest.mark.parametrize(
     "damage",
     ["state bytes", "state gone", "journal", "record garbage", "record format", "record rows"],
