@@ -96,11 +96,11 @@ def read_sheet(spec: str, *, base: Path, contents: Mapping[Path, bytes] | None =
 
     def refuse(message: str) -> TripError:
         where = name if sheet is None else f"{name}, sheet {sheet}"
-        return TripError([Problem(where, message)])
+        # A NUL as the trip file spells it (TOML allows one), never raw on the terminal.
+        return TripError([Problem(where.replace("\0", "\\u0000"), message)])
 
     if "\0" in name:  # no file system names a file so (Python would raise ValueError)
-        shown = spec.replace("\0", "\\u0000")  # as the trip file spells it, not a raw NUL
-        raise TripError([Problem(shown, "cannot read the file: its name holds a NUL (\\u0000)")])
+        raise refuse("cannot read the file: its name holds a NUL (\\u0000)")
     if suffix not in TABLE_SUFFIXES:
         raise refuse(
             "is not a table seoulcal reads; give a .csv or .xlsx file (saved from Excel as "

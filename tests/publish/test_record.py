@@ -70,17 +70,14 @@ def test_the_digested_tables_are_handed_back_for_the_loading(tmp_path, digester)
     (tmp_path / "roster.csv").write_bytes(b"members")
     (tmp_path / "venues.csv").write_bytes(b"venues")
     trip = b'members = "roster.csv#one"\nevents = "roster.csv#two"\nvenues = "venues.csv"\n'
+    make = digest if digester == "source" else invitations
     read: dict = {}
-    if digester == "source":
-        found = digest(trip + ROOT_KEYS, folder=tmp_path, read=read)
-    else:
-        found = invitations(trip + ROOT_KEYS, folder=tmp_path, read=read)
-    assert found is not None
+    assert make(trip + ROOT_KEYS, folder=tmp_path, read=read) is not None
     # Each file once, by the path the loader reads it from (the trip's folder / its name).
     assert read == {tmp_path / "roster.csv": b"members", tmp_path / "venues.csv": b"venues"}
     (tmp_path / "venues.csv").unlink()
     again: dict = {}
-    assert digest(trip + ROOT_KEYS, folder=tmp_path, read=again) is None
+    assert make(trip + ROOT_KEYS, folder=tmp_path, read=again) is None
     assert again == {}  # nothing handed back from a digest that could not be made
 
 
