@@ -41,7 +41,7 @@ from seoulcal.publish.record import RECORD_FORMAT
 from seoulcal.publish.target import Changes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from types import TracebackType
 
 _QUEUED_FILES = 64
@@ -73,6 +73,10 @@ class FolderTarget:
         """The memos the last commit recorded (good only while the folder is as it left it)."""
         self._committed_memos: dict[str, str] | None = None
         """The memos this build's commit recorded."""
+        self._committed_layout: _Layout | None = None
+        """The site as walked, when this build's commit left it as it was (see :func:`_folders`)."""
+        self._committed_folders: list[list[object]] | None = None
+        """The record of the folders of the site this build's commit put in place (see _dated)."""
         self._walked: _Walk | None = None
         """The site's files and manifest digest, walked once while the lock is held."""
         self._renders: bytes | None = None
@@ -117,6 +121,8 @@ class FolderTarget:
         self._memos = _memos_from_json(self._record.get("memos"))
         self._committed = None
         self._committed_memos = None
+        self._committed_layout = None
+        self._committed_folders = None
         self._read = {}
         self._walked = None
         self._renders = None
@@ -166,15 +172,23 @@ class FolderTarget:
         if inputs is None:
             self._record = _write_record(self._handle(), None)
             return
+        folders = self._committed_folders
         if self._committed is not None:
             site, memos = self._committed, self._committed_memos or {}
+            layout = self._committed_layout
         else:  # the site was already as this build would make it: the last commit's memos hold
-            site = self.manifest()[1]
+            walked = self._site_walk()
+            site = walked.digest
             memos = self._memos if site == self._vouched else {}
+            layout = walked.layout
         record: dict[str, object] = {"inputs": inputs, "site": site, "memos": memos}
         if source is not None:
             record["source"] = source
             record["members"] = [_member_json(member) for member in members]
+            if folders is None and layout is not None:
+                folders = _folders(str(self.outdir), layout)
+            if folders is not None:
+                record["folders"] = folders
         self._record = _write_record(self._handle(), record)
 
     def up_to_date(self, source: str) -> tuple[list[MemberSite], list[str]] | None:
@@ -182,7 +196,9 @@ class FolderTarget:
 
         ``None`` unless the record holds *source* and the folder is exactly as that build left
         it (every file's path, size, modification time and inode); then the report of a build
-        comes from the record alone, without the trip.
+        comes from the record alone, without the trip. The record's folders tell that without
+        listing them (see :func:`_folders`); where it has none that can, the site is walked,
+        and the record then keeps its folders for the next time.
         """
         self._handle()
         record = self._record
@@ -191,10 +207,22 @@ class FolderTarget:
         members = _members_from_json(record.get("members"))
         if members is None:
             return None
-        files, site = self.manifest()
-        if record.get("site") != site:
+        # The folders the record lists, looked at one by one, in place of a walk of the site;
+        # a walk where they cannot vouch for it (see _folders), and then they are recorded.
+        found = _looked_at(str(self.outdir), record.get("folders"))
+        if found is not None:
+            files, site = found
+            return (members, files) if record.get("site") == site else None
+        walked = self._site_walk()
+        if record.get("site") != walked.digest:
             return None
-        return members, files
+        folders = _folders(str(self.outdir), walked.layout)
+        if folders is not None or "folders" in record:  # what looks at them next time, or none
+            kept = {key: value for key, value in record.items() if key != "folders"}
+            if folders is not None:
+                kept["folders"] = folders
+            self._record = _write_record(self._handle(), kept)
+        return members, sorted(walked.found)
 
     def manifest(self) -> tuple[list[str], str]:
         """Return the site's regular files (relative paths, sorted) and a digest of their details.
@@ -272,13 +300,13 @@ class FolderTarget:
             shutil.rmtree(spare, ignore_errors=True)
             return None
         # The site's own walk tells whether this file system's listings give true inodes.
-        inodes, odd = _inodes(str(spare), listed=self._site_walk().listed_inodes)
+        inodes, odd, walked = _inodes(str(spare), listed=self._site_walk().listed_inodes)
         if odd:  # not ours
             shutil.rmtree(spare, ignore_errors=True)
             return None
         spare.rename(staging)  # a killed build's staging folder was removed on entering
         folders = {f"{staging}/{rel.rpartition('/')[0]}" for rel in inodes if "/" in rel}
-        return _Spare(inodes, {str(staging), *folders})
+        return _Spare(inodes, {str(staging), *folders}, walked)
 
     def add(self, path: str, data: bytes) -> None:
         """Take the file *path* of the new site (compared, then written or linked, in order)."""
@@ -339,7 +367,8 @@ class FolderTarget:
         if len(files) != len(parts):
             raise TypeError("parts must come from this target's part().files()")
         output = self._out()
-        written, kept, removed = output.publish(files, digest=self._site()[1])
+        walked = self._site_walk()
+        written, kept, removed = output.publish(files, digest=walked.digest)
         memos = dict(output.remembered)
         for part in files:
             memos.update(part.memos)
@@ -348,6 +377,8 @@ class FolderTarget:
         self._walked = None  # the site is the new one now
         self._committed = output.site
         self._committed_memos = memos
+        self._committed_layout = walked.layout if output.outcome == "unchanged" else None
+        self._committed_folders = output.folders
         record: dict[str, object] = {"site": self._committed, "memos": memos}
         self._record = _write_record(self._handle(), record)
         if self._renders is not None:
@@ -469,16 +500,21 @@ def _members_from_json(value: object) -> list[MemberSite] | None:
     members = []
     try:
         for member_id, page_url, feeds in value:
-            sites = tuple(Feed(lang, name, href, url) for lang, name, href, url in feeds)
-            texts = (member_id, page_url, *(t for f in sites for t in (f.name, f.href, f.url)))
-            if not all(isinstance(text, str) for text in texts) or not all(
-                feed.lang in {"ko", "en"} for feed in sites
-            ):
+            sites = []
+            for lang, name, href, url in feeds:
+                if lang not in _LANGUAGES or {type(name), type(href), type(url)} != _STR:
+                    return None
+                sites.append(Feed(lang, name, href, url))
+            if type(member_id) is not str or type(page_url) is not str:  # JSON: exactly str
                 return None
-            members.append(MemberSite(member_id, page_url, sites))
+            members.append(MemberSite(member_id, page_url, tuple(sites)))
     except (TypeError, ValueError):  # not a list of three, or a feed not a list of four
         return None
     return members
+
+
+_LANGUAGES = frozenset(("ko", "en"))
+_STR = {str}
 
 
 def _recover(outdir: Path) -> None:
@@ -502,6 +538,17 @@ class _Found(NamedTuple):
     mtime_ns: int
 
 
+class _Layout(NamedTuple):
+    """What a walk of a site found of its files and folders, and when it began."""
+
+    files: Iterable[str]
+    """Its regular files (relative POSIX paths)."""
+    folders: Sequence[str]
+    """Every folder it holds (relative POSIX paths; ``""`` is the site's own)."""
+    began: int
+    """The ``time.time_ns()`` just before the walk."""
+
+
 class _Walk(NamedTuple):
     """What a walk of a folder found."""
 
@@ -513,6 +560,8 @@ class _Walk(NamedTuple):
     """Whether it holds anything but regular files and folders (links, sockets, ...)."""
     listed_inodes: bool = False
     """Whether each file's folder listing gave the inode ``lstat`` gives (see :func:`_inodes`)."""
+    layout: _Layout = _Layout((), (), 0)
+    """Its files and every folder it walked, with the moment the walk began."""
 
 
 def _walk(root: str) -> _Walk:
@@ -527,9 +576,12 @@ def _walk(root: str) -> _Walk:
     lines: list[str] = []
     odd = False
     unlisted = 0  # files whose listing gave another inode than lstat
+    began = time.time_ns()
     folders = [(root, "")]
+    walked = []
     while folders:
         folder, prefix = folders.pop()
+        walked.append(prefix[:-1])
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
@@ -542,22 +594,26 @@ def _walk(root: str) -> _Walk:
                     unlisted += entry.inode() != info.st_ino
                 else:
                     odd = True
-    return _Walk(found, _digest(lines), odd, listed_inodes=not unlisted)
+    layout = _Layout(found, walked, began)
+    return _Walk(found, _digest(lines), odd, listed_inodes=not unlisted, layout=layout)
 
 
-def _inodes(root: str, *, listed: bool) -> tuple[dict[str, int], bool]:
-    """Return the inode of each regular file under *root* by relative POSIX path, and *odd*.
+def _inodes(root: str, *, listed: bool) -> tuple[dict[str, int], bool, list[str]]:
+    """Return the inode of each regular file under *root* by relative POSIX path, *odd*, folders.
 
     *odd*: it holds something besides regular files and folders (symlinks are not followed).
-    With *listed*, the inodes are the folder listings' (``d_ino``: no system call per file), for
-    a folder on a file system whose listings were seen to give the inodes ``lstat`` gives
+    The folders are every folder walked (relative POSIX paths, ``""`` for *root*). With
+    *listed*, the inodes are the folder listings' (``d_ino``: no system call per file), for a
+    folder on a file system whose listings were seen to give the inodes ``lstat`` gives
     (:attr:`_Walk.listed_inodes`); otherwise each file is looked at with ``lstat``.
     """
     inodes: dict[str, int] = {}
     odd = False
     folders = [(root, "")]
+    walked = []
     while folders:
         folder, prefix = folders.pop()
+        walked.append(prefix[:-1])
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
@@ -567,7 +623,7 @@ def _inodes(root: str, *, listed: bool) -> tuple[dict[str, int], bool]:
                     inodes[prefix + entry.name] = inode
                 else:
                     odd = True
-    return inodes, odd
+    return inodes, odd, walked
 
 
 def _digest(lines: list[str]) -> str:
@@ -576,13 +632,133 @@ def _digest(lines: list[str]) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
+_TIMESTAMP_STEP_NS = 2_000_000_000
+"""The coarsest step of a folder's modification time that :func:`_folders` allows for.
+
+Linux stamps times from a clock that moves in ticks (a few milliseconds); ext4 with small
+inodes, ext3 and HFS+ keep whole seconds, FAT two seconds.
+"""
+
+
+def _dated(root: str, files: Iterable[str], left: Iterable[str]) -> list[list[object]] | None:
+    """Date the folders of the new site *root* back, and return their record (see _folders).
+
+    *root* is the staging folder, which only this build writes in; *files* are every file it
+    holds, and *left* folders it may also hold (the spare's: any still there is counted), all
+    relative POSIX paths. Each folder gets a modification time :data:`_TIMESTAMP_STEP_NS`
+    before now (nothing serves or reads a folder's time), so that any later change to it,
+    however coarse the file system's clock, is stamped later; the swap keeps them. ``None``
+    where a folder cannot be dated: the next build walks the site.
+    """
+    names = _names(files, ())
+    for folder in left:
+        if folder not in names and os.path.isdir(f"{root}/{folder}"):  # emptied, but not removed
+            names[folder] = []
+    moment = time.time_ns() - _TIMESTAMP_STEP_NS
+    record: list[list[object]] = []
+    try:
+        for folder in sorted(names):
+            os.utime(f"{root}/{folder}" if folder else root, ns=(moment, moment))
+            record.append([folder, moment, sorted(names[folder])])
+    except OSError:
+        return None
+    return record
+
+
+def _names(files: Iterable[str], folders: Iterable[str]) -> dict[str, list[str]]:
+    """Return the names of *files* by folder, for every folder holding them, and *folders*.
+
+    Paths are relative POSIX paths; the parents of a folder are there too, and ``""`` (the
+    site's own folder) always is.
+    """
+    names: dict[str, list[str]] = {"": []}
+    for folder in folders:
+        names.setdefault(folder, [])
+    for rel in files:
+        folder, _, name = rel.rpartition("/")
+        held = names.get(folder)
+        if held is None:
+            names[folder] = held = []
+            parent = folder
+            while parent and (parent := parent.rpartition("/")[0]) not in names:
+                names[parent] = []
+        held.append(name)
+    return names
+
+
+def _folders(root: str, layout: _Layout) -> list[list[object]] | None:
+    """Return the record of the folders of the site *root*, as :func:`_looked_at` reads it.
+
+    Each folder *layout* walked (``""`` for *root*) with its modification time and the names
+    of its files. Adding, removing or renaming anything in a folder changes its
+    modification time, so a folder found as recorded holds what it held: looking at each
+    folder and file (one ``lstat`` each) then replaces listing every folder.
+
+    Only for folders that last changed more than :data:`_TIMESTAMP_STEP_NS` before the walk
+    began: a change after that (during the walk, or later) is then stamped later than what is
+    recorded, however coarse the file system's clock. ``None`` (the next build walks the site
+    again) where a folder changed since, or cannot be looked at: as after any build, whose
+    folders are new.
+    """
+    names = _names(layout.files, layout.folders)
+    settled = layout.began - _TIMESTAMP_STEP_NS
+    record: list[list[object]] = []
+    for folder in sorted(names):
+        try:
+            info = os.lstat(f"{root}/{folder}" if folder else root)
+        except OSError:
+            return None
+        if not stat.S_ISDIR(info.st_mode) or info.st_mtime_ns >= settled:
+            return None
+        record.append([folder, info.st_mtime_ns, sorted(names[folder])])
+    return record
+
+
+def _looked_at(root: str, record: object) -> tuple[list[str], str] | None:
+    """Return the files and manifest digest of the site *root* from the folders *record* lists.
+
+    As :meth:`FolderTarget.manifest` gives them from a walk, when every folder the record
+    lists (see :func:`_folders`) is as recorded: then no file came or went, and each recorded
+    file is looked at for its size, modification time and inode. ``None`` if a folder is not
+    as recorded (so the site changed, or the record cannot tell), or the record is damaged.
+    """
+    if not isinstance(record, list) or not record:
+        return None
+    lstat, regular, directory = os.lstat, stat.S_ISREG, stat.S_ISDIR
+    files: list[str] = []
+    lines: list[str] = []
+    try:
+        for folder, mtime_ns, names in record:
+            if not isinstance(folder, str) or not isinstance(names, list):
+                return None
+            path = f"{root}/{folder}" if folder else root
+            info = lstat(path)  # the folder itself, even a link (no slash after it)
+            base = f"{path}/"
+            if not directory(info.st_mode) or info.st_mtime_ns != mtime_ns:
+                return None
+            prefix = f"{folder}/" if folder else ""
+            for name in names:
+                info = lstat(base + name)
+                if not regular(info.st_mode):
+                    return None
+                rel = prefix + name
+                files.append(rel)
+                lines.append(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n")
+    except (OSError, AttributeError, TypeError, ValueError, IndexError):  # gone, or damaged
+        return None
+    files.sort()
+    return files, _digest(lines)
+
+
 @dataclass(frozen=True, slots=True)
 class _Spare:
     """The spare opened as the staging folder: the inode of each file it holds, its folders."""
 
     inodes: dict[str, int]
     folders: set[str]
-    """The folders it has (paths in the staging folder)."""
+    """The folders holding its files, and its own (paths in the staging folder)."""
+    walked: list[str]
+    """Every folder it has, those holding no file too (relative POSIX paths; ``""`` its own)."""
 
 
 def _unshared(info: os.stat_result) -> bool:
@@ -776,6 +952,8 @@ class _Output:
         """Each written file's size, modification time (ns) and inode."""
         self.site = ""
         """After :meth:`publish`: the manifest digest of the site (as a walk of it would give)."""
+        self.folders: list[list[object]] | None = None
+        """After :meth:`publish` swapped: the record of the new site's folders (see _dated)."""
         self._directories: set[str] = set()
         """Folders this process made (their mode is set before the swap)."""
         self._present: set[str] = set() if spare is None else set(spare.folders)
@@ -1009,6 +1187,9 @@ class _Output:
                     _link_or_copy(self.existing[rel].path, self._place(staging, rel))
         for directory in sorted(self._directories, key=lambda p: p.count("/"), reverse=True):
             os.chmod(directory, 0o755)
+        # No folder changes after this. The spare's folders that no file explains may be left.
+        left = () if self.spare is None else self.spare.walked
+        self.folders = _dated(str(self.staging_path), stats, left)
         _sync(self.staging_path)  # every byte is durable before the new site becomes visible
         _swap(self.staging_path, self.outdir)
         _fsync_dir(self.outdir.parent)

@@ -1639,3 +1639,243 @@ def test_a_record_that_is_not_one_is_ignored(tmp_path):
         assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is None
     lock.write_text(json.dumps(record))
     assert publish.up_to_date(root, source, base_url=BASE, secret=SECRET) is not None
+
+
+# --- the record's folders: a settled site looked at without listing it -----------------------------
+
+
+def aged(root: Path, seconds: float = 60) -> None:
+    """Date every folder of *root* *seconds* back, as the folders of a site built a while ago."""
+    then = time.time() - seconds
+    for folder in [root, *(path for path in root.rglob("*") if path.is_dir())]:
+        os.utime(folder, (then, then), follow_symlinks=False)
+
+
+def record_of(root: Path) -> dict[str, object]:
+    return json.loads((root.parent / f".{root.name}.lock").read_bytes())
+
+
+def answer(root: Path, source: str) -> publish.BuildReport | None:
+    return publish.up_to_date(root, source, base_url=BASE, secret=SECRET)
+
+
+def no_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    def walk(root):
+        raise AssertionError(f"{root} was walked")
+
+    monkeypatch.setattr(folder_module, "_walk", walk)
+
+
+@pytest.fixture
+def settled_site(tmp_path):
+    """A site just built for a source, the record listing its folders, and the answer."""
+    root = tmp_path / "site"
+    source = _source()
+    build(seoulcal.ces2024(), root, source=source)
+    assert "folders" in record_of(root)
+    expected = answer(root, source)
+    assert expected is not None
+    return root, source, expected
+
+
+def site_folders(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
+
+
+def test_a_build_records_its_sites_folders_dated_back(tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    source = _source()
+    began = time.time_ns()
+    report = build(seoulcal.ces2024(), root, source=source)
+    ended = time.time_ns()
+    folders = record_of(root)["folders"]
+    assert [entry[0] for entry in folders] == ["", *site_folders(root)]  # the site's own first
+    assert sorted(f"{entry[0]}/{name}".lstrip("/") for entry in folders for name in entry[2]) == (
+        sorted(report.written)
+    )
+    for folder, mtime_ns, _ in folders:
+        assert (root / folder).stat().st_mtime_ns == mtime_ns
+        assert began - 2_000_000_000 <= mtime_ns <= ended - 2_000_000_000  # dated back 2 s
+    expected = build(seoulcal.ces2024(), root, source=source)
+    no_walk(monkeypatch)
+    assert answer(root, source) == expected  # right after the build
+
+
+def test_a_sites_folders_are_recorded_by_a_walk_only_once_they_are_old(settled_site):
+    root, source, expected = settled_site
+    lock = root.parent / f".{root.name}.lock"
+    record = record_of(root)
+    del record["folders"]  # as a record an earlier release wrote
+    lock.write_text(json.dumps(record))
+    for folder in [root, *(path for path in root.rglob("*") if path.is_dir())]:
+        os.utime(folder)  # changed just now, perhaps during the walk: not vouched for
+    assert answer(root, source) == expected
+    assert "folders" not in record_of(root)
+    aged(root)
+    assert answer(root, source) == expected
+    assert [entry[0] for entry in record_of(root)["folders"]] == ["", *site_folders(root)]
+
+
+def test_a_folder_of_the_spare_that_holds_no_file_is_counted(trip, tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    source = _source()
+    build(seoulcal.ces2024(), root, source=source)
+    (root / "events" / "empty").mkdir()  # a folder seoulcal did not make, kept as it is
+    build(later(moved(trip, PAVILION), 1), root, source=source)  # the site becomes the spare
+    build(seoulcal.ces2024(), root, source=source)  # from the spare: the empty folder stays
+    assert (root / "events" / "empty").is_dir()
+    assert {entry[0]: entry[2] for entry in record_of(root)["folders"]}["events/empty"] == []
+    expected = build(seoulcal.ces2024(), root, source=source)
+    with monkeypatch.context() as patched:
+        no_walk(patched)
+        assert answer(root, source) == expected
+    (root / "events" / "empty" / "x.ics").write_text("x")
+    assert answer(root, source) is None
+
+
+def test_a_settled_site_is_answered_without_listing_it(settled_site, monkeypatch):
+    root, source, expected = settled_site
+    before = snapshot(root)
+    no_walk(monkeypatch)
+    assert answer(root, source) == expected
+    assert answer(root, source) == expected
+    assert snapshot(root) == before
+
+
+def test_a_build_that_finds_its_site_in_place_records_its_folders(tmp_path):
+    root = tmp_path / "site"
+    trip = seoulcal.ces2024()
+    build(trip, root)  # a library caller's build: no source, so no record to answer from
+    aged(root)
+    report = build(trip, root, source=_source())  # the same site: settled, walked and recorded
+    assert not report.changed
+    assert "folders" in record_of(root)
+
+
+def test_a_build_that_changes_the_site_records_the_new_folders(settled_site, trip, monkeypatch):
+    root, source, _ = settled_site
+    build(later(moved(trip, PAVILION), 1), root, source=source)
+    assert [entry[0] for entry in record_of(root)["folders"]] == ["", *site_folders(root)]
+    expected = build(later(moved(trip, PAVILION), 1), root, source=source)
+    assert not expected.changed
+    no_walk(monkeypatch)
+    assert answer(root, source) == expected
+
+
+def _member_folder(root: Path) -> Path:
+    return next(root.glob("m/*"))
+
+
+def _edit_in_place(root: Path) -> None:
+    page = _member_folder(root) / "index.html"
+    data = page.read_bytes()
+    with page.open("r+b") as handle:  # the same inode and size, another byte and time
+        handle.seek(data.index(b"html"))
+        handle.write(b"HTML")
+
+
+def _replace_keeping_time(root: Path) -> None:
+    page = _member_folder(root) / "index.html"
+    info = page.stat()
+    new = page.with_name("index.html.new")
+    new.write_bytes(page.read_bytes())
+    os.utime(new, ns=(info.st_atime_ns, info.st_mtime_ns))
+    new.replace(page)  # the same bytes and time, another inode
+
+
+def _link_added(root: Path) -> None:
+    (_member_folder(root) / "other.html").symlink_to("index.html")
+
+
+def _folder_added(root: Path) -> None:
+    (root / "m" / "new").mkdir()
+    (root / "m" / "new" / "index.html").write_text("x")
+
+
+TAMPERING = {
+    "a file edited in place": _edit_in_place,
+    "a file grown in place": lambda root: (root / "index.html").open("ab").write(b" "),
+    "a file replaced, time kept": _replace_keeping_time,
+    "a file added to a member's folder": lambda root: (_member_folder(root) / "x.ics").write_text(
+        "x"
+    ),
+    "a file added to the site's own folder": lambda root: (root / "robots.txt").write_text("x"),
+    "a file removed": lambda root: next(_member_folder(root).glob("*.ics")).unlink(),
+    "a file renamed": lambda root: (root / "index.html").rename(root / "index.htm"),
+    "a folder added, a file in it": _folder_added,
+    "a folder removed": lambda root: shutil.rmtree(_member_folder(root)),
+}
+
+
+@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING.keys())
+def test_every_change_to_a_settled_site_is_seen(settled_site, tamper, tmp_path):
+    root, source, _ = settled_site
+    tamper(root)
+    assert answer(root, source) is None
+    build(seoulcal.ces2024(), root, source=source)
+    fresh = tmp_path / "fresh"
+    build(seoulcal.ces2024(), fresh)
+    assert contents(root) == contents(fresh)  # repaired: the site the trip makes, nothing else
+
+
+def test_a_file_changed_in_a_folder_as_recorded_is_seen_without_a_walk(settled_site, monkeypatch):
+    root, source, _ = settled_site
+    _edit_in_place(root)
+    no_walk(monkeypatch)
+    assert answer(root, source) is None  # the folders are as recorded: the file's time tells
+
+
+UNCOUNTED = {
+    "an empty folder added": lambda root: (root / "m" / "new").mkdir(),
+    "a link added": _link_added,
+}
+
+
+@pytest.mark.parametrize("add", UNCOUNTED.values(), ids=UNCOUNTED.keys())
+def test_what_no_build_counts_is_walked_and_answered_as_a_walk_does(settled_site, add):
+    root, source, expected = settled_site
+    add(root)  # neither is a file: the manifest, so any build, leaves them be
+    assert answer(root, source) == expected
+    assert "folders" not in record_of(root)  # a folder changed just now
+
+
+def test_a_folder_changed_since_its_record_is_walked_and_recorded_again(settled_site):
+    root, source, expected = settled_site
+    folder = _member_folder(root)
+    os.utime(folder)  # now: a folder that changed (here only its time), so it is walked
+    assert answer(root, source) == expected
+    assert "folders" not in record_of(root)  # changed just before the walk: not vouched for
+    aged(root)
+    assert answer(root, source) == expected
+    assert "folders" in record_of(root)
+
+
+@pytest.mark.parametrize(
+    "folders",
+    [
+        "x",
+        [],
+        [["", "a", []]],
+        [[1, 2, 3]],
+        [["", 0]],
+        [["", 0, "index.html"]],
+        [[None, 0, []]],
+        [["", 0, ["nope"]]],
+        [["", 0, 0, ["index.html"]]],
+    ],
+    ids=repr,
+)
+def test_a_damaged_folder_record_is_walked_instead(settled_site, folders):
+    root, source, expected = settled_site
+    lock = root.parent / f".{root.name}.lock"
+    lock.write_text(json.dumps({**record_of(root), "folders": folders}))
+    assert answer(root, source) == expected
+    assert answer(root, source) == expected  # and the folders recorded again
+
+
+def test_a_record_whose_folders_list_too_few_files_answers_no(settled_site):
+    root, source, _ = settled_site
+    record = record_of(root)
+    folders = [[*entry[:2], entry[2][1:]] for entry in record["folders"]]
+    (root.parent / f".{root.name}.lock").write_text(json.dumps({**record, "folders": folders}))
+    assert answer(root, source) is None  # as recorded, but not the site the record vouches for
