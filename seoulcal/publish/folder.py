@@ -77,6 +77,8 @@ class FolderTarget:
         """The site as walked, when this build's commit left it as it was (see :func:`_folders`)."""
         self._committed_folders: list[list[object]] | None = None
         """The record of the folders of the site this build's commit put in place (see _dated)."""
+        self._found_folders: object = None
+        """The record of the folders that the record held when the lock was taken."""
         self._walked: _Walk | None = None
         """The site's files and manifest digest, walked once while the lock is held."""
         self._renders: bytes | None = None
@@ -119,6 +121,7 @@ class FolderTarget:
         site = self._record.get("site")
         self._vouched = site if isinstance(site, str) else None
         self._memos = _memos_from_json(self._record.get("memos"))
+        self._found_folders = self._record.get("folders")
         self._committed = None
         self._committed_memos = None
         self._committed_layout = None
@@ -185,11 +188,19 @@ class FolderTarget:
         if source is not None:
             record["source"] = source
             record["members"] = [_member_json(member) for member in members]
-            if folders is None and layout is not None:
-                folders = _folders(str(self.outdir), layout)
+            if folders is None and layout is not None:  # the site as it was: as its record was?
+                folders = self._folders_still(site) or _folders(str(self.outdir), layout)
             if folders is not None:
                 record["folders"] = folders
         self._record = _write_record(self._handle(), record)
+
+    def _folders_still(self, site: str) -> list[list[object]] | None:
+        """Return the folders' record found on taking the lock, if it still tells *site*."""
+        record = self._found_folders
+        found = _looked_at(str(self.outdir), record)
+        if found is None or found[1] != site or not isinstance(record, list):
+            return None
+        return record
 
     def up_to_date(self, source: str) -> tuple[list[MemberSite], list[str]] | None:
         """Return the members' sites and the files, if the site was settled for *source* since.
@@ -198,7 +209,8 @@ class FolderTarget:
         it (every file's path, size, modification time and inode); then the report of a build
         comes from the record alone, without the trip. The record's folders tell that without
         listing them (see :func:`_folders`); where it has none that can, the site is walked,
-        and the record then keeps its folders for the next time.
+        and the record then keeps its folders for the next time (rewritten in place: killed
+        just then, the record is lost, and the next build is a full one).
         """
         self._handle()
         record = self._record
@@ -242,9 +254,31 @@ class FolderTarget:
         """Walk the site's folder (once until this build commits: the folder is locked)."""
         if self._walked is None:
             self._walked = (
-                _walk(str(self.outdir)) if self.outdir.is_dir() else _Walk({}, "", odd=False)
+                _walk(str(self.outdir), began=self._now())
+                if self.outdir.is_dir()
+                else _Walk({}, "", odd=False)
             )
         return self._walked
+
+    def _now(self) -> int | None:
+        """Return now by the clock that stamps the site's times (``None``: no such clock known).
+
+        The lock file's change time, just set: a network share's server stamps it, as it stamps
+        the site's folders, whatever this machine's clock says. ``None`` if the lock file is on
+        another file system than the site (a folder mounted there), or cannot be set; and
+        outside the lock (a manifest read without it records nothing).
+        """
+        handle = self._lock
+        if handle is None:
+            return None
+        try:
+            os.utime(handle)
+            info = os.fstat(handle)
+            if info.st_dev != os.lstat(self.outdir).st_dev:
+                return None
+        except OSError:
+            return None
+        return info.st_ctime_ns
 
     # --- reading and writing ---
 
@@ -545,8 +579,8 @@ class _Layout(NamedTuple):
     """Its regular files (relative POSIX paths)."""
     folders: Sequence[str]
     """Every folder it holds (relative POSIX paths; ``""`` is the site's own)."""
-    began: int
-    """The ``time.time_ns()`` just before the walk."""
+    began: int | None
+    """Now just before the walk, by the site's file system's clock (``None``: not known)."""
 
 
 class _Walk(NamedTuple):
@@ -560,23 +594,23 @@ class _Walk(NamedTuple):
     """Whether it holds anything but regular files and folders (links, sockets, ...)."""
     listed_inodes: bool = False
     """Whether each file's folder listing gave the inode ``lstat`` gives (see :func:`_inodes`)."""
-    layout: _Layout = _Layout((), (), 0)
+    layout: _Layout = _Layout((), (), None)
     """Its files and every folder it walked, with the moment the walk began."""
 
 
-def _walk(root: str) -> _Walk:
+def _walk(root: str, *, began: int | None = None) -> _Walk:
     """Return the regular files under *root* by relative POSIX path, and their manifest digest.
 
     The digest covers each file's path, size, modification time and inode. One ``scandir`` per
     folder (it gives each entry's type without a system call) and one ``lstat`` per file: a
     no-change rebuild's cost. Paths stay text, not :class:`~pathlib.Path`: a rebuild links
-    thousands of them. Symlinks are not followed.
+    thousands of them. Symlinks are not followed. *began* goes into the walk's layout (see
+    :func:`_folders`).
     """
     found: dict[str, _Found] = {}
     lines: list[str] = []
     odd = False
     unlisted = 0  # files whose listing gave another inode than lstat
-    began = time.time_ns()
     folders = [(root, "")]
     walked = []
     while folders:
@@ -632,11 +666,11 @@ def _digest(lines: list[str]) -> str:
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
-_TIMESTAMP_STEP_NS = 2_000_000_000
-"""The coarsest step of a folder's modification time that :func:`_folders` allows for.
+_TIMESTAMP_STEP_NS = 3_000_000_000
+"""How far apart two stamps of a folder's times must be to tell them apart (see _folders).
 
-Linux stamps times from a clock that moves in ticks (a few milliseconds); ext4 with small
-inodes, ext3 and HFS+ keep whole seconds, FAT two seconds.
+Linux stamps times from a clock that moves in ticks (a few milliseconds); ext3, HFS+ and ext4
+with small inodes keep whole seconds, FAT two seconds.
 """
 
 
@@ -646,9 +680,12 @@ def _dated(root: str, files: Iterable[str], left: Iterable[str]) -> list[list[ob
     *root* is the staging folder, which only this build writes in; *files* are every file it
     holds, and *left* folders it may also hold (the spare's: any still there is counted), all
     relative POSIX paths. Each folder gets a modification time :data:`_TIMESTAMP_STEP_NS`
-    before now (nothing serves or reads a folder's time), so that any later change to it,
-    however coarse the file system's clock, is stamped later; the swap keeps them. ``None``
-    where a folder cannot be dated: the next build walks the site.
+    before now (nothing serves or reads a folder's time; the files keep theirs), which no
+    later change to it is stamped with, however coarse the file system's clock; its change
+    time is then the file system's now. The record holds both as the file system keeps them
+    (rounded, on one that keeps whole seconds). The swap keeps them, but for the site's own
+    folder's change time (see :func:`_swapped`). ``None`` where a folder cannot be dated: the
+    next build walks the site.
     """
     names = _names(files, ())
     for folder in left:
@@ -658,11 +695,30 @@ def _dated(root: str, files: Iterable[str], left: Iterable[str]) -> list[list[ob
     record: list[list[object]] = []
     try:
         for folder in sorted(names):
-            os.utime(f"{root}/{folder}" if folder else root, ns=(moment, moment))
-            record.append([folder, moment, sorted(names[folder])])
+            path = f"{root}/{folder}" if folder else root
+            os.utime(path, ns=(moment, moment))
+            info = os.lstat(path)
+            record.append([folder, info.st_mtime_ns, info.st_ctime_ns, sorted(names[folder])])
     except OSError:
         return None
     return record
+
+
+def _swapped(root: str, record: list[list[object]] | None) -> list[list[object]] | None:
+    """Return *record* (of :func:`_dated`) with the change time the swap gave *root*'s folder.
+
+    Exchanging two folders sets their change times; the site's own folder, just swapped in,
+    must still have its dated modification time, or another program changed it meanwhile.
+    """
+    if record is None or not record or record[0][0] != "":
+        return None
+    try:
+        info = os.lstat(root)
+    except OSError:
+        return None
+    if info.st_mtime_ns != record[0][1]:
+        return None
+    return [["", info.st_mtime_ns, info.st_ctime_ns, record[0][3]], *record[1:]]
 
 
 def _names(files: Iterable[str], folders: Iterable[str]) -> dict[str, list[str]]:
@@ -689,17 +745,21 @@ def _names(files: Iterable[str], folders: Iterable[str]) -> dict[str, list[str]]
 def _folders(root: str, layout: _Layout) -> list[list[object]] | None:
     """Return the record of the folders of the site *root*, as :func:`_looked_at` reads it.
 
-    Each folder *layout* walked (``""`` for *root*) with its modification time and the names
-    of its files. Adding, removing or renaming anything in a folder changes its
-    modification time, so a folder found as recorded holds what it held: looking at each
-    folder and file (one ``lstat`` each) then replaces listing every folder.
+    Each folder *layout* walked (``""`` for *root*) with its modification and change times and
+    the names of its files. Adding, removing or renaming anything in a folder changes both
+    times, and no program can set a change time (``cp -a``, ``rsync -a`` or ``tar`` set
+    modification times back), so a folder found with its recorded times holds what it held:
+    looking at each folder and file (one ``lstat`` each) then replaces listing every folder.
 
-    Only for folders that last changed more than :data:`_TIMESTAMP_STEP_NS` before the walk
-    began: a change after that (during the walk, or later) is then stamped later than what is
-    recorded, however coarse the file system's clock. ``None`` (the next build walks the site
-    again) where a folder changed since, or cannot be looked at: as after any build, whose
-    folders are new.
+    Only if every folder last changed more than :data:`_TIMESTAMP_STEP_NS` before the walk
+    began, by the file system's own clock (*layout*'s moment): a change after that (during the
+    walk, or later) is then stamped later than what is recorded, however coarse that clock.
+    ``None`` (the next build walks the site again) where one changed since, cannot be looked
+    at, or the moment is not known: as after a build that changed nothing in a site whose
+    folders changed just before.
     """
+    if layout.began is None:
+        return None
     names = _names(layout.files, layout.folders)
     settled = layout.began - _TIMESTAMP_STEP_NS
     record: list[list[object]] = []
@@ -708,9 +768,9 @@ def _folders(root: str, layout: _Layout) -> list[list[object]] | None:
             info = os.lstat(f"{root}/{folder}" if folder else root)
         except OSError:
             return None
-        if not stat.S_ISDIR(info.st_mode) or info.st_mtime_ns >= settled:
+        if not stat.S_ISDIR(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) >= settled:
             return None
-        record.append([folder, info.st_mtime_ns, sorted(names[folder])])
+        record.append([folder, info.st_mtime_ns, info.st_ctime_ns, sorted(names[folder])])
     return record
 
 
@@ -718,9 +778,10 @@ def _looked_at(root: str, record: object) -> tuple[list[str], str] | None:
     """Return the files and manifest digest of the site *root* from the folders *record* lists.
 
     As :meth:`FolderTarget.manifest` gives them from a walk, when every folder the record
-    lists (see :func:`_folders`) is as recorded: then no file came or went, and each recorded
-    file is looked at for its size, modification time and inode. ``None`` if a folder is not
-    as recorded (so the site changed, or the record cannot tell), or the record is damaged.
+    lists (see :func:`_folders`) has its recorded times: then no file came or went, and each
+    recorded file is looked at for its size, modification time and inode. ``None`` if a
+    folder is not as recorded (so the site changed, or the record cannot tell), or the record
+    is damaged.
     """
     if not isinstance(record, list) or not record:
         return None
@@ -728,13 +789,16 @@ def _looked_at(root: str, record: object) -> tuple[list[str], str] | None:
     files: list[str] = []
     lines: list[str] = []
     try:
-        for folder, mtime_ns, names in record:
+        for folder, mtime_ns, ctime_ns, names in record:
             if not isinstance(folder, str) or not isinstance(names, list):
                 return None
             path = f"{root}/{folder}" if folder else root
             info = lstat(path)  # the folder itself, even a link (no slash after it)
             base = f"{path}/"
-            if not directory(info.st_mode) or info.st_mtime_ns != mtime_ns:
+            if not directory(info.st_mode) or (info.st_mtime_ns, info.st_ctime_ns) != (
+                mtime_ns,
+                ctime_ns,
+            ):
                 return None
             prefix = f"{folder}/" if folder else ""
             for name in names:
@@ -1192,6 +1256,7 @@ class _Output:
         self.folders = _dated(str(self.staging_path), stats, left)
         _sync(self.staging_path)  # every byte is durable before the new site becomes visible
         _swap(self.staging_path, self.outdir)
+        self.folders = _swapped(str(self.outdir), self.folders)
         _fsync_dir(self.outdir.parent)
         self.outcome = "swapped"
         return written, kept, removed

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -1644,11 +1645,18 @@ def test_a_record_that_is_not_one_is_ignored(tmp_path):
 # --- the record's folders: a settled site looked at without listing it -----------------------------
 
 
-def aged(root: Path, seconds: float = 60) -> None:
-    """Date every folder of *root* *seconds* back, as the folders of a site built a while ago."""
-    then = time.time() - seconds
-    for folder in [root, *(path for path in root.rglob("*") if path.is_dir())]:
-        os.utime(folder, (then, then), follow_symlinks=False)
+STEP_NS = 200_000_000
+"""The clock step the walk's tests allow for (`short_step`); seoulcal's own is 3 s."""
+
+
+@pytest.fixture
+def short_step(monkeypatch):
+    monkeypatch.setattr(folder_module, "_TIMESTAMP_STEP_NS", STEP_NS)
+
+
+def a_step_later() -> None:
+    """Wait until what changed so far is a step old (a change time cannot be set back)."""
+    time.sleep(2 * STEP_NS / 1e9)
 
 
 def record_of(root: Path) -> dict[str, object]:
@@ -1660,7 +1668,7 @@ def answer(root: Path, source: str) -> publish.BuildReport | None:
 
 
 def no_walk(monkeypatch: pytest.MonkeyPatch) -> None:
-    def walk(root):
+    def walk(root, **_):
         raise AssertionError(f"{root} was walked")
 
     monkeypatch.setattr(folder_module, "_walk", walk)
@@ -1690,30 +1698,69 @@ def test_a_build_records_its_sites_folders_dated_back(tmp_path, monkeypatch):
     ended = time.time_ns()
     folders = record_of(root)["folders"]
     assert [entry[0] for entry in folders] == ["", *site_folders(root)]  # the site's own first
-    assert sorted(f"{entry[0]}/{name}".lstrip("/") for entry in folders for name in entry[2]) == (
+    assert sorted(f"{entry[0]}/{name}".lstrip("/") for entry in folders for name in entry[3]) == (
         sorted(report.written)
     )
-    for folder, mtime_ns, _ in folders:
-        assert (root / folder).stat().st_mtime_ns == mtime_ns
-        assert began - 2_000_000_000 <= mtime_ns <= ended - 2_000_000_000  # dated back 2 s
+    step = folder_module._TIMESTAMP_STEP_NS
+    for folder, mtime_ns, ctime_ns, _ in folders:
+        info = (root / folder).stat()
+        assert (info.st_mtime_ns, info.st_ctime_ns) == (mtime_ns, ctime_ns)
+        assert began - step <= mtime_ns <= ended - step  # dated back a step
     expected = build(seoulcal.ces2024(), root, source=source)
     no_walk(monkeypatch)
     assert answer(root, source) == expected  # right after the build
 
 
-def test_a_sites_folders_are_recorded_by_a_walk_only_once_they_are_old(settled_site):
+def test_a_sites_folders_are_recorded_by_a_walk_only_once_they_are_old(settled_site, short_step):
     root, source, expected = settled_site
     lock = root.parent / f".{root.name}.lock"
     record = record_of(root)
     del record["folders"]  # as a record an earlier release wrote
     lock.write_text(json.dumps(record))
+    long_ago = time.time() - 3600
     for folder in [root, *(path for path in root.rglob("*") if path.is_dir())]:
-        os.utime(folder)  # changed just now, perhaps during the walk: not vouched for
+        os.utime(folder, (long_ago, long_ago))  # old times, but changed just now: not vouched for
     assert answer(root, source) == expected
     assert "folders" not in record_of(root)
-    aged(root)
+    a_step_later()
     assert answer(root, source) == expected
     assert [entry[0] for entry in record_of(root)["folders"]] == ["", *site_folders(root)]
+
+
+def test_a_tool_that_sets_folder_times_back_cannot_hide_a_file(settled_site, tmp_path):
+    root, source, _ = settled_site
+    subprocess.run(["cp", "-a", str(root), str(tmp_path / "copy")], check=True)
+    extra = _member_folder(root) / "extra.html"
+    extra.write_text("not seoulcal's")
+    subprocess.run(["cp", "-a", f"{tmp_path / 'copy'}/.", str(root)], check=True)  # times back
+    assert answer(root, source) is None  # the folder's change time tells
+    build(seoulcal.ces2024(), root, source=source)
+    assert not extra.exists()
+
+
+def test_a_folder_changed_while_walked_is_never_recorded_whatever_the_clock(
+    settled_site, short_step, monkeypatch
+):
+    root, source, expected = settled_site
+    lock = root.parent / f".{root.name}.lock"
+    record = record_of(root)
+    del record["folders"]
+    lock.write_text(json.dumps(record))
+    a_step_later()
+    extra = _member_folder(root) / "extra.html"
+    real = folder_module._folders
+
+    def folders(site, layout):
+        extra.write_text("x")  # another program, after the walk listed the folder
+        return real(site, layout)
+
+    monkeypatch.setattr(folder_module, "_folders", folders)
+    ahead = types.SimpleNamespace(time_ns=lambda: time.time_ns() + 10**10)
+    monkeypatch.setattr(folder_module, "time", ahead)  # this machine's clock 10 s ahead
+    assert answer(root, source) == expected  # what the walk saw
+    monkeypatch.undo()
+    assert "folders" not in record_of(root)  # by the file system's clock, the folder is new
+    assert answer(root, source) is None
 
 
 def test_a_folder_of_the_spare_that_holds_no_file_is_counted(trip, tmp_path, monkeypatch):
@@ -1724,7 +1771,7 @@ def test_a_folder_of_the_spare_that_holds_no_file_is_counted(trip, tmp_path, mon
     build(later(moved(trip, PAVILION), 1), root, source=source)  # the site becomes the spare
     build(seoulcal.ces2024(), root, source=source)  # from the spare: the empty folder stays
     assert (root / "events" / "empty").is_dir()
-    assert {entry[0]: entry[2] for entry in record_of(root)["folders"]}["events/empty"] == []
+    assert {entry[0]: entry[3] for entry in record_of(root)["folders"]}["events/empty"] == []
     expected = build(seoulcal.ces2024(), root, source=source)
     with monkeypatch.context() as patched:
         no_walk(patched)
@@ -1742,11 +1789,11 @@ def test_a_settled_site_is_answered_without_listing_it(settled_site, monkeypatch
     assert snapshot(root) == before
 
 
-def test_a_build_that_finds_its_site_in_place_records_its_folders(tmp_path):
+def test_a_build_that_finds_its_site_in_place_records_its_folders(tmp_path, short_step):
     root = tmp_path / "site"
     trip = seoulcal.ces2024()
     build(trip, root)  # a library caller's build: no source, so no record to answer from
-    aged(root)
+    a_step_later()
     report = build(trip, root, source=_source())  # the same site: settled, walked and recorded
     assert not report.changed
     assert "folders" in record_of(root)
@@ -1839,13 +1886,13 @@ def test_what_no_build_counts_is_walked_and_answered_as_a_walk_does(settled_site
     assert "folders" not in record_of(root)  # a folder changed just now
 
 
-def test_a_folder_changed_since_its_record_is_walked_and_recorded_again(settled_site):
+def test_a_folder_changed_since_its_record_is_walked_and_recorded_again(settled_site, short_step):
     root, source, expected = settled_site
     folder = _member_folder(root)
     os.utime(folder)  # now: a folder that changed (here only its time), so it is walked
     assert answer(root, source) == expected
     assert "folders" not in record_of(root)  # changed just before the walk: not vouched for
-    aged(root)
+    a_step_later()
     assert answer(root, source) == expected
     assert "folders" in record_of(root)
 
@@ -1855,27 +1902,30 @@ def test_a_folder_changed_since_its_record_is_walked_and_recorded_again(settled_
     [
         "x",
         [],
-        [["", "a", []]],
-        [[1, 2, 3]],
-        [["", 0]],
-        [["", 0, "index.html"]],
-        [[None, 0, []]],
-        [["", 0, ["nope"]]],
-        [["", 0, 0, ["index.html"]]],
+        [["", "a", 0, []]],
+        [[1, 2, 3, 4]],
+        [["", 0, 0]],
+        [["", 0, 0, "index.html"]],
+        [[None, 0, 0, []]],
+        [["", 0, 0, ["nope"]]],
+        [["", 0, ["index.html"]]],
     ],
     ids=repr,
 )
-def test_a_damaged_folder_record_is_walked_instead(settled_site, folders):
+def test_a_damaged_folder_record_is_walked_instead(settled_site, folders, short_step, monkeypatch):
     root, source, expected = settled_site
     lock = root.parent / f".{root.name}.lock"
     lock.write_text(json.dumps({**record_of(root), "folders": folders}))
+    a_step_later()
     assert answer(root, source) == expected
-    assert answer(root, source) == expected  # and the folders recorded again
+    assert [entry[0] for entry in record_of(root)["folders"]] == ["", *site_folders(root)]
+    no_walk(monkeypatch)
+    assert answer(root, source) == expected  # from the folders recorded again
 
 
 def test_a_record_whose_folders_list_too_few_files_answers_no(settled_site):
     root, source, _ = settled_site
     record = record_of(root)
-    folders = [[*entry[:2], entry[2][1:]] for entry in record["folders"]]
+    folders = [[*entry[:3], entry[3][1:]] for entry in record["folders"]]
     (root.parent / f".{root.name}.lock").write_text(json.dumps({**record, "folders": folders}))
     assert answer(root, source) is None  # as recorded, but not the site the record vouches for
