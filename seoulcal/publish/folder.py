@@ -412,7 +412,7 @@ class FolderTarget:
         self._committed = output.site
         self._committed_memos = memos
         self._committed_layout = walked.layout if output.outcome == "unchanged" else None
-        self._committed_folders = output.folders
+        self._committed_folders = _past(output.folders, self._now())
         record: dict[str, object] = {"site": self._committed, "memos": memos}
         self._record = _write_record(self._handle(), record)
         if self._renders is not None:
@@ -700,6 +700,24 @@ def _dated(root: str, files: Iterable[str], left: Iterable[str]) -> list[list[ob
             info = os.lstat(path)
             record.append([folder, info.st_mtime_ns, info.st_ctime_ns, sorted(names[folder])])
     except OSError:
+        return None
+    return record
+
+
+def _past(record: list[list[object]] | None, now: int | None) -> list[list[object]] | None:
+    """Return *record* (of :func:`_swapped`) if no later change can be stamped with its times.
+
+    A change is stamped with the file system's now: *now*, read just after the swap, must be
+    past every change time recorded, where the file system keeps whole seconds (every time a
+    whole second: a change within the same second would be stamped alike). Elsewhere its clock
+    moves in ticks of a few milliseconds, which the build's own flush and swap outlast.
+    ``None`` otherwise: the next build walks the site, and records its folders.
+    """
+    if record is None or now is None:
+        return None
+    second = 1_000_000_000
+    stamps = [stamp for entry in record for stamp in entry[1:3] if isinstance(stamp, int)]
+    if all(stamp % second == 0 for stamp in stamps) and max(stamps, default=now) >= now:
         return None
     return record
 

@@ -1780,6 +1780,21 @@ def test_a_folder_of_the_spare_that_holds_no_file_is_counted(trip, tmp_path, mon
     assert answer(root, source) is None
 
 
+@pytest.mark.parametrize(
+    ("times", "now", "kept"),
+    [
+        ((1_700_000_000_123_456_789, 1_700_000_001_000_000_123), 1_700_000_001_000_000_123, True),
+        ((1_700_000_000_000_000_000, 1_700_000_003_000_000_000), 1_700_000_003_000_000_000, False),
+        ((1_700_000_000_000_000_000, 1_700_000_003_000_000_000), 1_700_000_004_000_000_000, True),
+        ((1_700_000_000_123_456_789, 1_700_000_001_000_000_123), None, False),
+    ],
+    ids=["fine times", "whole seconds, the same second", "whole seconds, a second on", "no clock"],
+)
+def test_a_builds_folders_are_kept_only_if_no_later_change_can_share_their_times(times, now, kept):
+    record = [["", *times, ["index.html"]], ["m", *times, []]]
+    assert (folder_module._past(record, now) is record) is kept
+
+
 def test_a_settled_site_is_answered_without_listing_it(settled_site, monkeypatch):
     root, source, expected = settled_site
     before = snapshot(root)
@@ -1810,7 +1825,7 @@ def test_a_build_that_changes_the_site_records_the_new_folders(settled_site, tri
 
 
 def _member_folder(root: Path) -> Path:
-    return next(root.glob("m/*"))
+    return next(path for path in sorted(root.glob("m/*")) if path.is_dir())
 
 
 def _edit_in_place(root: Path) -> None:
