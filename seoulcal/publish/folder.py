@@ -73,8 +73,8 @@ class FolderTarget:
         """The memos the last commit recorded (good only while the folder is as it left it)."""
         self._committed_memos: dict[str, str] | None = None
         """The memos this build's commit recorded."""
-        self._committed_layout: _Layout | None = None
-        """The site as walked, when this build's commit left it as it was (see :func:`_folders`)."""
+        self._committed_walk: _Walk | None = None
+        """The site's walk, when this build's commit left it as it was (see :func:`_folders`)."""
         self._committed_folders: list[list[object]] | None = None
         """The record of the folders of the site this build's commit put in place (see _dated)."""
         self._found_folders: object = None
@@ -124,7 +124,7 @@ class FolderTarget:
         self._found_folders = self._record.get("folders")
         self._committed = None
         self._committed_memos = None
-        self._committed_layout = None
+        self._committed_walk = None
         self._committed_folders = None
         self._read = {}
         self._walked = None
@@ -178,18 +178,17 @@ class FolderTarget:
         folders = self._committed_folders
         if self._committed is not None:
             site, memos = self._committed, self._committed_memos or {}
-            layout = self._committed_layout
+            walked = self._committed_walk
         else:  # the site was already as this build would make it: the last commit's memos hold
             walked = self._site_walk()
             site = walked.digest
             memos = self._memos if site == self._vouched else {}
-            layout = walked.layout
         record: dict[str, object] = {"inputs": inputs, "site": site, "memos": memos}
         if source is not None:
             record["source"] = source
             record["members"] = [_member_json(member) for member in members]
-            if folders is None and layout is not None:  # the site as it was: as its record was?
-                folders = self._folders_still(site) or _folders(str(self.outdir), layout)
+            if folders is None and walked is not None:  # the site as it was: as its record was?
+                folders = self._folders_still(site) or _folders(str(self.outdir), walked)
             if folders is not None:
                 record["folders"] = folders
         self._record = _write_record(self._handle(), record)
@@ -228,7 +227,7 @@ class FolderTarget:
         walked = self._site_walk()
         if record.get("site") != walked.digest:
             return None
-        folders = _folders(str(self.outdir), walked.layout)
+        folders = _folders(str(self.outdir), walked)
         if folders is not None or "folders" in record:  # what looks at them next time, or none
             kept = {key: value for key, value in record.items() if key != "folders"}
             if folders is not None:
@@ -411,8 +410,9 @@ class FolderTarget:
         self._walked = None  # the site is the new one now
         self._committed = output.site
         self._committed_memos = memos
-        self._committed_layout = walked.layout if output.outcome == "unchanged" else None
-        self._committed_folders = _past(output.folders, self._now())
+        self._committed_walk = walked if output.outcome == "unchanged" else None
+        if output.folders is not None:
+            self._committed_folders = _past(output.folders, self._now())
         record: dict[str, object] = {"site": self._committed, "memos": memos}
         self._record = _write_record(self._handle(), record)
         if self._renders is not None:
@@ -572,17 +572,6 @@ class _Found(NamedTuple):
     mtime_ns: int
 
 
-class _Layout(NamedTuple):
-    """What a walk of a site found of its files and folders, and when it began."""
-
-    files: Iterable[str]
-    """Its regular files (relative POSIX paths)."""
-    folders: Sequence[str]
-    """Every folder it holds (relative POSIX paths; ``""`` is the site's own)."""
-    began: int | None
-    """Now just before the walk, by the site's file system's clock (``None``: not known)."""
-
-
 class _Walk(NamedTuple):
     """What a walk of a folder found."""
 
@@ -594,8 +583,10 @@ class _Walk(NamedTuple):
     """Whether it holds anything but regular files and folders (links, sockets, ...)."""
     listed_inodes: bool = False
     """Whether each file's folder listing gave the inode ``lstat`` gives (see :func:`_inodes`)."""
-    layout: _Layout = _Layout((), (), None)
-    """Its files and every folder it walked, with the moment the walk began."""
+    folders: Sequence[str] = ()
+    """Every folder it walked (relative POSIX paths; ``""`` is the site's own)."""
+    began: int | None = None
+    """Now just before the walk, by the site's file system's clock (``None``: not known)."""
 
 
 def _walk(root: str, *, began: int | None = None) -> _Walk:
@@ -604,7 +595,7 @@ def _walk(root: str, *, began: int | None = None) -> _Walk:
     The digest covers each file's path, size, modification time and inode. One ``scandir`` per
     folder (it gives each entry's type without a system call) and one ``lstat`` per file: a
     no-change rebuild's cost. Paths stay text, not :class:`~pathlib.Path`: a rebuild links
-    thousands of them. Symlinks are not followed. *began* goes into the walk's layout (see
+    thousands of them. Symlinks are not followed. *began* is kept with what it found (see
     :func:`_folders`).
     """
     found: dict[str, _Found] = {}
@@ -628,8 +619,8 @@ def _walk(root: str, *, began: int | None = None) -> _Walk:
                     unlisted += entry.inode() != info.st_ino
                 else:
                     odd = True
-    layout = _Layout(found, walked, began)
-    return _Walk(found, _digest(lines), odd, listed_inodes=not unlisted, layout=layout)
+    digest = _digest(lines)
+    return _Walk(found, digest, odd, listed_inodes=not unlisted, folders=walked, began=began)
 
 
 def _inodes(root: str, *, listed: bool) -> tuple[dict[str, int], bool, list[str]]:
@@ -760,26 +751,26 @@ def _names(files: Iterable[str], folders: Iterable[str]) -> dict[str, list[str]]
     return names
 
 
-def _folders(root: str, layout: _Layout) -> list[list[object]] | None:
+def _folders(root: str, walked: _Walk) -> list[list[object]] | None:
     """Return the record of the folders of the site *root*, as :func:`_looked_at` reads it.
 
-    Each folder *layout* walked (``""`` for *root*) with its modification and change times and
+    Each folder *walked* found (``""`` for *root*) with its modification and change times and
     the names of its files. Adding, removing or renaming anything in a folder changes both
     times, and no program can set a change time (``cp -a``, ``rsync -a`` or ``tar`` set
     modification times back), so a folder found with its recorded times holds what it held:
     looking at each folder and file (one ``lstat`` each) then replaces listing every folder.
 
     Only if every folder last changed more than :data:`_TIMESTAMP_STEP_NS` before the walk
-    began, by the file system's own clock (*layout*'s moment): a change after that (during the
+    began, by the file system's own clock (*walked*'s moment): a change after that (during the
     walk, or later) is then stamped later than what is recorded, however coarse that clock.
     ``None`` (the next build walks the site again) where one changed since, cannot be looked
     at, or the moment is not known: as after a build that changed nothing in a site whose
     folders changed just before.
     """
-    if layout.began is None:
+    if walked.began is None:
         return None
-    names = _names(layout.files, layout.folders)
-    settled = layout.began - _TIMESTAMP_STEP_NS
+    names = _names(walked.found, walked.folders)
+    settled = walked.began - _TIMESTAMP_STEP_NS
     record: list[list[object]] = []
     for folder in sorted(names):
         try:
