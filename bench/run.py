@@ -535,6 +535,8 @@ def have_node_peer() -> bool:
     return shutil.which("node") is not None and (BENCH / "node_modules" / "ical-generator").is_dir()
 
 
+FOLDER_STEP_S = 3.0
+"""seoulcal.publish.folder's clock step: a walk records folders that last changed this long ago."""
 MOVE_MINUTES = 30  # how far a rebuild's moved event moves
 REVISE_MINUTES = 60  # how far the trip's `revised` instant moves with it
 
@@ -834,14 +836,24 @@ def w2(cfg: Config, work: Path) -> dict:
         # here (cp -a: no hard link, same modification times), long before its timed run. A
         # copy has new inodes, so the record a build keeps beside its folder (.NAME.lock) would
         # not hold for it: an untimed build of the old trip settles it, as after a real build,
-        # and must touch nothing.
+        # and must touch nothing. It records the copy's folders too, as a build records its
+        # site's (see docs/publishing.md), only once they are older than the file system's clock
+        # step: so it waits that long after copying.
+        copies = {}
         for key in rebuilds:
             start = out(f"from-{key}", round_)
             subprocess.run(["cp", "-a", str(old), str(start)], check=True)
-            copied = snapshot(start)
+            copies[key] = snapshot(start)
+        time.sleep(FOLDER_STEP_S + 0.5)
+        for key, copied in copies.items():
+            start = out(f"from-{key}", round_)
             build_once(start, trip)
             starts[key, round_] = snapshot(start)
             expect(starts[key, round_] == copied, f"{start}: settling the copy changed it")
+            expect(
+                "folders" in json.loads(start.with_name(f".{start.name}.lock").read_bytes()),
+                f"{start}: the settled copy's record does not list its folders",
+            )
         quiet(cfg.pause if round_ == 0 or deleted else cfg.round_pause)
 
     def check_build(round_: int) -> None:

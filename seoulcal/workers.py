@@ -73,15 +73,30 @@ def long_lived() -> Iterator[None]:
     this). Frozen objects are only set aside: the block's end unfreezes them, and a later pass
     collects whatever of them became garbage. Left alone where the program already froze
     objects of its own or turned the collector off: it manages the collector itself.
+
+    Blocks nest: an inner one sets aside what was made since the outer one began (a build's
+    rendered events, before its workers are forked), and only the outermost unfreezes.
     """
-    if not gc.isenabled() or gc.get_freeze_count():
+    with _freezing:
+        ours = gc.isenabled() and (_frozen[0] > 0 or not gc.get_freeze_count())
+        if ours:
+            gc.freeze()
+            _frozen[0] += 1
+    if not ours:
         yield
         return
-    gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        with _freezing:
+            _frozen[0] -= 1
+            if not _frozen[0]:
+                gc.unfreeze()
+
+
+_freezing = threading.Lock()
+_frozen = [0]
+"""How many :func:`long_lived` blocks that froze objects are open (in any thread)."""
 
 
 def halves(work: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[tuple[Sequence[T], R]]:

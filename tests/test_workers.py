@@ -206,6 +206,24 @@ def test_long_lived_objects_are_frozen_for_the_block_only():
     assert gone() is None  # unfrozen, and collected as any garbage
 
 
+def test_an_inner_block_sets_aside_what_was_made_since_and_only_the_outer_one_unfreezes():
+    with long_lived():
+        outer = gc.get_freeze_count()
+        made = [_Node() for _ in range(100)]  # made inside the outer block: not frozen yet
+        gone = weakref.ref(made[0])
+        with long_lived():
+            assert gc.get_freeze_count() >= outer + len(made)
+            del made
+            gc.collect()
+            assert gone() is not None  # set aside by the inner block
+        assert gc.get_freeze_count() > 0  # the outer block still holds
+        gc.collect()
+        assert gone() is not None
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert gone() is None
+
+
 def test_a_failing_block_unfreezes_too():
     with pytest.raises(RuntimeError, match="boom"), long_lived():
         raise RuntimeError("boom")

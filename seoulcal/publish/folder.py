@@ -73,12 +73,18 @@ class FolderTarget:
         """The memos the last commit recorded (good only while the folder is as it left it)."""
         self._committed_memos: dict[str, str] | None = None
         """The memos this build's commit recorded."""
-        self._committed_walk: _Walk | None = None
-        """The site's walk, when this build's commit left it as it was (see :func:`_folders`)."""
         self._committed_folders: list[list[object]] | None = None
         """The record of the folders of the site this build's commit put in place (see _dated)."""
         self._found_folders: object = None
         """The record of the folders that the record held when the lock was taken."""
+        self._found_listed = False
+        """Whether that record said the folder's listings give true inodes (see _listed)."""
+        self._listed = False
+        """Whether this folder's listings were seen to give the inodes ``lstat`` gives.
+
+        Seen in a walk of the site, in an ``lstat`` of every file of a spare, or by an earlier
+        build (the record says so while its folders hold); see :func:`_inodes`.
+        """
         self._walked: _Walk | None = None
         """The site's files and manifest digest, walked once while the lock is held."""
         self._renders: bytes | None = None
@@ -122,9 +128,10 @@ class FolderTarget:
         self._vouched = site if isinstance(site, str) else None
         self._memos = _memos_from_json(self._record.get("memos"))
         self._found_folders = self._record.get("folders")
+        self._found_listed = self._record.get("listed_inodes") is True
+        self._listed = False
         self._committed = None
         self._committed_memos = None
-        self._committed_walk = None
         self._committed_folders = None
         self._read = {}
         self._walked = None
@@ -175,30 +182,32 @@ class FolderTarget:
         if inputs is None:
             self._record = _write_record(self._handle(), None)
             return
-        folders = self._committed_folders
-        if self._committed is not None:
+        walked = None
+        if self._committed is not None:  # the commit worked out its folders (see commit)
             site, memos = self._committed, self._committed_memos or {}
-            walked = self._committed_walk
         else:  # the site was already as this build would make it: the last commit's memos hold
             walked = self._site_walk()
             site = walked.digest
             memos = self._memos if site == self._vouched else {}
         record: dict[str, object] = {"inputs": inputs, "site": site, "memos": memos}
-        if source is not None:
+        if source is not None:  # the members' addresses are in it: their folders may be too
             record["source"] = source
             record["members"] = [_member_json(member) for member in members]
-            if folders is None and walked is not None:  # the site as it was: as its record was?
-                folders = self._folders_still(site) or _folders(str(self.outdir), walked)
-            if folders is not None:
-                record["folders"] = folders
+            folders = self._committed_folders if walked is None else _folders(self.name, walked)
+            record = self._with_folders(record, folders)
         self._record = _write_record(self._handle(), record)
 
-    def _folders_still(self, site: str) -> list[list[object]] | None:
-        """Return the folders' record found on taking the lock, if it still tells *site*."""
-        record = self._found_folders
-        found = _looked_at(str(self.outdir), record)
-        if found is None or found[1] != site or not isinstance(record, list):
-            return None
+    def _with_folders(
+        self, record: dict[str, object], folders: list[list[object]] | None
+    ) -> dict[str, object]:
+        """Return *record* with the site's *folders* (see :func:`_folders`) and what listings give.
+
+        What lets the next build look at the site instead of walking it (see :meth:`_site_walk`).
+        """
+        if folders is not None:
+            record["folders"] = folders
+            if self._listed:
+                record["listed_inodes"] = True
         return record
 
     def up_to_date(self, source: str) -> tuple[list[MemberSite], list[str]] | None:
@@ -224,15 +233,14 @@ class FolderTarget:
         if found is not None:
             files, site = found
             return (members, files) if record.get("site") == site else None
+        self._found_folders = None  # they do not hold: the walk need not look at them again
         walked = self._site_walk()
         if record.get("site") != walked.digest:
             return None
         folders = _folders(str(self.outdir), walked)
         if folders is not None or "folders" in record:  # what looks at them next time, or none
-            kept = {key: value for key, value in record.items() if key != "folders"}
-            if folders is not None:
-                kept["folders"] = folders
-            self._record = _write_record(self._handle(), kept)
+            kept = {k: v for k, v in record.items() if k not in {"folders", "listed_inodes"}}
+            self._record = _write_record(self._handle(), self._with_folders(kept, folders))
         return members, sorted(walked.found)
 
     def manifest(self) -> tuple[list[str], str]:
@@ -250,13 +258,30 @@ class FolderTarget:
         return walked.found, walked.digest
 
     def _site_walk(self) -> _Walk:
-        """Walk the site's folder (once until this build commits: the folder is locked)."""
+        """Walk the site's folder (once until this build commits: the folder is locked).
+
+        Where the record's folders still hold (see :func:`_looked_at`), each folder and file is
+        looked at instead of every folder listed: what the walk would find, at a third of its
+        cost.
+        """
         if self._walked is None:
-            self._walked = (
-                _walk(str(self.outdir), began=self._now())
-                if self.outdir.is_dir()
-                else _Walk({}, "", odd=False)
-            )
+            root = str(self.outdir)
+            record, found = self._found_folders, dict[str, _Found]()
+            looked = _looked_at(root, record, found=found)
+            if looked is not None and isinstance(record, list):
+                self._walked = _Walk(
+                    found,
+                    looked[1],
+                    odd=False,  # a folder as recorded holds only what was recorded
+                    folders=[entry[0] for entry in record],
+                    record=record,
+                )
+                self._listed = self._found_listed
+            elif self.outdir.is_dir():
+                self._walked = _walk(root, began=self._now())
+                self._listed = self._walked.listed_inodes and bool(self._walked.found)
+            else:
+                self._walked = _Walk({}, "", odd=False)
         return self._walked
 
     def _now(self) -> int | None:
@@ -332,8 +357,11 @@ class FolderTarget:
         if not self.outdir.is_dir():  # no site to share files with
             shutil.rmtree(spare, ignore_errors=True)
             return None
-        # The site's own walk tells whether this file system's listings give true inodes.
-        inodes, odd, walked = _inodes(str(spare), listed=self._site_walk().listed_inodes)
+        # Listings give true inodes on this file system if the site's walk or an earlier build saw
+        # it; if not, every file of the spare is looked at, and that tells.
+        self._site_walk()
+        inodes, odd, walked, listed = _inodes(str(spare), listed=self._listed)
+        self._listed = self._listed or listed
         if odd:  # not ours
             shutil.rmtree(spare, ignore_errors=True)
             return None
@@ -410,9 +438,12 @@ class FolderTarget:
         self._walked = None  # the site is the new one now
         self._committed = output.site
         self._committed_memos = memos
-        self._committed_walk = walked if output.outcome == "unchanged" else None
         if output.folders is not None:
             self._committed_folders = _past(output.folders, self._now())
+        elif output.outcome == "unchanged":  # the site as it was: its folders as found
+            self._committed_folders = _folders(str(self.outdir), walked)
+        self._found_folders = self._committed_folders  # what a later look at the site checks
+        self._found_listed = self._listed
         record: dict[str, object] = {"site": self._committed, "memos": memos}
         self._record = _write_record(self._handle(), record)
         if self._renders is not None:
@@ -587,6 +618,8 @@ class _Walk(NamedTuple):
     """Every folder it walked (relative POSIX paths; ``""`` is the site's own)."""
     began: int | None = None
     """Now just before the walk, by the site's file system's clock (``None``: not known)."""
+    record: list[list[object]] | None = None
+    """The record of the folders (see :func:`_folders`) that told what it found, if one did."""
 
 
 def _walk(root: str, *, began: int | None = None) -> _Walk:
@@ -623,17 +656,20 @@ def _walk(root: str, *, began: int | None = None) -> _Walk:
     return _Walk(found, digest, odd, listed_inodes=not unlisted, folders=walked, began=began)
 
 
-def _inodes(root: str, *, listed: bool) -> tuple[dict[str, int], bool, list[str]]:
+def _inodes(root: str, *, listed: bool) -> tuple[dict[str, int], bool, list[str], bool]:
     """Return the inode of each regular file under *root* by relative POSIX path, *odd*, folders.
 
     *odd*: it holds something besides regular files and folders (symlinks are not followed).
     The folders are every folder walked (relative POSIX paths, ``""`` for *root*). With
     *listed*, the inodes are the folder listings' (``d_ino``: no system call per file), for a
     folder on a file system whose listings were seen to give the inodes ``lstat`` gives
-    (:attr:`_Walk.listed_inodes`); otherwise each file is looked at with ``lstat``.
+    (:attr:`FolderTarget._listed`); otherwise each file is looked at with ``lstat``. The last
+    value tells whether the listings gave those inodes: without *listed*, for every file, if
+    there is one.
     """
     inodes: dict[str, int] = {}
     odd = False
+    unlisted = 0  # files whose listing gave another inode than lstat
     folders = [(root, "")]
     walked = []
     while folders:
@@ -644,11 +680,15 @@ def _inodes(root: str, *, listed: bool) -> tuple[dict[str, int], bool, list[str]
                 if entry.is_dir(follow_symlinks=False):
                     folders.append((entry.path, f"{prefix}{entry.name}/"))
                 elif entry.is_file(follow_symlinks=False):
-                    inode = entry.inode() if listed else entry.stat(follow_symlinks=False).st_ino
+                    if listed:
+                        inode = entry.inode()
+                    else:
+                        inode = entry.stat(follow_symlinks=False).st_ino
+                        unlisted += entry.inode() != inode
                     inodes[prefix + entry.name] = inode
                 else:
                     odd = True
-    return inodes, odd, walked
+    return inodes, odd, walked, listed or (bool(inodes) and not unlisted)
 
 
 def _digest(lines: list[str]) -> str:
@@ -765,8 +805,11 @@ def _folders(root: str, walked: _Walk) -> list[list[object]] | None:
     walk, or later) is then stamped later than what is recorded, however coarse that clock.
     ``None`` (the next build walks the site again) where one changed since, cannot be looked
     at, or the moment is not known: as after a build that changed nothing in a site whose
-    folders changed just before.
+    folders changed just before. A walk that the record of the folders told (see
+    :meth:`FolderTarget._site_walk`) returns that record.
     """
+    if walked.record is not None:
+        return walked.record
     if walked.began is None:
         return None
     names = _names(walked.found, walked.folders)
@@ -783,14 +826,16 @@ def _folders(root: str, walked: _Walk) -> list[list[object]] | None:
     return record
 
 
-def _looked_at(root: str, record: object) -> tuple[list[str], str] | None:
+def _looked_at(
+    root: str, record: object, *, found: dict[str, _Found] | None = None
+) -> tuple[list[str], str] | None:
     """Return the files and manifest digest of the site *root* from the folders *record* lists.
 
     As :meth:`FolderTarget.manifest` gives them from a walk, when every folder the record
     lists (see :func:`_folders`) has its recorded times: then no file came or went, and each
     recorded file is looked at for its size, modification time and inode. ``None`` if a
     folder is not as recorded (so the site changed, or the record cannot tell), or the record
-    is damaged.
+    is damaged. *found*, if given, is filled as a walk fills :attr:`_Walk.found`.
     """
     if not isinstance(record, list) or not record:
         return None
@@ -817,6 +862,8 @@ def _looked_at(root: str, record: object) -> tuple[list[str], str] | None:
                 rel = prefix + name
                 files.append(rel)
                 lines.append(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\n")
+                if found is not None:
+                    found[rel] = _Found(base + name, info.st_ino, info.st_size, info.st_mtime_ns)
     except (OSError, AttributeError, TypeError, ValueError, IndexError):  # gone, or damaged
         return None
     files.sort()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import gc
 import json
 import os
 import re
@@ -1944,3 +1945,117 @@ def test_a_record_whose_folders_list_too_few_files_answers_no(settled_site):
     folders = [[*entry[:3], entry[3][1:]] for entry in record["folders"]]
     (root.parent / f".{root.name}.lock").write_text(json.dumps({**record, "folders": folders}))
     assert answer(root, source) is None  # as recorded, but not the site the record vouches for
+
+
+# --- a rebuild looks at its site instead of walking it ----------------------------------------
+
+
+def test_a_rebuild_looks_at_a_settled_site_instead_of_walking_it(settled_site, trip, monkeypatch):
+    root, source, _ = settled_site
+    with monkeypatch.context() as patched:
+        no_walk(patched)
+        assert not build(seoulcal.ces2024(), root, source=source).changed  # the same trip
+        report = build(later(moved(trip, PAVILION), 1), root, source=source)
+        assert report.written
+        build(later(trip, 2), root, source=source)  # from the spare
+    assert contents(root) == moved_and_back(trip, root.parent / "fresh")
+
+
+@pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING.keys())
+def test_a_rebuild_of_a_site_changed_by_hand_makes_the_site_the_trip_makes(
+    settled_site, trip, tamper, tmp_path
+):
+    root, source, _ = settled_site
+    tamper(root)
+    build(later(moved(trip, PAVILION), 1), root, source=source)
+    fresh = tmp_path / "fresh"
+    build(trip, fresh)
+    build(later(moved(trip, PAVILION), 1), fresh)
+    assert contents(root) == contents(fresh)  # nothing of the hand's kept, nothing missing
+
+
+def test_a_rebuild_whose_folders_hold_no_longer_walks_its_site(settled_site, trip, monkeypatch):
+    root, source, _ = settled_site
+    (_member_folder(root) / "x.ics").write_text("x")  # the folder's times move
+    walked = []
+    real = folder_module._walk
+
+    def walk(site, **options):
+        walked.append(site)
+        return real(site, **options)
+
+    monkeypatch.setattr(folder_module, "_walk", walk)
+    build(later(moved(trip, PAVILION), 1), root, source=source)
+    assert walked == [str(root)]
+    assert not (_member_folder(root) / "x.ics").exists()
+
+
+def test_listings_are_trusted_for_a_spare_once_a_build_saw_them_give_true_inodes(
+    trip, tmp_path, monkeypatch
+):
+    """A site looked at, not walked, tells nothing of its listings: a spare looked at does."""
+    root, spare, source = tmp_path / "site", tmp_path / ".site.spare", _source()
+    build(trip, root, source=source)
+    build(later(moved(trip, PAVILION), 1), root, source=source)
+    assert "listed_inodes" not in record_of(root)  # no listing was compared with lstat yet
+    looked_at = listings(monkeypatch)
+    build(later(trip, 2), root, source=source)  # every file of the spare looked at
+    assert sorted(looked_at) == sorted(str(spare / rel) for rel in contents(root))
+    assert record_of(root)["listed_inodes"] is True
+    looked_at.clear()
+    build(later(moved(trip, PAVILION), 3), root, source=source)
+    assert looked_at == []  # the site looked at, the spare listed: no file stat'd through a listing
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    for step in (trip, later(moved(trip, PAVILION), 1), later(trip, 2)):
+        build(step, fresh)
+    build(later(moved(trip, PAVILION), 3), fresh)
+    assert contents(root) == contents(fresh)
+
+
+def test_listings_that_give_other_inodes_than_lstat_are_never_recorded_as_true(
+    trip, tmp_path, monkeypatch
+):
+    root, source = tmp_path / "site", _source()
+    looked_at = listings(monkeypatch, lambda entry: entry.inode() ^ 1)  # every inode another
+    build(trip, root, source=source)
+    for days in range(1, 4):
+        looked_at.clear()
+        build(later(moved(trip, PAVILION) if days % 2 else trip, days), root, source=source)
+        assert "listed_inodes" not in record_of(root)
+    assert looked_at  # the spare read by lstat, every time
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    for days in range(4):
+        build(later(moved(trip, PAVILION) if days % 2 else trip, days), fresh)
+    assert contents(root) == contents(fresh)
+
+
+class _Watched(FolderTarget):
+    """A folder target that notes whether the collector's passes skip the heap as it works."""
+
+    frozen: list[tuple[str, bool]]
+
+    def part(self):
+        self.frozen.append(("part", gc.get_freeze_count() > 0))
+        return super().part()
+
+    def commit(self, parts=()):
+        self.frozen.append(("commit", gc.get_freeze_count() > 0))
+        return super().commit(parts)
+
+    def settle(self, inputs, **options):
+        if inputs is not None:
+            self.frozen.append(("settle", gc.get_freeze_count() > 0))
+        super().settle(inputs, **options)
+
+
+def test_the_collector_leaves_the_builds_heap_alone_from_the_first_look_at_the_site(trip, tmp_path):
+    root = tmp_path / "site"
+    build(trip, root)
+    target = _Watched(root)
+    target.frozen = []
+    build(later(moved(trip, PAVILION), 1), target)
+    assert {step for step, _ in target.frozen} == {"part", "commit", "settle"}
+    assert all(frozen for _, frozen in target.frozen), target.frozen
+    assert gc.get_freeze_count() == 0  # and given back after the build
