@@ -276,7 +276,7 @@ class FolderTarget:
                     folders=[entry[0] for entry in record],
                     record=record,
                 )
-                self._listed = self._found_listed
+                self._listed = self._listed or self._found_listed  # seen since, or before
             elif self.outdir.is_dir():
                 self._walked = _walk(root, began=self._now())
                 self._listed = self._walked.listed_inodes and bool(self._walked.found)
@@ -443,7 +443,6 @@ class FolderTarget:
         elif output.outcome == "unchanged":  # the site as it was: its folders as found
             self._committed_folders = _folders(str(self.outdir), walked)
         self._found_folders = self._committed_folders  # what a later look at the site checks
-        self._found_listed = self._listed
         record: dict[str, object] = {"site": self._committed, "memos": memos}
         self._record = _write_record(self._handle(), record)
         if self._renders is not None:
