@@ -95,6 +95,13 @@ well within it (:func:`open_store`'s timeouts and retries), so only a build whos
 stops (suspended) for longer can outlive its hold; it then stops at its next renewal.
 """
 LOCK_FORMAT = "seoulcal-lock/1"
+_CLOCK_STEP = timedelta(seconds=1)
+"""The store's clock step: Last-Modified and Date are HTTP dates, in whole seconds.
+
+Both are cut down to the second, so a lock written at 10.9 s reads as written at 10 s, and a Date
+of 11 s may be 11.0 s: a hold has surely lasted its lease only a full step after
+``modified + lease`` by that clock.
+"""
 
 _NEVER_MATCHES = '"seoulcal-probe-this-etag-never-matches"'
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -592,7 +599,7 @@ class SiteBucket:
             if found is None or info is None:
                 etag = self.store.put(key, body, PRIVATE_HEADERS, if_none_match=True)
             else:
-                expires = found.modified + info.lease
+                expires = found.modified + info.lease + _CLOCK_STEP
                 if info.held and found.now < expires:
                     raise PublishError(
                         f"{self.location}: another build is publishing this site (it took the "

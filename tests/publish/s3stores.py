@@ -6,6 +6,7 @@ to SeaweedFS; nothing private is patched.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 
@@ -25,6 +26,31 @@ class ForgetsConditions:
 
     def put(self, key, data, headers, *, if_match=None, if_none_match=False):  # noqa: ARG002 - ignored, as such stores do
         return self.inner.put(key, data, headers)
+
+    def delete(self, key):
+        self.inner.delete(key)
+
+
+class LateClock:
+    """A store whose Date, when the lock is read, is *late* after the lock's Last-Modified.
+
+    Both are whole seconds by the server's clock; this pins that clock's reading at the edge a
+    test wants, which a real server gives only by chance.
+    """
+
+    def __init__(self, inner, *, late):
+        self.inner = inner
+        self.bucket = inner.bucket
+        self.late = late
+
+    def get(self, key):
+        found = self.inner.get(key)
+        if found is None or not key.endswith(".seoulcal/lock.json"):
+            return found
+        return dataclasses.replace(found, now=found.modified + self.late)
+
+    def put(self, key, data, headers, *, if_match=None, if_none_match=False):
+        return self.inner.put(key, data, headers, if_match=if_match, if_none_match=if_none_match)
 
     def delete(self, key):
         self.inner.delete(key)

@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from s3stores import ForgetsConditions, Recording
+from s3stores import ForgetsConditions, LateClock, Recording
 from seaweed import ACCESS_KEY, REGION, free_ports
 
 from seoulcal.errors import PublishError
@@ -339,11 +339,14 @@ def test_a_second_build_is_refused_while_the_first_holds_the_site(store):
 
 def test_a_killed_builds_hold_expires_and_it_cannot_come_back(store):
     location = Location(store.bucket, "ces/")
-    killed = SiteBucket(store, location, lease=timedelta(seconds=1))
+    killed = SiteBucket(store, location, lease=timedelta(seconds=3))
     killed.__enter__()  # and never leaves: the process was killed
+    # The store's clock has whole seconds, so a hold counts until a second past its lease by that
+    # clock: it lasts at least its lease in real time (here 3 s for the next line, which a slow
+    # machine once took over a second to reach with a 1 s lease) and at most a second more.
     with pytest.raises(PublishError, match="another build is publishing"):
         SiteBucket(store, location).__enter__()
-    time.sleep(2.2)  # the store's clock has whole seconds
+    time.sleep(4.3)
     with SiteBucket(store, location) as successor:
         successor.read_state()
         successor.replace_state(b"successor")
@@ -351,6 +354,26 @@ def test_a_killed_builds_hold_expires_and_it_cannot_come_back(store):
             killed.renew(force=True)
     killed.release()
     assert store.get(location.key(STATE_KEY)).data == b"successor"
+
+
+@pytest.mark.parametrize(("late", "held"), [(0, True), (5, True), (6, False), (60, False)])
+def test_a_hold_lasts_a_clock_step_past_its_lease_by_the_stores_clock(store, late, held):
+    # Last-Modified and Date are cut to whole seconds: a lock that reads as written at 10 s may
+    # have been written at 10.9 s, and a Date of 15 s may be 15.0 s, so at "lease later" (5 s) it
+    # may have been held for only 4.1 s; at 6 s by that clock it has surely been held 5 s.
+    location = Location(store.bucket, "ces/")
+    holder = SiteBucket(store, location, lease=timedelta(seconds=5))
+    holder.__enter__()
+    try:
+        successor = SiteBucket(LateClock(store, late=timedelta(seconds=late)), location)
+        if held:
+            with pytest.raises(PublishError, match="another build is publishing"):
+                successor.__enter__()
+        else:
+            with successor:
+                pass
+    finally:
+        holder.release()
 
 
 def test_two_builds_starting_together_leave_exactly_one_holder(seaweed, bucket):
