@@ -11,7 +11,7 @@ import sys
 import threading
 
 from seoulcal.errors import PublishError
-from seoulcal.publish.s3 import STATE_KEY
+from seoulcal.publish.s3 import LOCK_KEY, STATE_KEY
 
 
 class ForgetsConditions:
@@ -45,7 +45,7 @@ class LateClock:
 
     def get(self, key):
         found = self.inner.get(key)
-        if found is None or not key.endswith(".seoulcal/lock.json"):
+        if found is None or not key.endswith(LOCK_KEY):
             return found
         return dataclasses.replace(found, now=found.modified + self.late)
 

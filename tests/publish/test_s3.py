@@ -342,8 +342,8 @@ def test_a_killed_builds_hold_expires_and_it_cannot_come_back(store):
     killed = SiteBucket(store, location, lease=timedelta(seconds=3))
     killed.__enter__()  # and never leaves: the process was killed
     # The store's clock has whole seconds, so a hold counts until a second past its lease by that
-    # clock: it lasts at least its lease in real time (here 3 s for the next line, which a slow
-    # machine once took over a second to reach with a 1 s lease) and at most a second more.
+    # clock: it lasts at least its lease in real time (3 s for the next line) and at most a
+    # second more (hence the wait below).
     with pytest.raises(PublishError, match="another build is publishing"):
         SiteBucket(store, location).__enter__()
     time.sleep(4.3)
