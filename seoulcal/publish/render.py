@@ -61,13 +61,6 @@ if TYPE_CHECKING:
 _MEMBER_ROOT = "../../"
 """The site's root relative to a member's page (``m/<token>/index.html``)."""
 _MEMBERS_PER_PROCESS = 50  # fewer members than this per process: forking costs more than it saves
-_WORTH_FORKING_MS = 100.0
-"""Members whose files are expected to take less (see _costs) are rendered in one process.
-
-A forked worker starts slowly (it faults in the pages it touches) and sends its part back:
-100 members × 10 events (about 18 ms of members' work by the estimate) built 50 ms faster in
-one process than in two, 100 × 100 (about 200 ms) 55 ms slower (medians of six alternating
-builds each, bench/findings.md)."""
 _PREPARED_APART = 32
 """From this many events, a first build renders half of what members share in a forked worker."""
 
@@ -187,33 +180,35 @@ def _fingerprints(
     return found, {lang: writer.rendered(chosen, lang, alarms=True) for lang in LANGUAGES}
 
 
-def _processes(requested: int | None, trip: Trip, costs: tuple[float, float] | None = None) -> int:
+def _processes(requested: int | None, trip: Trip) -> int:
     """Return how many processes share out *trip*'s members (*requested*: ``None``: by itself).
 
-    By itself: one per CPU, on Linux, unless the members are few (:data:`_MEMBERS_PER_PROCESS`
-    each) or their files little work (:data:`_WORTH_FORKING_MS`; *costs*: :func:`_costs`).
+    By itself: one per CPU, on Linux, with at least :data:`_MEMBERS_PER_PROCESS` members each.
+    From 100 members a second process pays even when each member attends one event: members'
+    files take about half a millisecond each however few their events (see :func:`_costs`), and
+    the share-out gives this process the public files and the worker its start
+    (:data:`_FORKED_MS`).
     """
     members = len(trip.members)
     if requested is None:
         if not forks_by_default():
             return 1
-        count = max(1, min(available_cpus(), members // _MEMBERS_PER_PROCESS))
-        if count > 1 and (costs or _costs(trip))[0] * members < _WORTH_FORKING_MS:
-            return 1
-        return count
+        return max(1, min(available_cpus(), members // _MEMBERS_PER_PROCESS))
     count = max(1, min(requested, members))
     return count if count == 1 or can_fork() else 1
 
 
-# What the share-out expects the work to cost, from two-process builds of the benchmark's trips
-# of 1,000 members × 60 events and 100 members × 100 and 1,000 events (both processes busy, as
-# they are then; docs/performance.md): the public files (both calendars, the one-event files
-# and the pages) about 5 ms and 1.25 ms per event; a member about 0.1 ms and 0.052 ms per event
-# they attend. Only the balance between processes depends on them, never a byte of the site.
-_PUBLIC_MS = 5.0
-_PUBLIC_MS_PER_EVENT = 1.25
-_MEMBER_MS = 0.1
-_MEMBER_MS_PER_EVENT = 0.052
+# What the share-out expects the work to cost, from one-process and two-process builds of the
+# benchmark's trips (100 members × 10, 100 and 1,000 events, 1,000 × 10 and 60; a 2-core Intel
+# Xeon; bench/findings.md): a member's files about 0.5 ms and 0.0165 ms per event they attend,
+# the public files (both calendars, the one-event files and the pages, once what they share is
+# rendered) about 10 ms and 0.16 ms per event, and a forked worker about 10 ms to start and hand
+# its part back. Only the balance between processes depends on them, never a byte of the site.
+_PUBLIC_MS = 10.0
+_PUBLIC_MS_PER_EVENT = 0.16
+_MEMBER_MS = 0.5
+_MEMBER_MS_PER_EVENT = 0.0165
+_FORKED_MS = 10.0
 _SAMPLE = 64
 """How many members, spread over the roster, tell how many events a member attends."""
 
@@ -238,16 +233,16 @@ def _share(
     """Split *trip*'s members into *count* runs, in order, that should take as long.
 
     The first run is this process's, which also renders the public files while the others
-    render theirs: it gets fewer members, none if the public files alone take as long as a
-    share (a trip of many events and few members). *costs* are :func:`_costs` (worked out if
-    not given).
+    start (:data:`_FORKED_MS`) and render theirs: it gets fewer members, none if the public
+    files alone take as long as a share (a trip of many events and few members). *costs* are
+    :func:`_costs` (worked out if not given).
     """
     members = trip.members
     total = len(members)
     if count <= 1 or total == 0:
         return [members]
     member, public = costs or _costs(trip)
-    each = (public + member * total) / count
+    each = (public + member * total + _FORKED_MS * (count - 1)) / count
     own = min(total // count, max(0, round((each - public) / member)))
     rest = total - own
     others = count - 1
@@ -497,7 +492,7 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     writer = CalendarWriter(trip)
     fingerprints = _Fingerprints(trip, target, writer)
     costs = _costs(trip)  # what the share-out expects the files to take, sampled once
-    count = _processes(jobs, trip, costs) if target.part() is not None else 1
+    count = _processes(jobs, trip) if target.part() is not None else 1
     fingerprints.ahead(ordered, count)  # the events' (withdrawn ones are few: when asked for)
     pages = Pages(trip)
     public = revise(
