@@ -759,6 +759,13 @@ def test_this_process_takes_fewer_members_for_the_public_files(trip):
     assert (len(own), len(other)) == (0, 8)
 
 
+def test_a_small_trips_members_are_shared_near_halves(trip):
+    # A member's files cost about half a millisecond however few their events, about as much
+    # as the public files and the worker's start together: neither process is left waiting.
+    own, other = render._share(_crowd(trip, 100, 1), 2)
+    assert 40 <= len(own) <= len(other) <= 60
+
+
 @forking
 @pytest.mark.parametrize(
     ("threshold", "apart"),
