@@ -7,6 +7,7 @@ as a phone camera would.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -260,3 +261,22 @@ def test_a_build_with_print_puts_each_members_itinerary_beside_their_page(tmp_pa
     assert cli.main([*argv, "--secret-file", str(secret), "--jobs", "1"]) == 0
     assert not pdf.exists()
     assert "itinerary.pdf" not in (root / "m" / token / "index.html").read_text("utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes fork: POSIX only")
+def test_printouts_made_in_two_processes_are_the_same_files(tmp_path, ces):
+    # From two members a process, a build with printouts shares its members out by default.
+    secret = b"paper-build-secret-0123456789"
+    base = "https://trips.example.org/ces2024/"
+    sites = {}
+    for jobs in (1, 2):
+        root = tmp_path / f"site-{jobs}"
+        report = build_site(ces, root, base_url=base, secret=secret, jobs=jobs, printing=True)
+        assert report.processes == jobs
+        sites[jobs] = {
+            path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
+        }
+    assert sum(rel.endswith("/itinerary.pdf") for rel in sites[1]) == len(ces.members)
+    assert sites[2] == sites[1]

@@ -123,12 +123,13 @@ def build_site(  # noqa: PLR0913 - keyword-only options of one call
     the web (subscribe links need it); without it, links point to :data:`LOCAL_BASE_URL`.
     *secret* keys the member tokens (see :func:`member_token`). Events removed since the last
     build stay as cancelled for *retention*. *jobs* is how many processes
-    share out the members' files (``None``: on Linux, one per CPU with at least 50 members each;
-    elsewhere one). A process is forked only where that is safe (POSIX, no other thread
-    running): otherwise, or when the system has no process to give, this one renders those
-    members itself. The site's bytes are the same for any value. *printing* puts a printable
-    itinerary (A4 PDF, with a QR code of the member's page) in every member's folder; it needs
-    the ``print`` extra and a Korean font, and is checked before anything is written.
+    share out the members' files (``None``: on Linux, one per CPU with at least 50 members each,
+    or 2 with *printing*; elsewhere one). A process is forked only where that is safe (POSIX,
+    no other thread running): otherwise, or when the system has no process to give, this one
+    renders those members itself. The site's bytes are the same for any value. *printing* puts
+    a printable itinerary (A4 PDF, with a QR code of the member's page) in every member's
+    folder; it needs the ``print`` extra and a Korean font, and is checked before anything is
+    written.
 
     *source* is for a caller that read *trip* from raw inputs: their
     :func:`~seoulcal.publish.record.source_digest` (the caller vouches that *trip* and these

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 _MEMBER_ROOT = "../../"
 """The site's root relative to a member's page (``m/<token>/index.html``)."""
 _MEMBERS_PER_PROCESS = 50  # fewer members than this per process: forking costs more than it saves
+_PRINTED_PER_PROCESS = 2  # the same with printouts, which cost far more (see _PRINTOUT_MS)
 _PREPARED_APART = 32
 """From this many events, a first build renders half of what members share in a forked worker."""
 
@@ -180,20 +181,22 @@ def _fingerprints(
     return found, {lang: writer.rendered(chosen, lang, alarms=True) for lang in LANGUAGES}
 
 
-def _processes(requested: int | None, trip: Trip) -> int:
+def _processes(requested: int | None, trip: Trip, *, printing: bool = False) -> int:
     """Return how many processes share out *trip*'s members (*requested*: ``None``: by itself).
 
-    By itself: one per CPU, on Linux, with at least :data:`_MEMBERS_PER_PROCESS` members each.
-    From 100 members a second process pays even when each member attends one event: members'
-    files take about half a millisecond each however few their events (see :func:`_costs`), and
-    the share-out gives this process the public files and the worker its start
-    (:data:`_FORKED_MS`).
+    By itself: one per CPU, on Linux, with at least :data:`_MEMBERS_PER_PROCESS` members each
+    (:data:`_PRINTED_PER_PROCESS` with *printing*). From 100 members a second process pays even
+    when each member attends one event: members' files take about half a millisecond each
+    however few their events (see :func:`_costs`), and the share-out gives this process the
+    public files and the worker its start (:data:`_FORKED_MS`). A printout takes about a
+    quarter of a second: from two members a second process pays.
     """
     members = len(trip.members)
     if requested is None:
         if not forks_by_default():
             return 1
-        return max(1, min(available_cpus(), members // _MEMBERS_PER_PROCESS))
+        each = _PRINTED_PER_PROCESS if printing else _MEMBERS_PER_PROCESS
+        return max(1, min(available_cpus(), members // each))
     count = max(1, min(requested, members))
     return count if count == 1 or can_fork() else 1
 
@@ -209,22 +212,26 @@ _PUBLIC_MS_PER_EVENT = 0.16
 _MEMBER_MS = 0.5
 _MEMBER_MS_PER_EVENT = 0.0165
 _FORKED_MS = 10.0
+_PRINTOUT_MS = 250.0
+"""A member's printable itinerary (``--print``): 10 members of 60 events took 2.6 s, one process."""
 _SAMPLE = 64
 """How many members, spread over the roster, tell how many events a member attends."""
 
 
-def _costs(trip: Trip) -> tuple[float, float]:
+def _costs(trip: Trip, *, printing: bool = False) -> tuple[float, float]:
     """Return what one member's files and the public files are expected to take (ms).
 
-    A member's from the events that members spread over the roster attend (a sample).
+    A member's from the events that members spread over the roster attend (a sample), and
+    their printout with *printing*.
     """
     members = trip.members
     public = _PUBLIC_MS + _PUBLIC_MS_PER_EVENT * len(trip.events)
+    member = _MEMBER_MS + (_PRINTOUT_MS if printing else 0.0)
     if not members:
-        return _MEMBER_MS, public
+        return member, public
     sample = members[:: max(1, len(members) // _SAMPLE)]
     attended = sum(len(trip.events_for(member)) for member in sample) / len(sample)
-    return _MEMBER_MS + _MEMBER_MS_PER_EVENT * attended, public
+    return member + _MEMBER_MS_PER_EVENT * attended, public
 
 
 def _share(
@@ -491,8 +498,8 @@ def plan(  # noqa: PLR0913 - the build's inputs, and where its files go
     uids = {id(event): event_uid(trip, event) for event in ordered}
     writer = CalendarWriter(trip)
     fingerprints = _Fingerprints(trip, target, writer)
-    costs = _costs(trip)  # what the share-out expects the files to take, sampled once
-    count = _processes(jobs, trip) if target.part() is not None else 1
+    costs = _costs(trip, printing=printing)  # what the share-out expects the files to take
+    count = _processes(jobs, trip, printing=printing) if target.part() is not None else 1
     fingerprints.ahead(ordered, count)  # the events' (withdrawn ones are few: when asked for)
     pages = Pages(trip)
     public = revise(

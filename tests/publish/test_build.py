@@ -759,6 +759,19 @@ def test_this_process_takes_fewer_members_for_the_public_files(trip):
     assert (len(own), len(other)) == (0, 8)
 
 
+@pytest.mark.parametrize(("members", "expected"), [(10, 2), (4, 2), (3, 1), (1, 1)])
+def test_printouts_are_shared_out_from_two_members_a_process(monkeypatch, members, expected):
+    # A printout takes about a quarter of a second: worth a process from two of them.
+    monkeypatch.setattr(render, "forks_by_default", lambda: True)
+    monkeypatch.setattr(render, "available_cpus", lambda: 2)
+    crowd = _crowd(seoulcal.ces2024(), members, 12)
+    assert render._processes(None, crowd, printing=True) == expected
+    assert render._processes(None, crowd) == 1  # the same members without printouts
+    if expected > 1:
+        own, other = render._share(crowd, 2, render._costs(crowd, printing=True))
+        assert abs(len(own) - len(other)) <= 1  # the public files are little beside them
+
+
 def test_a_small_trips_members_are_shared_near_halves(trip):
     # A member's files cost about half a millisecond however few their events, about as much
     # as the public files and the worker's start together: neither process is left waiting.
