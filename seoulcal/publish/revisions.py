@@ -104,8 +104,13 @@ class Audience:
 
 
 def bump(previous: Entry, trip: Trip) -> Revision:
-    """Return the revision after *previous* for a change in *trip*: SEQUENCE + 1, a later stamp."""
-    return Revision(previous.sequence + 1, max(trip.revised, previous.modified + _ONE_SECOND))
+    """Return the revision after *previous* for a change in *trip*: SEQUENCE + 1, a later stamp.
+
+    Shared as :func:`_revision`'s are: when an event most members attend changes, a thousand
+    members' states bump it to the same revision, and members who attend the same events then
+    share one calendar body (the writer keys bodies by the revisions' identity).
+    """
+    return _revision(previous.sequence + 1, max(trip.revised, previous.modified + _ONE_SECOND))
 
 
 def archive(trip: Trip, previous: Mapping[str, Entry]) -> dict[str, Archived]:

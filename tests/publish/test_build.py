@@ -2080,3 +2080,27 @@ def test_the_collector_leaves_the_builds_heap_alone_from_the_first_look_at_the_s
     assert {step for step, _ in target.frozen} == {"part", "commit", "settle"}
     assert all(frozen for _, frozen in target.frozen), target.frozen
     assert gc.get_freeze_count() == 0  # and given back after the build
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux's /proc")
+def test_a_file_is_read_to_its_end_whatever_size_it_says(tmp_path):
+    # A file that says it is empty but holds bytes (as /proc's do, or one that grew after it was
+    # looked at) is read to its end, not to the size it said.
+    said = Path("/proc/self/status")
+    assert said.stat().st_size == 0
+    assert folder_module._read(str(said)).startswith(b"Name:")
+    plain = tmp_path / "state.json"
+    for data in (b"", b"{}", "서울".encode() * 40_000):
+        plain.write_bytes(data)
+        assert folder_module._read(str(plain)) == data
+    with pytest.raises(FileNotFoundError):
+        folder_module._read(str(tmp_path / "missing.json"))
+
+
+def test_a_file_holds_only_its_own_bytes(tmp_path):
+    path = tmp_path / "feed.ics"
+    path.write_bytes(b"BEGIN:VCALENDAR\r\n")
+    assert folder_module._holds(str(path), b"BEGIN:VCALENDAR\r\n")
+    for other in (b"BEGIN:VCALENDAR\r", b"BEGIN:VCALENDAR\r\n\r\n", b"BEGIN:VCALENDAR\n\n", b""):
+        assert not folder_module._holds(str(path), other)
+    assert not folder_module._holds(str(tmp_path / "missing.ics"), b"")

@@ -211,3 +211,29 @@ def test_archive_takes_the_trips_own_events_and_the_last_known_data_of_withdrawn
     )
     assert found[event_uid(trip, gone)].cancelled.status == "cancelled"
     assert found[event_uid(trip, gone)].venue == trip.venue_of(gone)
+
+
+def test_members_owed_the_same_revision_share_one_object(trip):
+    # The writer keys a calendar's body by its revisions' identity: members who attend the same
+    # events share one body only while their revisions are one object, also after a bump.
+    mayor, other = (m for m in trip.members if m.id in ("mayor", "aide"))
+    assert {e.id for e in trip.events_for(mayor)} & {e.id for e in trip.events_for(other)}
+    after = later(trip, 1)
+    revised = [
+        revise(
+            after,
+            member,
+            events_of(after, member),
+            first(trip, member).entries,
+            archive(after, {}),
+            fingerprint=fingerprints(changed={"sphere-visit"}),
+            retention=RETENTION,
+        )
+        for member in (mayor, other)
+    ]
+    shared = set(revised[0].revisions) & set(revised[1].revisions)
+    sphere = event_uid(trip, next(e for e in trip.events if e.id == "sphere-visit"))
+    assert sphere in shared
+    assert revised[0].revisions[sphere] == Revision(1, after.revised)
+    for uid in shared:
+        assert revised[0].revisions[uid] is revised[1].revisions[uid]
