@@ -237,3 +237,4 @@ def test_members_owed_the_same_revision_share_one_object(trip):
     assert revised[0].revisions[sphere] == Revision(1, after.revised)
     for uid in shared:
         assert revised[0].revisions[uid] is revised[1].revisions[uid]
+        assert revised[0].entries[uid] is revised[1].entries[uid]  # a member's: no event data
