@@ -152,30 +152,21 @@ def _entries(data: Any) -> dict[str, Entry]:  # noqa: ANN401 - JSON of any shape
         raise ValueError(f"format {data.get('format')!r} is not {STATE_FORMAT!r}")
     entries = {}
     for uid, item in data["events"].items():
+        fields = (
+            item["id"],
+            item["fingerprint"],
+            item["sequence"],
+            item["modified"],
+            item["state"],
+            item.get("withdrawn", _ABSENT),
+        )
         if "event" in item:  # the public state's entries hold the event's data: one each
-            entries[uid] = _entry(
-                item["id"],
-                item["fingerprint"],
-                item["sequence"],
-                item["modified"],
-                item["state"],
-                item.get("withdrawn", _ABSENT),
-                item["event"],
-                item.get("venue"),
-            )
-        else:
-            fields = (
-                item["id"],
-                item["fingerprint"],
-                item["sequence"],
-                item["modified"],
-                item["state"],
-                item.get("withdrawn", _ABSENT),
-            )
-            try:
-                entries[uid] = _shared_entry(*fields)
-            except TypeError:  # a list or an object where a value belongs: say which one
-                entries[uid] = _entry(*fields)
+            entries[uid] = _entry(*fields, item["event"], item.get("venue"))
+            continue
+        try:
+            entries[uid] = _shared_entry(*fields)
+        except TypeError:  # a list or an object where a value belongs: say which one
+            entries[uid] = _entry(*fields)
     return entries
 
 
