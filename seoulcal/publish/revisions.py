@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from seoulcal.errors import TripError
 from seoulcal.identity import Revision, event_uid
 from seoulcal.model import Event, Venue
-from seoulcal.publish.state import Entry, EntryState, public_event_data
+from seoulcal.publish.state import Entry, EntryState, member_entry, public_event_data
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -103,12 +103,6 @@ class Audience:
         return all(entry.state != "withdrawn" for entry in self.entries.values())
 
 
-# A member's entry holds no event data: members who share an event share its entry, made once
-# (a frozen dataclass takes microseconds to make, and a rebuild of a thousand members revises
-# twenty thousand entries).
-_shared_entry = functools.lru_cache(maxsize=1 << 16)(Entry)
-
-
 def _entry_of(  # noqa: PLR0913, PLR0917 - the fields of one entry
     event_id: str,
     digest: str,
@@ -119,7 +113,7 @@ def _entry_of(  # noqa: PLR0913, PLR0917 - the fields of one entry
 ) -> Entry:
     """Return the new state's entry of one UID; *data*: the event's to keep (the public state)."""
     if data is None:
-        return _shared_entry(
+        return member_entry(
             event_id, digest, revision.sequence, revision.modified, state, withdrawn
         )
     event, venue = data

@@ -22,6 +22,7 @@ __all__ = [
     "Entry",
     "EntryState",
     "StateSource",
+    "member_entry",
     "parse_state",
     "public_event_data",
     "read_state",
@@ -164,7 +165,7 @@ def _entries(data: Any) -> dict[str, Entry]:  # noqa: ANN401 - JSON of any shape
             entries[uid] = _entry(*fields, item["event"], item.get("venue"))
             continue
         try:
-            entries[uid] = _shared_entry(*fields)
+            entries[uid] = _read_entry(*fields)
         except TypeError:  # a list or an object where a value belongs: say which one
             entries[uid] = _entry(*fields)
     return entries
@@ -186,7 +187,7 @@ def _entry(  # noqa: PLR0913, PLR0917 - an entry's fields, as the state's JSON h
 ) -> Entry:
     """Return the :class:`Entry` of one UID's JSON fields, checked (ValueError, TypeError).
 
-    Positional, so that :data:`_shared_entry` caches it by its fields.
+    Positional, so that :data:`_read_entry` caches it by its fields.
     """
     if state not in _STATES:
         raise ValueError(f"state {state!r}")
@@ -202,10 +203,14 @@ def _entry(  # noqa: PLR0913, PLR0917 - an entry's fields, as the state's JSON h
     )
 
 
-# A thousand members' states hold the same entry for each event they share: built once (a frozen
-# dataclass costs microseconds to make: 40-70 ms for the 20,000 entries of 1,000 members' states).
-# typed: JSON's true and 1 (or 1.0) are equal keys, but must not make the same entry.
-_shared_entry = functools.lru_cache(maxsize=1 << 16, typed=True)(_entry)
+# A member's entry holds no event data, and a thousand members' states hold the same entry for
+# each event they share: each is made once (a frozen dataclass takes microseconds to make, 40-70
+# ms for the 20,000 entries of 1,000 members' states). Equal keys of other JSON types (true, 1.0
+# and 1) make equal entries: int() gives 1 for each, and every other field must be a string.
+member_entry = functools.lru_cache(maxsize=1 << 16)(Entry)
+"""An :class:`Entry` without event data, one object for equal fields (revising makes them too)."""
+_read_entry = functools.lru_cache(maxsize=1 << 16)(_entry)
+"""A member's entry from the fields of its JSON, checked once for equal fields."""
 
 
 def _stamp(moment: datetime) -> str:

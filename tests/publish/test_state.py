@@ -128,7 +128,24 @@ def test_a_damaged_entry_is_an_error_that_names_the_state(change, error, which):
 
 
 def test_a_damaged_entry_is_found_after_the_same_entry_was_read_whole():
-    # The entries read are shared: one seen whole before must not vouch for a damaged one.
+    # The entries read are shared: one seen whole before must not vouch for a damaged one that
+    # shares its other fields.
+    trip, states = withdrawn_states(seoulcal.ces2024())
+    document = state_document(trip, states[1])
+    assert parse_state(json.dumps(document).encode(), trip, where="s")
+    for change in (
+        lambda item: item.update(state="gone"),
+        lambda item: item.update(sequence="x"),
+        lambda item: item.update(modified="yesterday"),
+        lambda item: item.update(withdrawn=None),
+    ):
+        raw = _damage(json.loads(json.dumps(document)), change)
+        with pytest.raises(PublishError, match="revision state is damaged"):
+            parse_state(raw, trip, where="s")
+
+
+def test_a_sequence_of_another_json_type_reads_as_the_number_it_equals():
+    # As before entries were shared: true, 1.0 and "1" read as the int 1, whichever came first.
     trip, states = withdrawn_states(seoulcal.ces2024())
     document = state_document(trip, states[1])
     assert parse_state(json.dumps(document).encode(), trip, where="s")
