@@ -4,8 +4,9 @@
 
 What ``seoulcal invite`` does before each message leaves (``seoulcal.notify.run.invite``): load
 the trip, revise every member's events with the site's policy, plan what is owed from an empty
-state, then for every owed message build its iTIP calendar (``invitation_ics``), compose the
-e-mail (``compose``) and turn it into the bytes that go on the wire (``Mail.as_bytes``). Nothing
+state, then for every owed message build its iTIP calendar (``InvitationWriter.render``, as
+``invite`` does: ``invitation_ics``'s bytes), compose the e-mail (``compose``) and turn it into
+the bytes that go on the wire (``Mail.as_bytes``). Nothing
 is sent and no state is written: the cost of composing, apart from delivery and bookkeeping.
 Prints the number of messages and their total size (and writes them to OUT, if given).
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from seoulcal import load_trip
 from seoulcal.ics.fingerprint import fingerprint
-from seoulcal.ics.itip import invitation_ics
+from seoulcal.ics.itip import InvitationWriter
 from seoulcal.notify.compose import compose
 from seoulcal.notify.invitations import InvitationState, plan_invitations
 from seoulcal.notify.run import revise_invitations
@@ -33,9 +34,10 @@ def main() -> int:
     plan = plan_invitations(revised.trip, state, revised.dues)
     date = datetime(2024, 12, 20, tzinfo=UTC)
     count = size = 0
+    writer = InvitationWriter(revised.trip)
     for item in plan.invitations:
-        calendar = invitation_ics(
-            revised.trip, item.event, item.revision, method=item.method, attendee=item.member
+        calendar = writer.render(
+            item.event, item.revision, method=item.method, attendee=item.member
         )
         mail = compose(plan.trip, item, calendar, date=date)
         size += len(mail.as_bytes())

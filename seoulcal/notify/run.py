@@ -174,7 +174,7 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
     file as written: what a rerun would find.
     """
     from seoulcal.ics.fingerprint import fingerprint  # noqa: PLC0415 - loads icalendar
-    from seoulcal.ics.itip import invitation_ics  # noqa: PLC0415 - loads icalendar
+    from seoulcal.ics.itip import InvitationWriter  # noqa: PLC0415 - loads icalendar
 
     require_organizer(trip)
     if sender is not None:
@@ -208,9 +208,10 @@ def invite(  # noqa: PLR0913 - a run's options, each with its default
         store.save(revised_state)  # before sending: a rerun revises from where this run started
     state = revised_state
 
+    writer = InvitationWriter(revised.trip)  # each event rendered once for all its recipients
+
     def calendar(item: Invitation) -> bytes:
-        return invitation_ics(
-            revised.trip,
+        return writer.render(
             item.event,
             item.revision,
             method=item.method,
