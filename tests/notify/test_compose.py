@@ -354,3 +354,43 @@ def test_the_organizer_email_is_required(invite_data):
     trip = seoulcal.Trip.model_validate(invite_data)
     with pytest.raises(seoulcal.TripError, match=r"organizer\.email: invitations need"):
         compose(trip, invitation(trip, "mayor", "seoul-pavilion-opening"), CALENDAR, date=WHEN)
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_texts_that_spell_the_boundaries_are_no_delimiters(invite_trip, lang):
+    # The boundaries are the same in every message: no text may end a part early.
+    mixed, alternative = composing.BOUNDARIES
+    assert not mixed.startswith(alternative)
+    assert not alternative.startswith(mixed)
+    spelled = f"--{mixed}\n--{alternative}--\n{mixed}"
+    member = invite_trip.member("mayor")
+    name = seoulcal.Text(ko=f"--{alternative}", en=f"--{mixed}")
+    named = member.model_copy(update={"name": name, "language": lang})
+    event = invite_trip.events[0]
+    title = seoulcal.Text(ko=f"--{mixed} 개관식", en=f"--{mixed}")
+    described = event.model_copy(
+        update={"title": title, "description": seoulcal.LongText(ko=spelled, en=spelled)}
+    )
+    item = invitation(invite_trip, "mayor", event.id, member=named, event=described)
+    calendar = CALENDAR.replace(b"METHOD", f"X-NOTE:--{mixed}\r\nMETHOD".encode())
+    data = compose(invite_trip, item, calendar, date=WHEN).as_bytes()
+    delimiters = [line for line in data.split(b"\r\n") if line.startswith(b"--=_seoulcal_")]
+    assert delimiters == [
+        f"--{mixed}".encode(),
+        f"--{alternative}".encode(),
+        f"--{alternative}".encode(),
+        f"--{alternative}".encode(),
+        f"--{alternative}--".encode(),
+        f"--{mixed}".encode(),
+        f"--{mixed}--".encode(),
+    ]
+    parsed = email.message_from_bytes(data, policy=policy.default)
+    leaves = [part for part in parsed.walk() if not part.is_multipart()]
+    assert [part.get_content_type() for part in leaves] == [
+        "text/plain",
+        "text/html",
+        "text/calendar",
+        "application/ics",
+    ]
+    assert spelled.splitlines()[0] in leaves[0].get_content()
+    assert [part.get_payload(decode=True) for part in leaves[2:]] == [calendar, calendar]
