@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 import base64
+import functools
 import html
 import re
 import unicodedata
@@ -176,6 +177,7 @@ POLICY = _Policy(linesep="\r\n", cte_type="7bit", header_factory=_Registry())
 """The policy invitation messages are written with."""
 
 
+@functools.lru_cache(maxsize=4096)  # names and titles repeat from message to message
 def _one_line(text: str) -> str:
     """Return *text* on one line: every control, line or paragraph separator becomes a space."""
     cleaned = "".join(
@@ -231,13 +233,15 @@ def compose(  # noqa: PLR0913 - one message, everything it shows
     )
     if from_address != organizer:
         message["Reply-To"] = Address(display_name=org_name, addr_spec=organizer)
-    message["Subject"] = subject(trip, invitation)
+    title = subject(trip, invitation)
+    message["Subject"] = title
     message["Date"] = format_datetime(date)
     message["Message-ID"] = _message_id(invitation, from_address)
     message["MIME-Version"] = "1.0"
 
-    plain = text_body(trip, invitation, page_url)
-    rich = _html_body(trip, invitation, page_url)
+    rows, footer = _lines(trip, invitation, page_url), _footer(trip, invitation)  # both bodies
+    plain = _text_body(rows, footer)
+    rich = _html_body(lang, rows, footer, title=title, page_url=page_url)
     message.set_content(plain, cte=_encoding(plain))
     message.add_alternative(rich, subtype="html", cte=_encoding(rich))
     inline = EmailMessage(policy=POLICY)
@@ -404,26 +408,38 @@ def _footer(trip: Trip, invitation: Invitation) -> list[str]:
 
 def text_body(trip: Trip, invitation: Invitation, page_url: str | None = None) -> str:
     """Return the plain-text body of *invitation*'s message."""
+    return _text_body(_lines(trip, invitation, page_url), _footer(trip, invitation))
+
+
+def _text_body(rows: list[tuple[str, str]], footer: list[str]) -> str:
+    """Return the plain-text body of the message with *rows* (see :func:`_lines`) and *footer*."""
     blocks = []
-    for label, text in _lines(trip, invitation, page_url):
+    for label, text in rows:
         if not label:
             blocks.append(text)
         elif "\n" in text:
             blocks.append(f"{label}:\n{text}")
         else:
             blocks.append(f"{label}: {text}")
-    blocks.append("-- \n" + "\n".join(_footer(trip, invitation)))
+    blocks.append("-- \n" + "\n".join(footer))
     return "\n\n".join(blocks) + "\n"
 
 
-def _html_body(trip: Trip, invitation: Invitation, page_url: str | None) -> str:
-    lang = invitation.member.language
+def _html_body(
+    lang: Language,
+    rows: list[tuple[str, str]],
+    footer: list[str],
+    *,
+    title: str,
+    page_url: str | None,
+) -> str:
+    """Return the HTML body in *lang* of the message with *rows*, *footer* and subject *title*."""
 
     def escape(text: str) -> str:
         return html.escape(text).replace("\n", "<br>\n")
 
     parts = []
-    for index, (label, text) in enumerate(_lines(trip, invitation, page_url)):
+    for index, (label, text) in enumerate(rows):
         if index == 1:
             parts.append(f"<h1>{escape(text)}</h1>")
         elif not label:
@@ -433,11 +449,10 @@ def _html_body(trip: Trip, invitation: Invitation, page_url: str | None) -> str:
             parts.append(f'<p><strong>{escape(label)}</strong>: <a href="{link}">{link}</a></p>')
         else:
             parts.append(f"<p><strong>{escape(label)}</strong>: {escape(text)}</p>")
-    footer = "<br>\n".join(html.escape(line) for line in _footer(trip, invitation))
-    title = html.escape(subject(trip, invitation))
+    small = "<br>\n".join(html.escape(line) for line in footer)
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head><meta charset="utf-8">'
-        f"<title>{title}</title></head>\n<body>\n"
+        f"<title>{html.escape(title)}</title></head>\n<body>\n"
         + "\n".join(parts)
-        + f"\n<hr>\n<p><small>{footer}</small></p>\n</body>\n</html>\n"
+        + f"\n<hr>\n<p><small>{small}</small></p>\n</body>\n</html>\n"
     )
