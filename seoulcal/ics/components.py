@@ -15,6 +15,8 @@ from __future__ import annotations
 
 __all__ = [
     "ALL_DAY_REMINDER",
+    "PAGE_MARK",
+    "PAGE_SAFE",
     "PRODID",
     "REFRESH",
     "REVISION_PROPERTIES",
@@ -25,10 +27,12 @@ __all__ = [
     "event_page",
     "feed_head",
     "name_properties",
+    "property_name",
     "reminders",
     "vevent",
 ]
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -105,6 +109,19 @@ def feed_head(trip: Trip, who: Member | None, lang: Language) -> icalendar.Calen
 ALL_DAY_REMINDER = timedelta(hours=-6)
 """The one reminder of a whole-day item: 18:00 the day before, at the place (a trigger after
 the start, such as 08:00 on the day, is refused by Outlook)."""
+
+
+PAGE_MARK = "\x01"
+"""Stands for a page address (or each of its characters) in rendered lines: no text of a trip
+holds it. A line rendered with it gives the line of any :data:`PAGE_SAFE` address put in its
+place (see :func:`vevent`: the page is in URL and the description's last line only)."""
+PAGE_SAFE = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+=%-]+")
+"""Page addresses put in a rendered line as they are: ASCII characters that no escaping changes."""
+
+
+def property_name(line: str) -> str:
+    """Return the property name of an unfolded content *line* (what precedes ``;`` or ``:``)."""
+    return line.partition(":")[0].partition(";")[0]
 
 
 def event_page(page: str, event: Event) -> str:

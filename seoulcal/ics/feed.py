@@ -39,6 +39,8 @@ from icalendar.parser import Contentline
 from seoulcal import wording
 from seoulcal.errors import InternalError
 from seoulcal.ics.components import (
+    PAGE_MARK,
+    PAGE_SAFE,
     REVISION_PROPERTIES,
     Text,
     add_description,
@@ -46,6 +48,7 @@ from seoulcal.ics.components import (
     calendar_head,
     feed_head,
     name_properties,
+    property_name,
     valarms,
     vevent,
 )
@@ -240,7 +243,7 @@ class CalendarWriter:
         """Return the bytes of :func:`feed_calendar` for *who*, holding exactly *chosen*."""
         chosen = list(chosen)
         head = self._head(who, lang)
-        if page is not None and _PAGE_SAFE.fullmatch(page):
+        if page is not None and PAGE_SAFE.fullmatch(page):
             # Members who attend the same events get the same calendar but for the name lines
             # and the page address: its body (zones, events, end) is put together once.
             key = (
@@ -459,7 +462,7 @@ class CalendarWriter:
     ) -> bytes:
         if alarms:
             return self._event_with_alarms(event, revision, timing, lang, page=page)
-        if page is not None and _PAGE_SAFE.fullmatch(page):
+        if page is not None and PAGE_SAFE.fullmatch(page):
             template = self._template(event, revision, timing, lang, len(page))
             if template.parts is not None:
                 return template.fill(page)
@@ -500,9 +503,9 @@ class CalendarWriter:
         key = (id(event), lang, revision, page_length)
         template = self._templates.get(key)
         if template is None:
-            mark = _PAGE_MARK * page_length
+            mark = PAGE_MARK * page_length
             data = b"".join(
-                fold(line.replace(_PAGE_MARK, mark)) + b"\r\n"
+                fold(line.replace(PAGE_MARK, mark)) + b"\r\n"
                 for line in self._marked_lines(event, revision, timing, lang)
             )
             template = self._templates[key] = _PageTemplate(data, page_length)
@@ -525,7 +528,7 @@ class CalendarWriter:
             first = self._first_lines.get((id(event), lang))
             lines = None if first is None else self._revised(first, revision)
             if lines is None:
-                component = vevent(self.trip, event, revision, timing, lang, page=_PAGE_MARK)
+                component = vevent(self.trip, event, revision, timing, lang, page=PAGE_MARK)
                 lines = [str(line) for line in component.content_lines() if line]
                 self._first_lines.setdefault((id(event), lang), lines)
             self._unfolded[key] = lines
@@ -542,11 +545,11 @@ class CalendarWriter:
             component = icalendar.Event()
             add_revision(component, revision)
             new = self._revision_lines[revision] = {
-                _name(line): str(line)
+                property_name(line): str(line)
                 for line in component.content_lines()
-                if _name(line) in REVISION_PROPERTIES
+                if property_name(line) in REVISION_PROPERTIES
             }
-        found = [new.get(_name(line), line) for line in lines]
+        found = [new.get(property_name(line), line) for line in lines]
         replaced = sum(1 for old, line in zip(lines, found, strict=True) if old is not line)
         return found if replaced == len(REVISION_PROPERTIES) == len(new) else None
 
@@ -557,7 +560,9 @@ class CalendarWriter:
             component = icalendar.Event()
             add_description(component, "-", lang)
             (line,) = (
-                str(line) for line in component.content_lines() if _name(line) == "DESCRIPTION"
+                str(line)
+                for line in component.content_lines()
+                if property_name(line) == "DESCRIPTION"
             )
             head = self._description_heads[lang] = line.removesuffix("-")
         return head
@@ -584,7 +589,7 @@ class CalendarWriter:
         description = self._descriptions[key]
         found = []
         for line in marked:
-            name = _name(line)
+            name = property_name(line)
             if name == "URL":
                 continue
             if name == "DESCRIPTION":
@@ -593,7 +598,7 @@ class CalendarWriter:
                 description = None
                 continue
             found.append(line)
-        if description is not None or any(_PAGE_MARK in line for line in found):
+        if description is not None or any(PAGE_MARK in line for line in found):
             return None  # not as said above: render it
         return found
 
@@ -629,20 +634,9 @@ class CalendarWriter:
         if found is None:
             base = self._event(event, revision, timing, lang, page=page, alarms=False)
             found = self._without_end(base) + reminders + self._END_EVENT
-            if page is None or not _PAGE_SAFE.fullmatch(page):  # a member's page: filled anew
+            if page is None or not PAGE_SAFE.fullmatch(page):  # a member's page: filled anew
                 self._with_alarms[key] = found
         return found
-
-
-def _name(line: str) -> str:
-    """Return the property name of an unfolded content *line* (what precedes ``;`` or ``:``)."""
-    return line.partition(":")[0].partition(";")[0]
-
-
-_PAGE_MARK = "\x01"
-"""Stands for each character of a page address in a template (no text of a trip may hold it)."""
-_PAGE_SAFE = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+=%-]+")
-"""Page addresses a template can take: ASCII characters that no escaping changes."""
 
 
 class _PageTemplate:
@@ -653,7 +647,7 @@ class _PageTemplate:
     URL and a token of fixed size). The VEVENT's lines, rendered by icalendar once with a
     placeholder (:meth:`CalendarWriter._marked_lines`), are folded with a placeholder of that
     length, one byte per character; the folds fall at the same octets for any address of that
-    length made of one-byte characters that no escaping changes (:data:`_PAGE_SAFE`), so
+    length made of one-byte characters that no escaping changes (:data:`PAGE_SAFE`), so
     putting the address's characters where the placeholder's were gives exactly the bytes
     icalendar would render for it. The tests hold the writer to the tree's ``to_ical()``, for
     addresses of many lengths.

@@ -25,13 +25,12 @@ from __future__ import annotations
 __all__ = ["ITIP_METHODS", "InvitationWriter", "invitation_calendar", "invitation_ics"]
 
 import functools
-import re
 from typing import TYPE_CHECKING, Literal
 
 import icalendar
 
 from seoulcal.errors import InternalError, Problem, TripError
-from seoulcal.ics.components import calendar_head, vevent
+from seoulcal.ics.components import PAGE_MARK, PAGE_SAFE, calendar_head, property_name, vevent
 from seoulcal.ics.folding import component_bytes, fold
 from seoulcal.ics.vtimezone import check_instants, vtimezone, zones_used
 
@@ -179,16 +178,7 @@ def _zone(key: str, first: int, last: int) -> bytes:
     return component_bytes(vtimezone(key, first, last))
 
 
-_PAGE_MARK = "\x01"
-"""Stands for the recipient's page address in an invitation's lines (no text of a trip holds it)."""
-_PAGE_SAFE = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+=%-]+")
-"""Page addresses put in a rendered line as they are: ASCII characters that no escaping changes."""
 _LINE_END = b"\r\n"
-
-
-def _name(line: str) -> str:
-    """Return the property name of an unfolded content *line* (what precedes ``;`` or ``:``)."""
-    return line.partition(":")[0].partition(";")[0]
 
 
 class _Template:
@@ -211,7 +201,7 @@ class _Template:
             if piece is None:
                 parts.append(attendee)
             elif isinstance(piece, str):  # a line holding the page (never without a page)
-                parts.append(fold(piece.replace(_PAGE_MARK, page or "")) + _LINE_END)
+                parts.append(fold(piece.replace(PAGE_MARK, page or "")) + _LINE_END)
             else:
                 parts.append(piece)
         return b"".join(parts)
@@ -227,9 +217,10 @@ class InvitationWriter:
     ATTENDEE line alone (once per address, name and RSVP) and the page goes in the placeholder's
     place, then those lines are folded (:func:`~seoulcal.ics.folding.fold`). Properties are
     written in icalendar's order, which depends on their names only; the template is checked to
-    hold one ATTENDEE line, and a page that escaping would change (see :data:`_PAGE_SAFE`) is
-    rendered whole instead. The events are keyed by identity and kept alive while the writer
-    lives: one writer for one send (``seoulcal.notify.run.invite`` makes one per run).
+    hold one ATTENDEE line, and a page that escaping would change (not
+    :data:`~seoulcal.ics.components.PAGE_SAFE`) is rendered whole instead. The events are keyed
+    by identity and kept alive while the writer lives: one writer for one send
+    (``seoulcal.notify.run.invite`` makes one per run).
     """
 
     def __init__(self, trip: Trip) -> None:
@@ -253,7 +244,7 @@ class InvitationWriter:
     ) -> bytes:
         """Return ``invitation_ics(trip, event, revision, ...)`` for these arguments."""
         language, _ = _checked(self.trip, method=method, attendee=attendee, lang=lang)
-        if page is None or _PAGE_SAFE.fullmatch(page):
+        if page is None or PAGE_SAFE.fullmatch(page):
             key = (id(event), revision, method, language, page is not None)
             if key not in self._templates:
                 self._keep.append(event)
@@ -294,11 +285,11 @@ class InvitationWriter:
             attendee=attendee,
             lang=language,
             rsvp=False,
-            page=None if page is None else _PAGE_MARK,
+            page=None if page is None else PAGE_MARK,
         )
         lines = [str(line) for line in component.content_lines(sorted=True) if line]
-        attendees = [index for index, line in enumerate(lines) if _name(line) == "ATTENDEE"]
-        if len(attendees) != 1 or (page is None and any(_PAGE_MARK in line for line in lines)):
+        attendees = [index for index, line in enumerate(lines) if property_name(line) == "ATTENDEE"]
+        if len(attendees) != 1 or (page is None and any(PAGE_MARK in line for line in lines)):
             return None
         pieces: list[bytes | str | None] = [
             b"".join([_head(language, method), *(_zone(*zone) for zone in zones)])
@@ -306,7 +297,7 @@ class InvitationWriter:
         for index, line in enumerate(lines):
             if index == attendees[0]:
                 pieces.append(None)
-            elif _PAGE_MARK in line:
+            elif PAGE_MARK in line:
                 pieces.append(line)
             elif type(pieces[-1]) is bytes:  # shared lines joined into one piece
                 pieces[-1] += fold(line) + _LINE_END
@@ -324,7 +315,9 @@ class InvitationWriter:
             component = icalendar.Event()
             component.add("attendee", _guest(attendee, language, rsvp=rsvp))
             (line,) = (
-                str(line) for line in component.content_lines() if _name(str(line)) == "ATTENDEE"
+                str(line)
+                for line in component.content_lines()
+                if property_name(str(line)) == "ATTENDEE"
             )
             found = self._attendees[key] = fold(line) + _LINE_END
         return found
