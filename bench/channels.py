@@ -1013,7 +1013,8 @@ def report(data: dict, cfg, suite) -> list[str]:
             add(
                 "Planning and rendering alone (`bench/invite_render.py`: the trip loaded, every "
                 "member revised, the plan of a first send, and every message's calendar "
-                "(`invitation_ics`), e-mail (`compose`) and wire bytes (`Mail.as_bytes`); "
+                "(`InvitationWriter.render`, as `invite` does: `invitation_ics`'s bytes), e-mail "
+                "(`compose`) and wire bytes (`Mail.as_bytes`); "
                 "nothing sent or saved), checked for the number of messages owed:"
             )
             add("")
