@@ -42,6 +42,7 @@ def test_the_bytes_are_the_calendars_to_ical(trip, method, lang):
     assert len(zones) > 1  # events in one zone and in two (the flights), rendered once each
 
 
+REVISION = seoulcal.Revision(2, datetime(2024, 1, 5, 9, 30, tzinfo=UTC))
 PAGES = (
     None,
     "https://example.org/m/abc/",  # the same length for every member, as a site's are
@@ -101,9 +102,6 @@ def test_the_writer_renders_an_event_once_for_all_its_recipients(trip, monkeypat
     assert set(rendered) == events
 
 
-REVISION = seoulcal.Revision(2, datetime(2024, 1, 5, 9, 30, tzinfo=UTC))
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     names=st.lists(texts(), min_size=2, max_size=2),
@@ -126,8 +124,8 @@ def test_any_recipient_gets_the_calendars_to_ical(trip, names, page, method, rsv
             options = {"method": method, "attendee": member, "rsvp": rsvp}
             for where in (None, link):
                 calendar = invitation_calendar(named, event, REVISION, page=where, **options)
-                data_ = writer.render(event, REVISION, page=where, **options)
-                assert data_ == calendar.to_ical()
+                written = writer.render(event, REVISION, page=where, **options)
+                assert written == calendar.to_ical()
 
 
 def test_the_writer_refuses_what_invitation_ics_refuses(trip):
