@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import timedelta
 
 import pytest
@@ -312,6 +313,95 @@ def test_a_journal_from_before_the_file_was_written_whole_is_ignored(invite_trip
     assert latest != later
     store.save(latest)  # a new journal, in place of the stale one
     assert read_state(tmp_path / "sent.json", invite_trip) == latest
+
+
+def test_the_file_is_written_whole_when_the_journal_is_as_long_as_it(invite_data, tmp_path):
+    invite_data["members"] += [  # in the core group: each is owed three invitations
+        {
+            "id": f"staff{n}",
+            "name": {"ko": f"직원 {n}", "en": f"Staff {n}"},
+            "role": {"ko": "수행", "en": "Staff"},
+            "email": f"staff{n}@seoul.example",
+            "groups": ["core"],
+        }
+        for n in range(8)
+    ]
+    invite_trip = seoulcal.Trip.model_validate(invite_data)
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    assert len(plan.invitations) >= 31
+    path = tmp_path / "sent.json"
+    store = InvitationStateFile(path)
+    store.JOURNAL_LINES = 2  # this store only: a journal takes at least two messages
+    state = InvitationState("invite").with_history({"mayor": {"x": 1}})
+    store.save(state)  # written whole, with no record yet
+    whole = []
+    for number, item in enumerate(plan.invitations, start=1):
+        state = state.record(item)
+        before = path.read_bytes()
+        store.save(state)
+        if path.read_bytes() != before:
+            whole.append(number)
+            assert not journal_path(path).exists()
+            assert path.read_bytes() == state_bytes(state)
+        assert state_bytes(read_state(path, invite_trip)) == state_bytes(state)  # all kept
+    # Written whole when the journal would outgrow the file (at least two messages): at 3 (the
+    # file held none), then 7 (it held 3), 15 (7), 31 (15), ...: as often as the records double.
+    assert whole == [n for n in (3, 7, 15, 31, 63, 127, 255) if n <= len(plan.invitations)]
+
+
+def test_a_save_journals_exactly_what_the_state_adds_however_it_was_made(invite_trip, tmp_path):
+    """A state that record() made from the saved one, or any other: the same outcome on disk."""
+    plan = plan_invitations(invite_trip, InvitationState("invite"), dues_of(invite_trip))
+    items = plan.invitations
+    for seed in range(12):
+        chooser = random.Random(seed)
+        path = tmp_path / f"sent-{seed}.json"
+        store = InvitationStateFile(path)
+        saved = InvitationState("invite").with_history({"mayor": {"x": seed}})
+        store.save(saved)
+        made = [saved]
+        for _ in range(40):
+            step = chooser.choice(["record", "record", "again", "older", "history", "copy"])
+            if step == "record":  # the next message, from the state saved last
+                state = saved.record(chooser.choice(items))
+            elif step == "again":  # a record the saved state holds already: nothing to add
+                state = saved.record(chooser.choice(items)).record(chooser.choice(items))
+            elif step == "older":  # from a state saved before the last one: not only additions
+                state = chooser.choice(made).record(chooser.choice(items))
+            elif step == "history":
+                state = saved.with_history({"mayor": {"x": chooser.random()}})
+            else:  # the same records in other objects: compared, nothing to add
+                state = InvitationState(
+                    saved.trip_id,
+                    {member: dict(records) for member, records in saved.sent.items()},
+                    saved.history,
+                    saved.archive,
+                )
+            journal = journal_path(path)
+            lines = journal.read_bytes().count(b"\n") if journal.exists() else 0
+            store.save(state)
+            added = [
+                (member, uid)
+                for member, records in state.sent.items()
+                for uid, sent in records.items()
+                if saved.of(member).get(uid) != sent
+            ]
+            more = state.history is not saved.history or any(
+                uid not in state.of(member)
+                for member, records in saved.sent.items()
+                for uid in records
+            )
+            if more:  # not only messages added: the file is written whole, the journal gone
+                assert not journal.exists()
+                assert path.read_bytes() == state_bytes(state)
+            elif journal.exists():  # a line for each record added (and the first names the file)
+                now = journal.read_bytes().count(b"\n")
+                assert now == (lines or 1) + len(added)
+            else:
+                assert not added
+            assert state_bytes(read_state(path, invite_trip)) == state_bytes(state)
+            saved = state
+            made.append(state)
 
 
 def test_a_damaged_journal_is_an_error_that_names_it(invite_trip, tmp_path):
