@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from seoulcal.notify.invitations import (
     Due,
     InvitationState,
     InvitationStateFile,
+    Sent,
     StateError,
     address_digest,
     journal_path,
@@ -402,6 +403,40 @@ def test_a_save_journals_exactly_what_the_state_adds_however_it_was_made(invite_
             assert state_bytes(read_state(path, invite_trip)) == state_bytes(state)
             saved = state
             made.append(state)
+
+
+def test_a_large_state_is_written_in_pieces_with_the_bytes_of_one_json_document(
+    invite_trip, tmp_path
+):
+    """Megabytes of records: the file holds json.dumps(indent=1) of itself, whole characters."""
+    moment = datetime(2024, 1, 9, 19, 0, tzinfo=UTC)
+    sent = {
+        f"단원-{member}": {
+            f"uid-{member}-{event}": Sent(
+                f"행사-{event}", event % 3, "REQUEST", f"{member:032x}", f"{event:032x}", moment
+            )
+            for event in range(60)
+        }
+        for member in range(250)
+    }
+    state = InvitationState("invite", sent, {"단원-0": {"format": "x", "이력": "가" * 5000}})
+    data = state_bytes(state)
+    assert len(data) > 3 * 2**20  # several pieces
+    text = data.decode()
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    assert parse_state(json.loads(text)) == state
+    store = InvitationStateFile(tmp_path / "sent.json")
+    store.save(state)
+    assert (tmp_path / "sent.json").read_bytes() == data
+    # A message more goes to the journal, which names the file's bytes (digested piece by
+    # piece): a reader takes the file and the journal both.
+    extra = Sent("행사-x", 0, "REQUEST", "d" * 32, "a" * 32, moment)
+    more = InvitationState(
+        "invite", {**sent, "단원-1": {**sent["단원-1"], "uid-x": extra}}, state.history
+    )
+    store.save(more)
+    assert journal_path(tmp_path / "sent.json").exists()
+    assert state_bytes(read_state(tmp_path / "sent.json", invite_trip)) == state_bytes(more)
 
 
 def test_a_damaged_journal_is_an_error_that_names_it(invite_trip, tmp_path):
