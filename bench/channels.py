@@ -9,7 +9,9 @@ RSS, and every timed output checked (``expect`` raises ``WrongOutputError``, whi
   before and stopped after each run by its pid), beside ``smtplib`` sending the very bytes the
   sink captured from seoulcal (``bench/smtp_replay.py``, one connection as ``SmtpMailer``
   keeps), and a rerun with nothing owed. Planning and rendering alone (``bench/invite_render.py``:
-  every message composed to its wire bytes, nothing sent or saved) runs at larger sizes.
+  every message composed to its wire bytes, nothing sent or saved) runs at larger sizes, and a
+  whole send but the delivery (``bench/invite_record.py``: every message composed and recorded
+  in the state file, into a mailer that keeps nothing) up to 10,000 members.
 * **Object storage** (docs/publishing.md): ``seoulcal build s3://…`` into a local SeaweedFS
   (``tests/seaweed.py`` starts it), beside ``bench/s3_put_only.py`` putting the same objects with
   boto3 and the same 8 threads, and beside the same build into a folder; then a publish with no
@@ -304,11 +306,56 @@ def invitations(suite, cfg, work: Path) -> dict:
             log=f"invite render {members}x{cfg.ch_events}",
         )[0]
         renders.append({"members": members, "messages": owed, "result": result})
+    records = [_record(suite, cfg, work, members) for members in cfg.ch_record]
     from seoulcal import load_trip
 
     headline = cfg.w2[0]
     owed = _owed_count(load_trip(suite.trip_file(work, headline, cfg.ch_events)))
-    return {"sends": rows, "renders": renders, "headline": (headline, owed)}
+    return {"sends": rows, "renders": renders, "records": records, "headline": (headline, owed)}
+
+
+RECORD_NAME = "a first send but the delivery (invite_record.py)"
+
+
+def _record(suite, cfg, work: Path, members: int) -> dict:
+    """A whole first send into a mailer that keeps nothing, checked against the state it left."""
+    from seoulcal import load_trip
+    from seoulcal.notify.invitations import read_state
+    from seoulcal.notify.settled import journal_path, settled_path
+
+    trip = suite.trip_file(work, members, cfg.ch_events)
+    owed = _owed_count(load_trip(trip))
+    state, out = work / f"record-{members}.json", work / f"record-{members}.txt"
+
+    def record_before(state=state) -> None:
+        for path in (state, journal_path(state), settled_path(state)):
+            path.unlink(missing_ok=True)  # a first send, from no state
+
+    def record_after(state=state, trip=trip, out=out, owed=owed) -> None:
+        count = int(out.read_text().split()[0])
+        suite.expect(count == owed, f"invite_record: {count} messages, {owed} owed")
+        kept = read_state(state, load_trip(trip))
+        recorded = sum(len(records) for records in kept.sent.values())
+        suite.expect(recorded == owed, f"invite_record: {recorded} recorded, {owed} sent")
+        suite.expect(not journal_path(state).exists(), "invite_record: its journal was left")
+
+    result = suite.race(
+        [
+            suite.Contender(
+                RECORD_NAME,
+                [suite.PY, str(BENCH / "invite_record.py"), str(trip), str(state), str(out)],
+                before=record_before,
+                after=record_after,
+                runs=_runs(cfg, members, cfg.ch_record[0]),  # seconds and more: one run
+            )
+        ],
+        cfg.slow_runs,
+        timeout=cfg.timeout,
+        log=f"invite record {members}x{cfg.ch_events}",
+    )[0]
+    for path in (state, journal_path(state), settled_path(state)):
+        path.unlink(missing_ok=True)
+    return {"members": members, "messages": owed, "result": result}
 
 
 # --- object storage ---------------------------------------------------------------------------
@@ -745,7 +792,7 @@ def _all_results(data: dict):
                 yield name, row, r
             if "rebuild" in row:
                 yield name, row, row["rebuild"]
-        for row in part.get("renders", []):
+        for row in part.get("renders", []) + part.get("records", []):
             yield name, row, row["result"]
 
 
@@ -860,6 +907,15 @@ def _targets(data: dict) -> list[tuple[str, str, bool | None]]:
             "plan and render",
             "members",
         ),
+        (
+            "invitations (a first send but the delivery)",
+            [
+                {"members": r["members"], "results": [r["result"]]}
+                for r in data.get("invitations", {}).get("records", [])
+            ],
+            "a first send but",
+            "members",
+        ),
         ("object storage", data.get("storage", {}).get("rows", []), "seoulcal build s3", "members"),
         (
             "tables (XLSX)",
@@ -900,6 +956,26 @@ def _find(results, prefix: str):
 
 def _rate(count: float, r) -> str:
     return f"{count / r.median:,.0f}" if r is not None and r.ok and r.median > 0 else "–"
+
+
+def _messages_table(rows: list[dict], fmt_s, what: str) -> list[str]:
+    """A table of one invitations workload by members (each row one result), and its slope."""
+    lines = [
+        "| members | messages | median | min | max | peak RSS | runs | msg/s | per message |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        r, count = row["result"], row["messages"]
+        if r.ok:
+            lines.append(
+                f"| {row['members']:,} | {count:,} | {fmt_s(r.median)} | {fmt_s(r.low)} | "
+                f"{fmt_s(r.high)} | {r.rss:.0f} MB | {len(r.samples)} | {_rate(count, r)} | "
+                f"{r.median / max(count, 1) * 1000:.2f} ms |"
+            )
+        else:
+            lines.append(f"| {row['members']:,} | {count:,} | {r.error} | | | | | | |")
+    pts = [(row["members"], row["result"].median) for row in rows if row["result"].ok]
+    return [*lines, "", f"Log-log slope of {what} against members: {_sizes_slope(pts)}.", ""]
 
 
 def report(data: dict, cfg, suite) -> list[str]:
@@ -1026,22 +1102,22 @@ def report(data: dict, cfg, suite) -> list[str]:
                 "nothing sent or saved), checked for the number of messages owed:"
             )
             add("")
-            add("| members | messages | median | min | max | peak RSS | runs | msg/s |")
-            add("|---|---|---|---|---|---|---|---|")
-            for row in renders:
-                r = row["result"]
-                if r.ok:
-                    add(
-                        f"| {row['members']:,} | {row['messages']:,} | {fmt_s(r.median)} | "
-                        f"{fmt_s(r.low)} | {fmt_s(r.high)} | {r.rss:.0f} MB | {len(r.samples)} "
-                        f"| {_rate(row['messages'], r)} |"
-                    )
-                else:
-                    add(f"| {row['members']:,} | {row['messages']:,} | {r.error} | | | | | |")
+            for line in _messages_table(renders, fmt_s, "plan and render"):
+                add(line)
+        records = inv.get("records", [])
+        if records:
+            add(
+                "A whole first send but the delivery (`bench/invite_record.py`: "
+                "`seoulcal.notify.run.invite` from an empty state file, as `seoulcal invite` "
+                "runs it, into a mailer that makes each message's wire bytes and keeps nothing), "
+                "so that what grows with a send (composing, and recording every message in the "
+                "state file and its journal) is measured up to the issue's 10,000 members; "
+                "checked for the number of messages owed, and for the state it left: every one "
+                "recorded, no journal left:"
+            )
             add("")
-            pts = [(row["members"], row["result"].median) for row in renders if row["result"].ok]
-            add(f"Log-log slope of plan and render against members: {_sizes_slope(pts)}.")
-            add("")
+            for line in _messages_table(records, fmt_s, "a send but the delivery"):
+                add(line)
 
     st = data.get("storage", {})
     add("### Object storage")

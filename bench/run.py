@@ -476,6 +476,9 @@ class Config:
     ch_events: int = 60
     ch_send: tuple[int, ...] = (10, 30, 100, 1000)
     ch_render: tuple[int, ...] = (30, 100, 1000)
+    # A whole send but the delivery (`invite_record.py`): about 1 ms a message, so 10,000 members
+    # (about 200,000 messages) in about four minutes, one run.
+    ch_record: tuple[int, ...] = (100, 1000, 10000)
     ch_storage: tuple[int, ...] = (100, 1000)
     ch_tables: tuple[int, ...] = (100, 1000, 10000)
     ch_paper: tuple[int, ...] = (10, 100)
@@ -525,6 +528,7 @@ SMOKE = Config(
     ch_events=8,
     ch_send=(3,),
     ch_render=(4,),
+    ch_record=(4,),
     ch_storage=(4,),
     ch_tables=(20,),
     ch_paper=(3,),  # gen_trip's three-member event needs three members
